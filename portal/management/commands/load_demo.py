@@ -1,0 +1,92 @@
+from allauth.account.models import EmailAddress
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from wagtail.models import Site
+
+from cms.models import CouncilSettings, HomePage
+
+DEMO_PASSWORD = "demo-portal-2026"  # demo only; refused in production
+DEMO_USERS = [
+    {
+        "email": "resident@example.com",
+        "full_name": "Riley Resident",
+        "role": "resident",
+        "groups": [],
+        "is_staff": False,
+    },
+    {
+        "email": "officer@example.com",
+        "full_name": "Olu Officer",
+        "role": "case officer (Wagtail admin at /admin/)",
+        "groups": ["Case officers", "Editors"],
+        "is_staff": True,
+    },
+]
+
+HOME_BODY = [
+    ("heading", "Popular tasks"),
+    (
+        "paragraph",
+        "<p>Most things you need from the council can be done online, at any time, "
+        "without waiting on the phone.</p>",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo content and demo accounts. Safe to run repeatedly; never in production."
+
+    def handle(self, *args, **options):
+        if not settings.PORTAL_ALLOW_DEMO_DATA:
+            raise CommandError(
+                "Demo data is disabled in these settings (PORTAL_ALLOW_DEMO_DATA is off). "
+                "Demo accounts have known passwords and must never exist in production."
+            )
+        with transaction.atomic():
+            self._council_settings()
+            self._home_page()
+            created = [self._user(spec) for spec in DEMO_USERS]
+
+        for spec, was_created in zip(DEMO_USERS, created, strict=True):
+            state = "created" if was_created else "already there"
+            self.stdout.write(f"  {spec['email']:<24} {spec['role']} ({state})")
+        self.stdout.write(f"  Password for the demo accounts: {DEMO_PASSWORD}")
+
+    def _council_settings(self) -> None:
+        site = Site.objects.get(is_default_site=True)
+        CouncilSettings.objects.get_or_create(
+            site=site,
+            defaults={
+                "council_name": "Anytown Council",
+                "phone": "01234 567890",
+                "opening_hours": "Monday to Friday, 9am to 5pm",
+                "email": "customer.services@council.example",
+            },
+        )
+
+    def _home_page(self) -> None:
+        home = HomePage.objects.first()
+        if home is None or len(home.body):
+            return
+        home.body = HOME_BODY
+        home.save_revision().publish()
+
+    def _user(self, spec: dict) -> bool:
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            email=spec["email"],
+            defaults={"full_name": spec["full_name"], "is_staff": spec["is_staff"]},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            user.groups.set(Group.objects.filter(name__in=spec["groups"]))
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+        return created
