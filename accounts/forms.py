@@ -1,3 +1,9 @@
+"""The extra sign-up fields (ACCOUNT_SIGNUP_FORM_CLASS).
+
+allauth's forms module imports this one while it loads, so nothing here may import
+``allauth.account.forms``; the GOV.UK versions of allauth's forms are in allauth_forms.py.
+"""
+
 from django import forms
 
 
@@ -8,13 +14,13 @@ class SignupForm(forms.Form):
         label="Full name",
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
-        error_messages={"required": "Enter your full name"},
+        error_messages={
+            "required": "Enter your full name",
+            "max_length": "Full name must be 200 characters or less",
+        },
     )
 
     field_order = ["full_name", "email", "password1", "password2"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
 
     def signup(self, request, user) -> None:
         user.full_name = self.cleaned_data["full_name"].strip()

@@ -14,8 +14,20 @@ class _FullNameMixin(forms.ModelForm):
 
 
 class PortalUserCreationForm(_FullNameMixin, UserCreationForm):
+    """Staff accounts are created without a password: the person sets their own
+    through "Forgotten your password?", so no one else ever knows it."""
+
     class Meta(UserCreationForm.Meta):
         fields = {"email", "full_name", "is_superuser", "groups"}
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if not user.password:
+            user.set_unusable_password()
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
 
 
 class PortalUserEditForm(_FullNameMixin, UserEditForm):

@@ -33,7 +33,8 @@ class GovukBoundField(BoundField):
         (widget or self.field.widget).attrs.pop("placeholder", None)
         base = _INPUT_CLASSES.get(self.widget_type)
         if base:
-            classes = [base, *attrs.get("class", "").split()]
+            own = (widget or self.field.widget).attrs.get("class", "")
+            classes = [base, *own.split(), *attrs.get("class", "").split()]
             first = base.split()[0]
             if self.errors and first in _ERROR_CLASSES:
                 classes.append(_ERROR_CLASSES[first])

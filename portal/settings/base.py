@@ -153,10 +153,27 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+_GOVUK_FORMS = "accounts.allauth_forms.Govuk"
+ACCOUNT_FORMS = {
+    "login": f"{_GOVUK_FORMS}LoginForm",
+    "signup": f"{_GOVUK_FORMS}SignupForm",
+    "reset_password": f"{_GOVUK_FORMS}ResetPasswordForm",
+    "reset_password_from_key": f"{_GOVUK_FORMS}ResetPasswordKeyForm",
+    "change_password": f"{_GOVUK_FORMS}ChangePasswordForm",
+    "set_password": f"{_GOVUK_FORMS}SetPasswordForm",
+    "reauthenticate": f"{_GOVUK_FORMS}ReauthenticateForm",
+    "confirm_email_verification_code": f"{_GOVUK_FORMS}ConfirmEmailVerificationCodeForm",
+    "change_email": f"{_GOVUK_FORMS}ChangeEmailForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+# On "Check your email": send a new code, or correct a mistyped address.
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE = True
+# Tell people about security changes on their account (password, email changed).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -251,6 +268,8 @@ ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
 WAGTAIL_SITE_NAME = env("COUNCIL_NAME", default="Anytown Council")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# No Gravatar: it would send a hash of every staff email to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False

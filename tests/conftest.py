@@ -1,0 +1,60 @@
+import pytest
+
+from django.core.cache import cache
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A run that collects no tests is a failure, not a silent pass (pytest exit code 5)."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(request):
+    """Rate-limit counters live in the shared cache; every database test starts from zero."""
+    uses_db = request.node.get_closest_marker("django_db") or (
+        _DB_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("django_db_blocker")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return "a-long-and-unusual-passphrase-42"
+
+
+class CommittingClient:
+    """A test client whose requests run their on-commit callbacks, as a real request does.
+
+    The notifications outbox queues delivery with ``transaction.on_commit``; inside a
+    test's wrapping transaction nothing commits, so callbacks are captured and run.
+    """
+
+    def __init__(self, client, capture):
+        self._client = client
+        self._capture = capture
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def get(self, *args, **kwargs):
+        with self._capture(execute=True):
+            return self._client.get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        with self._capture(execute=True):
+            return self._client.post(*args, **kwargs)
+
+
+@pytest.fixture
+def web(client, django_capture_on_commit_callbacks):
+    return CommittingClient(client, django_capture_on_commit_callbacks)

@@ -1,0 +1,121 @@
+"""Browser journeys: Playwright driving Debian's Chromium against pytest-django's live server."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+# make between page actions are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE_SOURCE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run ./scripts/ensure-chromium.sh")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class AxeViolations(AssertionError):
+    pass
+
+
+def check_accessibility(page, *, exclude: tuple[str, ...] = ()) -> list[dict]:
+    """Run axe-core (from npm, no network) and fail on serious or critical violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
+    context = {"exclude": [[sel] for sel in exclude]} if exclude else None
+    results = page.evaluate(
+        """async ([context, WCAG_TAGS]) => await axe.run(context || document, {
+            runOnly: {type: 'tag', values: WCAG_TAGS},
+            resultTypes: ['violations'],
+        })""",
+        [context, ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]],
+    )
+    blocking = [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    if blocking:
+        summary = [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"][:5]],
+            }
+            for v in blocking
+        ]
+        raise AxeViolations(f"{page.url}\n{json.dumps(summary, indent=2)}")
+    return results["violations"]
+
+
+class Journey:
+    """A page that checks accessibility on every page it lands on, and collects console errors."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.visited: list[str] = []
+        self.console_errors: list[str] = []
+        page.on(
+            "console",
+            lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+
+    def goto(self, path: str):
+        response = self.page.goto(self.base_url + path)
+        self.check()
+        return response
+
+    def check(self):
+        self.page.wait_for_load_state("load")
+        self.visited.append(self.page.url)
+        check_accessibility(self.page)
+
+    def click_and_check(self, locator):
+        with self.page.expect_navigation():
+            locator.click()
+        self.check()
+
+    def path(self) -> str:
+        return re.sub(r"^https?://[^/]+", "", self.page.url)
+
+
+@pytest.fixture
+def journey(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    journey = Journey(page, live_server.url)
+    yield journey
+    context.close()
+    csp = [e for e in journey.console_errors if "Content Security Policy" in e]
+    assert not csp, f"CSP violations in the browser console: {csp}"

@@ -1,0 +1,40 @@
+"""An editor signs in through the portal's sign-in page and edits the home page in Wagtail."""
+
+import re
+
+import pytest
+
+from django.contrib.auth.models import Group
+
+from tests.factories import DEFAULT_PASSWORD, StaffFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_editor_signs_in_and_publishes_a_home_page_change(journey):
+    editor = StaffFactory(full_name="Eddie Editor")
+    editor.groups.add(Group.objects.get(name="Moderators"))
+    page = journey.page
+
+    # The admin sends staff to the portal's own sign-in page (rate limits, MFA).
+    page.goto(journey.base_url + "/admin/")
+    assert journey.path().startswith("/accounts/login/")
+    journey.check()
+    page.get_by_label("Email address").fill(editor.email)
+    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Sign in").click()
+    assert journey.path() == "/admin/"
+
+    page.goto(journey.base_url + "/admin/pages/")
+    page.get_by_role("link", name=re.compile("Welcome to your council online")).first.click()
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/(edit/)?$"))
+    if not page.url.endswith("/edit/"):
+        page.goto(page.url.rstrip("/") + "/edit/")
+    page.locator("#id_title").fill("Welcome to Anytown online")
+    page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target='toggle']").first.click()
+    with page.expect_navigation():
+        page.locator("button[name='action-publish']").click()
+
+    journey.goto("/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Welcome to Anytown online"

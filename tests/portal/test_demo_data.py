@@ -1,0 +1,52 @@
+import pytest
+from allauth.account.models import EmailAddress
+
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from wagtail.models import Revision
+
+from cms.models import CouncilSettings, HomePage
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def _snapshot():
+    return {
+        "users": sorted(User.objects.values_list("email", "password", "is_staff", "full_name")),
+        "emails": sorted(EmailAddress.objects.values_list("email", "verified", "primary")),
+        "revisions": Revision.objects.count(),
+        "settings": list(CouncilSettings.objects.values()),
+        "home": HomePage.objects.get().body.get_prep_value(),
+    }
+
+
+def test_demo_data_loads_accounts_and_content_and_a_second_run_changes_nothing(client):
+    call_command("load_demo")
+    first = _snapshot()
+    call_command("load_demo")
+    assert _snapshot() == first
+
+    resident = User.objects.get(email="resident@example.com")
+    officer = User.objects.get(email="officer@example.com")
+    assert resident.check_password("demo-portal-2026")
+    assert officer.check_password("demo-portal-2026")
+    assert not resident.is_staff
+    assert officer.is_staff
+    assert officer.groups.filter(name="Case officers").exists()
+    assert EmailAddress.objects.get(email="resident@example.com").verified
+
+    response = client.post(
+        "/accounts/login/", {"login": "officer@example.com", "password": "demo-portal-2026"}
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+@override_settings(PORTAL_ALLOW_DEMO_DATA=False)
+def test_demo_data_is_refused_when_not_allowed():
+    with pytest.raises(CommandError, match="Demo data is disabled"):
+        call_command("load_demo")
+    assert not User.objects.filter(email__endswith="@example.com").exists()

@@ -1,0 +1,29 @@
+"""Production settings refuse to start insecure, and pass Django's deployment checks."""
+
+from tests.servers import run_manage
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+    "SECRET_KEY": "x" * 20 + "a-production-like-secret-key-with-entropy-0123456789",
+    "ALLOWED_HOSTS": "portal.council.example",
+    "SMTP_HOST": "smtp.council.example",
+}
+
+
+def test_production_passes_check_deploy_without_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_requires_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_production_refuses_demo_data():
+    result = run_manage("load_demo", env=PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "Demo data is disabled" in result.stderr
