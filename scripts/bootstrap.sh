@@ -34,8 +34,12 @@ find_python() {
 
 PY=$(find_python) || { echo "Python 3.12 or newer is required (set PYTHON=/path/to/python3.12+)." >&2; exit 1; }
 
-# uv: on PATH, or installed with pip for the interpreter found above.
-UV=$(command -v uv || true)
+# uv: on PATH (and working: a pyenv shim may not be), or installed with pip for the
+# interpreter found above.
+UV=""
+if uv --version >/dev/null 2>&1; then
+  UV=$(command -v uv)
+fi
 if [ -z "$UV" ]; then
   UV_DIR=$("$PY" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
   if [ ! -x "$UV_DIR/uv" ]; then
