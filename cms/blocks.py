@@ -13,7 +13,5 @@ class CallToActionBlock(blocks.StructBlock):
 
 class BodyBlock(blocks.StreamBlock):
     heading = blocks.CharBlock(form_classname="title", template="cms/blocks/heading.html")
-    paragraph = blocks.RichTextBlock(
-        features=["bold", "italic", "link", "document-link", "ol", "ul", "h3"]
-    )
+    paragraph = blocks.RichTextBlock(features=["bold", "italic", "link", "document-link", "ol", "ul", "h3"])
     call_to_action = CallToActionBlock()

@@ -15,9 +15,7 @@ _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequen
 @pytest.fixture(autouse=True)
 def _clear_cache(request):
     """Rate-limit counters live in the shared cache; every database test starts from zero."""
-    uses_db = request.node.get_closest_marker("django_db") or (
-        _DB_FIXTURES & set(request.fixturenames)
-    )
+    uses_db = request.node.get_closest_marker("django_db") or (_DB_FIXTURES & set(request.fixturenames))
     if not uses_db:
         yield
         return

@@ -70,9 +70,7 @@ def notification_deliver(*, notification_id) -> Notification | None:
     try:
         message.send()
     except Exception as exc:  # noqa: BLE001 - any mailer failure is retried, never lost
-        logger.warning(
-            "Email %s failed (attempt %s): %s", notification.pk, notification.attempts, exc
-        )
+        logger.warning("Email %s failed (attempt %s): %s", notification.pk, notification.attempts, exc)
         notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if notification.attempts >= MAX_ATTEMPTS:
             notification.status = NotificationStatus.TECHNICAL_FAILURE

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     # Portal apps first so their templates override the packages' own.
     "portal",
     "portal.notifications",
+    "portal.interactions",
     "accounts",
     "cms",
     "forms_engine",
@@ -63,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost after static files, so it sees the response every other middleware made.
+    "portal.interactions.middleware.InteractionLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -277,6 +280,21 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILAPI_BASE_URL = SITE_URL
 WAGTAILAPI_LIMIT_MAX = 100
+
+# Interaction log
+INTERACTIONS_ENABLED = env("INTERACTIONS_ENABLED", default=True, cast=bool)
+INTERACTIONS_RETENTION_DAYS = env("INTERACTIONS_RETENTION_DAYS", default=396, cast=int)  # 13 months
+# Behind a proxy that sets X-Forwarded-For, the visitor key must hash the real client.
+INTERACTIONS_TRUST_X_FORWARDED_FOR = env("INTERACTIONS_TRUST_X_FORWARDED_FOR", default=False, cast=bool)
+INTERACTIONS_EXCLUDED_PATH_PREFIXES = (
+    "/healthz",
+    "/admin/",
+    "/django-admin/",
+    "/api/",
+    "/favicon.ico",
+    "/robots.txt",
+    "/documents/",
+)
 
 LOGGING = {
     "version": 1,

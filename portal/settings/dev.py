@@ -9,7 +9,5 @@ PORTAL_ALLOW_DEMO_DATA = env("PORTAL_ALLOW_DEMO_DATA", default=True, cast=bool)
 # Run tasks in the web process so a first run needs no worker; set
 # TASKS_BACKEND=django_tasks_db.DatabaseBackend to try the production queue.
 TASKS = {
-    "default": {
-        "BACKEND": env("TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend")
-    }
+    "default": {"BACKEND": env("TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend")}
 }

@@ -100,9 +100,7 @@ def test_email_is_case_insensitively_unique():
 
 def test_sign_in_and_sign_out(web):
     user = UserFactory(full_name="Alex Jones")
-    response = web.post(
-        reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD}
-    )
+    response = web.post(reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("my_account")
     assert "Hello, Alex" in web.get(reverse("my_account")).text
@@ -129,9 +127,7 @@ def test_repeated_failed_sign_ins_are_rate_limited(web):
     for _ in range(5):
         web.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
     # Even the right password is refused until the limit expires.
-    response = web.post(
-        reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD}
-    )
+    response = web.post(reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in web.session
     assert "too many" in response.text.lower()
@@ -154,9 +150,7 @@ def test_password_reset_by_emailed_link(web):
     response = web.get("/" + path)
     assert response.status_code == 302  # allauth moves the key out of the URL
     new_password = "another-long-passphrase-77"
-    response = web.post(
-        response["Location"], {"password1": new_password, "password2": new_password}
-    )
+    response = web.post(response["Location"], {"password1": new_password, "password2": new_password})
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(new_password)

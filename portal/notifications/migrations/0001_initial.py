@@ -20,9 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.UUIDField(
-                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
-                    ),
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
                 ),
                 ("channel", models.CharField(default="email", editable=False, max_length=10)),
                 ("to", models.CharField(max_length=254, verbose_name="to")),
@@ -64,9 +62,7 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["-created_at"],
                 "indexes": [
-                    models.Index(
-                        fields=["status", "created_at"], name="notificatio_status_9a4505_idx"
-                    )
+                    models.Index(fields=["status", "created_at"], name="notificatio_status_9a4505_idx")
                 ],
             },
         ),

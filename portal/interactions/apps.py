@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class InteractionsConfig(AppConfig):
+    name = "portal.interactions"
+    label = "interactions"
+    verbose_name = "Interaction log"
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the sign-in event receivers

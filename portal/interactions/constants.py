@@ -1,0 +1,98 @@
+from django.db import models
+
+
+class InteractionType(models.TextChoices):
+    PAGE_VIEW = "page_view", "Page view"
+    CONTACT_PAGE_VIEW = "contact_page_view", "Contact page view"
+    SEARCH = "search", "Search"
+    PAGE_FEEDBACK = "page_feedback", "Page feedback"
+    FORM_START = "form_start", "Form started"
+    FORM_STEP = "form_step", "Form step completed"
+    FORM_ERROR = "form_error", "Form error"
+    FORM_SAVE = "form_save", "Form saved"
+    FORM_SUBMIT = "form_submit", "Form submitted"
+    FORM_ABANDON = "form_abandon", "Form abandoned"
+    PAYMENT_START = "payment_start", "Payment started"
+    PAYMENT_RESULT = "payment_result", "Payment result"
+    AUTH = "auth", "Sign-in event"
+    CASE_VIEW = "case_view", "Case viewed"
+    CASE_MESSAGE = "case_message", "Case message"
+    ASSISTED_CONTACT = "assisted_contact", "Assisted contact"
+
+
+class Channel(models.TextChoices):
+    """Contact channels, named after the Local Government Channel List (LGChL)."""
+
+    WEB = "web", "Web"
+    PHONE = "phone", "Telephone"
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    SOCIAL = "social", "Social media"
+
+
+ASSISTED_CHANNELS = (
+    Channel.PHONE,
+    Channel.FACE_TO_FACE,
+    Channel.EMAIL,
+    Channel.LETTER,
+    Channel.SOCIAL,
+)
+
+
+class AvoidableCategory(models.TextChoices):
+    """Why an avoidable contact happened, following NI 14 practice."""
+
+    PROGRESS_CHASING = "progress_chasing", "Progress chasing"
+    CLARIFICATION = "clarification", "Seeking clarification"
+    INFO_NOT_ONLINE = "info_not_online", "Information not online"
+    MISDIRECTED = "misdirected", "Misdirected (wrong organisation or team)"
+    REPEAT = "repeat", "Repeat contact"
+    FAILED_ONLINE = "failed_online", "Tried online and failed"
+    OTHER = "other", "Other"
+
+
+class Outcome(models.TextChoices):
+    """Outcomes the measures read. Features may record others; these have meaning here."""
+
+    RESULTS = "results", "Search with results"
+    NO_RESULTS = "no_results", "Search with no results"
+    USEFUL = "useful", "Page was useful"
+    NOT_USEFUL = "not_useful", "Page was not useful"
+    SUCCESS = "success", "Succeeded"
+    FAILED = "failed", "Failed"
+    RESOLVED = "resolved", "Resolved at first contact"
+    UNRESOLVED = "unresolved", "Not resolved at first contact"
+    LOGIN_OK = "login_ok", "Signed in"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    LOGOUT = "logout", "Signed out"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    MFA = "mfa", "Two-factor authentication"
+
+
+# Signals of a failed web journey, used for "contact page visit after a failed journey".
+FAILURE_SIGNALS = {
+    (InteractionType.SEARCH, Outcome.NO_RESULTS),
+    (InteractionType.PAGE_FEEDBACK, Outcome.NOT_USEFUL),
+    (InteractionType.FORM_ERROR, None),
+    (InteractionType.FORM_ABANDON, None),
+}
+
+# Payment results that count as failures (GOV.UK Pay statuses).
+PAYMENT_FAILURE_OUTCOMES = ("failed", "cancelled", "error")
+
+# A field with this many errors in one form session is a "validation loop".
+VALIDATION_LOOP_THRESHOLD = 3
+
+# Days after a web visit within which an assisted contact about the same service
+# counts as failed web contact, and the window for repeat contact.
+FOLLOW_UP_DAYS = 7
+
+# Socitm 2012 channel benchmarks (cost per transaction, in pence), the defaults for
+# the council's own figures in site settings.
+SOCITM_2012_COST_PENCE = {
+    Channel.FACE_TO_FACE: 862,
+    Channel.PHONE: 283,
+    Channel.WEB: 15,
+}

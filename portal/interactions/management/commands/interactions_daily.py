@@ -1,0 +1,39 @@
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.interactions.rollups import interactions_purge, rollup_build_day, rollup_build_recent
+
+
+class Command(BaseCommand):
+    help = (
+        "The interaction log's daily job: rebuild the last 8 days of rollups and purge raw "
+        "events past the retention period. Run it once a day (e.g. from cron, after "
+        "midnight). Idempotent: running it again gives the same numbers."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="start", help="Rebuild from this date (YYYY-MM-DD)")
+        parser.add_argument("--to", dest="end", help="Rebuild up to this date (YYYY-MM-DD)")
+        parser.add_argument("--no-purge", action="store_true", help="Skip the purge")
+
+    def handle(self, *args, start=None, end=None, no_purge=False, **options):
+        if start or end:
+            try:
+                first = date.fromisoformat(start or end)
+                last = date.fromisoformat(end or start)
+            except ValueError as exc:
+                raise CommandError(f"Dates must look like 2026-11-22: {exc}") from exc
+            if last < first:
+                raise CommandError("--to must be on or after --from")
+            rows, day = 0, first
+            while day <= last:
+                rows += rollup_build_day(day=day)
+                day += timedelta(days=1)
+        else:
+            rows = rollup_build_recent()
+        self.stdout.write(f"Rollups rebuilt: {rows} rows")
+        if not no_purge:
+            purged = interactions_purge(older_than_days=settings.INTERACTIONS_RETENTION_DAYS)
+            self.stdout.write(f"Raw events purged: {purged}")

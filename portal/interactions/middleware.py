@@ -1,0 +1,86 @@
+import logging
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from .constants import InteractionType
+from .services import interaction_record
+
+logger = logging.getLogger(__name__)
+
+BOT_USER_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|preview|monitor|uptime|"
+    r"curl|wget|python-requests|python-urllib|httpclient|headless|lighthouse|pingdom",
+    re.IGNORECASE,
+)
+
+
+def is_bot(user_agent: str) -> bool:
+    return not user_agent or bool(BOT_USER_AGENT.search(user_agent))
+
+
+def bot_counter_key(day) -> str:
+    return f"interactions:bots:{day.isoformat()}"
+
+
+class InteractionLogMiddleware:
+    """Log a ``page_view`` (or ``contact_page_view``) for pages people see.
+
+    Never breaks the page: any failure is logged and the response goes out unchanged.
+    Costs one INSERT for a logged page and no other query. Static files, health checks,
+    the admins, the API, redirects, htmx fragments and bots are not logged; bots are
+    counted in the cache for the daily rollup instead.
+
+    A view or page says which service a page is about with
+    ``request.interaction_service_code`` or a page's ``interaction_service_code``
+    attribute, and a contact page sets ``interaction_type`` to ``contact_page_view``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.excluded = tuple(settings.INTERACTIONS_EXCLUDED_PATH_PREFIXES) + (
+            settings.STATIC_URL,
+            settings.MEDIA_URL,
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.INTERACTIONS_ENABLED:
+            try:
+                self._log(request, response)
+            except Exception:
+                logger.exception("Could not log the page view of %s", request.path)
+        return response
+
+    def process_template_response(self, request, response):
+        page = (response.context_data or {}).get("page") if hasattr(response, "context_data") else None
+        if page is not None:
+            code = getattr(page, "interaction_service_code", None)
+            if code and not hasattr(request, "interaction_service_code"):
+                request.interaction_service_code = code
+            kind = getattr(page, "interaction_type", None)
+            if kind and not hasattr(request, "interaction_type"):
+                request.interaction_type = kind
+        return response
+
+    def _log(self, request, response) -> None:
+        if request.method not in ("GET", "HEAD") or request.path.startswith(self.excluded):
+            return
+        if 300 <= response.status_code < 400:
+            return
+        htmx = getattr(request, "htmx", None)
+        if htmx and not htmx.boosted:
+            return
+        if is_bot(request.META.get("HTTP_USER_AGENT", "")):
+            key = bot_counter_key(timezone.localdate())
+            cache.add(key, 0, 3 * 24 * 3600)
+            cache.incr(key)
+            return
+        interaction_record(
+            type=getattr(request, "interaction_type", InteractionType.PAGE_VIEW),
+            request=request,
+            service_code=getattr(request, "interaction_service_code", None),
+            status_code=response.status_code,
+        )

@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .constants import AvoidableCategory, Channel, InteractionType
+
+
+class LgslService(models.Model):
+    """A service from the Local Government Services List (esd-toolkit LGSL 2.01)."""
+
+    code = models.PositiveIntegerField("LGSL code", primary_key=True)
+    label = models.CharField(max_length=255)
+    directory = models.CharField("heading", max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["label", "code"]
+        verbose_name = "LGSL service"
+
+    def __str__(self) -> str:
+        if self.directory and self.directory.lower() not in self.label.lower():
+            return f"{self.label} – {self.directory} ({self.code})"
+        return f"{self.label} ({self.code})"
+
+
+class LgilInteractionType(models.Model):
+    """A reason for contact from the Local Government Interaction List (LGIL)."""
+
+    code = models.PositiveSmallIntegerField("LGIL code", primary_key=True)
+    label = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = "LGIL interaction type"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Interaction(models.Model):
+    """One event on any channel: the raw log the measures are rolled up from.
+
+    Kept narrow and index-light because a row is written for every page view. No raw
+    IP address is ever stored: ``visitor_key`` is a keyed hash that changes daily.
+    """
+
+    occurred_at = models.DateTimeField(db_index=True)
+    type = models.CharField(max_length=32, choices=InteractionType.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    session_key = models.CharField(max_length=64, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+        db_constraint=False,
+    )
+    visitor_key = models.CharField(max_length=64, blank=True)
+    service_code = models.PositiveIntegerField("LGSL code", null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    journey = models.CharField(max_length=100, blank=True, help_text="Form slug or case reference")
+    step = models.CharField(max_length=100, blank=True)
+    outcome = models.CharField(max_length=40, blank=True)
+    reason_code = models.CharField(max_length=60, blank=True)
+    avoidable = models.BooleanField(null=True, blank=True)
+    avoidable_category = models.CharField(max_length=32, choices=AvoidableCategory.choices, blank=True)
+    resolved_first_contact = models.BooleanField(null=True, blank=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recorded_interactions",
+        db_constraint=False,
+    )
+    case_reference = models.CharField(max_length=40, blank=True)
+    extras = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["type", "occurred_at"], name="interaction_type_time"),
+            models.Index(
+                fields=["user", "service_code", "occurred_at"],
+                name="interaction_user_service",
+                condition=Q(user__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(type=InteractionType.ASSISTED_CONTACT) | ~Q(channel=Channel.WEB),
+                name="interaction_assisted_not_web",
+            ),
+            models.CheckConstraint(
+                condition=Q(avoidable=True) | Q(avoidable_category=""),
+                name="interaction_category_only_if_avoidable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_type_display()} ({self.get_channel_display()}) at {self.occurred_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class AssistedContact(Interaction):
+    """Assisted contacts (phone, face to face, email, letter, social) as staff record them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "assisted contact"
+        permissions = [("view_contact_insights", "Can view the contact insights dashboard")]
+
+
+class DailyRollup(models.Model):
+    """One measure's count for a day, service and channel: what the dashboard reads.
+
+    ``key`` breaks a metric down further (an avoidable category, a form step). Rows for
+    a day are rebuilt whole, so re-running a day gives the same numbers.
+    """
+
+    date = models.DateField()
+    service_code = models.PositiveIntegerField(default=0, help_text="0: no service")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    metric = models.CharField(max_length=40)
+    key = models.CharField(max_length=200, blank=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["date", "service_code", "channel", "metric", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "service_code", "channel", "metric", "key"],
+                name="dailyrollup_unique_cell",
+            ),
+        ]
+        indexes = [models.Index(fields=["service_code", "date"], name="dailyrollup_service_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"

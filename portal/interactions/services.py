@@ -1,0 +1,136 @@
+import logging
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .constants import ASSISTED_CHANNELS, AvoidableCategory, Channel, InteractionType, Outcome
+from .models import Interaction
+
+logger = logging.getLogger(__name__)
+
+
+class InteractionError(ValueError):
+    """An assisted contact or event that does not make sense; the message says why."""
+
+
+def _request_fields(request) -> dict[str, Any]:
+    """What a web request says about who is interacting, without any extra query."""
+    from .visitor import visitor_key
+
+    fields: dict[str, Any] = {"channel": Channel.WEB, "path": request.path[:500]}
+    session = getattr(request, "session", None)
+    if session is not None:
+        fields["session_key"] = session.session_key or ""
+    user = getattr(request, "user", None)
+    # Only a user the request already loaded: logging must not add queries to the page.
+    wrapped = getattr(user, "_wrapped", user)
+    if wrapped is not None and getattr(wrapped, "is_authenticated", False):
+        fields["user_id"] = wrapped.pk
+    fields["visitor_key"] = visitor_key(request)
+    return fields
+
+
+def interaction_record(
+    *,
+    type: str,
+    request=None,
+    channel: str | None = None,
+    user=None,
+    service_code: int | None = None,
+    path: str = "",
+    status_code: int | None = None,
+    journey: str = "",
+    step: str = "",
+    outcome: str = "",
+    reason_code: str = "",
+    avoidable: bool | None = None,
+    avoidable_category: str = "",
+    resolved_first_contact: bool | None = None,
+    staff=None,
+    case_reference: str = "",
+    extras: dict | None = None,
+    occurred_at=None,
+) -> Interaction:
+    """Write one interaction: the one API every feature records its events through.
+
+    With ``request``, the session, signed-in account, cookieless visitor key and path
+    are taken from it. The write is a single INSERT; inside an open transaction it runs
+    in a savepoint, so a failed log write can never break the caller's transaction.
+    """
+    if type not in InteractionType.values:
+        raise InteractionError(f"Unknown interaction type {type!r}")
+    fields: dict[str, Any] = _request_fields(request) if request is not None else {}
+    if channel:
+        fields["channel"] = channel
+    fields.setdefault("channel", Channel.WEB)
+    if fields["channel"] not in Channel.values:
+        raise InteractionError(f"Unknown channel {fields['channel']!r}")
+    if user is not None:
+        fields["user_id"] = user.pk
+    if path:
+        fields["path"] = path[:500]
+    if avoidable_category and not avoidable:
+        raise InteractionError("An avoidable category needs avoidable=True")
+    if avoidable_category and avoidable_category not in AvoidableCategory.values:
+        raise InteractionError(f"Unknown avoidable category {avoidable_category!r}")
+    interaction = Interaction(
+        occurred_at=occurred_at or timezone.now(),
+        type=type,
+        service_code=service_code,
+        status_code=status_code,
+        journey=journey[:100],
+        step=step[:100],
+        outcome=outcome[:40],
+        reason_code=reason_code[:60],
+        avoidable=avoidable,
+        avoidable_category=avoidable_category,
+        resolved_first_contact=resolved_first_contact,
+        staff=staff,
+        case_reference=case_reference[:40],
+        extras=extras or {},
+        **fields,
+    )
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            interaction.save(force_insert=True)
+    else:
+        interaction.save(force_insert=True)
+    return interaction
+
+
+@transaction.atomic
+def assisted_contact_record(
+    *,
+    staff,
+    channel: str,
+    service_code: int | None,
+    reason_code: str,
+    avoidable: bool,
+    avoidable_category: str = "",
+    resolved_first_contact: bool,
+    resident=None,
+    case_reference: str = "",
+    notes: str = "",
+    occurred_at=None,
+) -> Interaction:
+    """Record a phone call, visit, email, letter or social-media contact taken by staff."""
+    if channel not in ASSISTED_CHANNELS:
+        raise InteractionError("Choose how the resident contacted the council")
+    if avoidable and not avoidable_category:
+        raise InteractionError("Choose why the contact was avoidable")
+    return interaction_record(
+        type=InteractionType.ASSISTED_CONTACT,
+        channel=channel,
+        user=resident,
+        service_code=service_code,
+        reason_code=reason_code,
+        avoidable=avoidable,
+        avoidable_category=avoidable_category if avoidable else "",
+        resolved_first_contact=resolved_first_contact,
+        outcome=Outcome.RESOLVED if resolved_first_contact else Outcome.UNRESOLVED,
+        staff=staff,
+        case_reference=case_reference,
+        extras={"notes": notes} if notes else {},
+        occurred_at=occurred_at,
+    )
