@@ -32,11 +32,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 def _council_name(request) -> str:
+    """The council's name from its site settings (falls back to WAGTAIL_SITE_NAME)."""
+    from django.conf import settings
+
     from cms.models import CouncilSettings
 
-    try:
-        return CouncilSettings.load(request_or_site=request).council_name
-    except Exception:  # noqa: BLE001 - an email must not fail over branding
-        from django.conf import settings
-
-        return settings.WAGTAIL_SITE_NAME
+    council = (
+        CouncilSettings.for_request(request)
+        if request is not None
+        else CouncilSettings.objects.order_by("pk").first()
+    )
+    return council.council_name if council else settings.WAGTAIL_SITE_NAME

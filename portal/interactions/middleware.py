@@ -83,4 +83,5 @@ class InteractionLogMiddleware:
             request=request,
             service_code=getattr(request, "interaction_service_code", None),
             status_code=response.status_code,
+            fetch_id=False,
         )

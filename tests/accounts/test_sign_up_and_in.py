@@ -41,6 +41,7 @@ def test_sign_up_verify_by_code_and_land_on_my_account(web):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["new.resident@example.org"]
+    assert "Hello from Anytown Council" in message.body  # the council's site setting
     notification = Notification.objects.get(to="new.resident@example.org")
     assert notification.status == NotificationStatus.DELIVERED
     assert notification.user == user

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 
 from django.conf import settings
@@ -5,10 +7,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from wagtail.models import Site
 
 from cms.models import CouncilSettings, HomePage
+from portal.interactions.demo import synthetic_events_create
+from portal.interactions.models import Interaction
+from portal.interactions.rollups import rollup_build_day
 
 DEMO_PASSWORD = "demo-portal-2026"  # demo only; refused in production
 DEMO_USERS = [
@@ -24,6 +30,13 @@ DEMO_USERS = [
         "full_name": "Olu Officer",
         "role": "case officer (Wagtail admin at /admin/)",
         "groups": ["Case officers", "Editors"],
+        "is_staff": True,
+    },
+    {
+        "email": "manager@example.com",
+        "full_name": "Mo Manager",
+        "role": "service manager (Contact insights in /admin/)",
+        "groups": ["Service managers"],
         "is_staff": True,
     },
 ]
@@ -51,6 +64,7 @@ class Command(BaseCommand):
             self._council_settings()
             self._home_page()
             created = [self._user(spec) for spec in DEMO_USERS]
+            self._interactions()
 
         for spec, was_created in zip(DEMO_USERS, created, strict=True):
             state = "created" if was_created else "already there"
@@ -75,6 +89,16 @@ class Command(BaseCommand):
             return
         home.body = HOME_BODY
         home.save_revision().publish()
+
+    def _interactions(self) -> None:
+        """Six weeks of synthetic contact so Contact insights has something to show."""
+        if Interaction.objects.filter(extras__synthetic=True).exists():
+            return
+        days = 42
+        first_day = timezone.localdate() - timedelta(days=days)
+        synthetic_events_create(total=4000, first_day=first_day, days=days)
+        for offset in range(days):
+            rollup_build_day(day=first_day + timedelta(days=offset))
 
     def _user(self, spec: dict) -> bool:
         User = get_user_model()

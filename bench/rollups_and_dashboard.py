@@ -1,0 +1,91 @@
+"""Rollup build time for 1 million synthetic events, and the dashboard over a year of rollups.
+
+Prints:
+- the time to build daily rollups for N synthetic events (default 1,000,000 over 10
+  days), against the time to merely count those events day by day (baseline);
+- the Contact insights dashboard's server-side time (test client) over 12 months of
+  rollups, all services and one service, against the same page for an empty period.
+  Target: under 200 ms.
+
+    .venv/bin/python bench/rollups_and_dashboard.py [events] [days]
+"""
+
+import sys
+import time
+from datetime import timedelta
+
+from _setup import django_test_database, median_ms, timed
+
+DASHBOARD_TARGET_MS = 200
+SERVICES = [524, 528, 557, 474, 587, 57, 54, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+
+
+def main(total: int = 1_000_000, days: int = 10) -> None:
+    with django_test_database():
+        from django.test import Client
+        from django.urls import reverse
+        from django.utils import timezone
+
+        from portal.interactions.demo import synthetic_events_create
+        from portal.interactions.models import DailyRollup, Interaction
+        from portal.interactions.rollups import day_bounds, rollup_build_day
+        from tests.factories import StaffFactory
+
+        first_day = timezone.localdate() - timedelta(days=days)
+        started = time.perf_counter()
+        synthetic_events_create(total=total, first_day=first_day, days=days, services=SERVICES)
+        print(
+            f"synthesised {Interaction.objects.count():,} events over {days} days "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+
+        dates = [first_day + timedelta(days=n) for n in range(days)]
+        started = time.perf_counter()
+        for day in dates:
+            start, end = day_bounds(day)
+            Interaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end).count()
+        baseline = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = sum(rollup_build_day(day=day) for day in dates)
+        build = time.perf_counter() - started
+        print(f"baseline, count the events day by day: {baseline:.2f} s")
+        print(
+            f"build rollups for {total:,} events:     {build:.2f} s ({rows:,} rollup rows; "
+            f"{build / baseline:.1f}x the baseline; {total / build:,.0f} events/s)"
+        )
+
+        # A year of rollups: repeat the built days across 365 dates.
+        template = list(
+            DailyRollup.objects.values("date", "service_code", "channel", "metric", "key", "value")
+        )
+        year_end = timezone.localdate() - timedelta(days=1)
+        year_start = year_end - timedelta(days=364)
+        DailyRollup.objects.all().delete()
+        year = []
+        for offset in range(365):
+            day = year_start + timedelta(days=offset)
+            source = dates[offset % days]
+            year += [DailyRollup(**{**r, "date": day}) for r in template if r["date"] == source]
+        DailyRollup.objects.bulk_create(year, batch_size=5000)
+        print(f"a year of rollups: {DailyRollup.objects.count():,} rows")
+
+        client = Client()
+        client.force_login(StaffFactory(is_superuser=True))
+        url = reverse("contact_insights")
+        empty = {"start": "2001-01-01", "end": "2001-12-31"}
+        year_all = {"start": year_start.isoformat(), "end": year_end.isoformat()}
+        year_one = {**year_all, "service": "524"}
+        for params in (empty, year_all, year_one):
+            assert client.get(url, params).status_code == 200
+        base_ms = median_ms(timed(lambda: client.get(url, empty), repeat=15))
+        all_ms = median_ms(timed(lambda: client.get(url, year_all), repeat=15))
+        one_ms = median_ms(timed(lambda: client.get(url, year_one), repeat=15))
+        verdict = "OK" if max(all_ms, one_ms) < DASHBOARD_TARGET_MS else "OVER"
+        print(f"dashboard, empty period (baseline): {base_ms:.1f} ms")
+        print(f"dashboard, 12 months, all services: {all_ms:.1f} ms ({all_ms / base_ms:.1f}x)")
+        print(f"dashboard, 12 months, service 524:  {one_ms:.1f} ms ({one_ms / base_ms:.1f}x)")
+        print(f"target < {DASHBOARD_TARGET_MS} ms: {verdict}")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:3]))

@@ -1,0 +1,84 @@
+"""Synthetic interaction events: demo content for the dashboard, and benchmark load.
+
+Only demo data and benchmarks use this; every row is marked ``extras["synthetic"]``.
+"""
+
+import random
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from .constants import AvoidableCategory, Channel, InteractionType, Outcome
+from .models import Interaction
+
+T = InteractionType
+DEMO_SERVICES = [524, 528, 557, 474, 587, 57]
+_WEIGHTS = [
+    (T.PAGE_VIEW, 70),
+    (T.SEARCH, 6),
+    (T.PAGE_FEEDBACK, 2),
+    (T.FORM_START, 5),
+    (T.FORM_STEP, 6),
+    (T.FORM_ERROR, 3),
+    (T.FORM_SUBMIT, 3),
+    (T.FORM_ABANDON, 1),
+    (T.PAYMENT_RESULT, 1),
+    (T.CONTACT_PAGE_VIEW, 1),
+    (T.ASSISTED_CONTACT, 2),
+]
+_POPULATION = [kind for kind, weight in _WEIGHTS for _ in range(weight)]
+
+
+def synthetic_events(
+    *, total: int, first_day: date, days: int, services=DEMO_SERVICES, seed: int = 2026
+) -> Iterator[Interaction]:
+    """Yield ``total`` plausible events spread over ``days`` days from ``first_day``."""
+    rng = random.Random(seed)
+    tz = timezone.get_current_timezone()
+    visitors = max(50, total // 20)
+    for n in range(total):
+        day = first_day + timedelta(days=n % days)
+        at = timezone.make_aware(
+            datetime(day.year, day.month, day.day, rng.randrange(7, 23), rng.randrange(60)), tz
+        )
+        kind = rng.choice(_POPULATION)
+        service = rng.choice(services)
+        event = Interaction(
+            occurred_at=at,
+            type=kind,
+            service_code=service,
+            visitor_key=f"{rng.randrange(visitors):032x}",
+            session_key=f"synthetic-{rng.randrange(visitors * 2)}",
+            path=f"/services/{service}/",
+            extras={"synthetic": True},
+        )
+        if kind == T.SEARCH:
+            event.outcome = Outcome.NO_RESULTS if rng.random() < 0.2 else Outcome.RESULTS
+        elif kind == T.PAGE_FEEDBACK:
+            event.outcome = Outcome.NOT_USEFUL if rng.random() < 0.3 else Outcome.USEFUL
+        elif kind in (T.FORM_START, T.FORM_STEP, T.FORM_SUBMIT, T.FORM_ABANDON, T.FORM_ERROR):
+            event.journey = f"form-{service}"
+            event.step = f"step-{rng.randrange(1, 4)}"
+            if kind == T.FORM_ERROR:
+                event.extras["fields"] = [f"field-{rng.randrange(3)}"]
+        elif kind == T.PAYMENT_RESULT:
+            event.outcome = "failed" if rng.random() < 0.1 else "success"
+        elif kind == T.ASSISTED_CONTACT:
+            event.channel = rng.choice([Channel.PHONE, Channel.PHONE, Channel.FACE_TO_FACE, Channel.EMAIL])
+            event.avoidable = rng.random() < 0.4
+            event.avoidable_category = rng.choice(AvoidableCategory.values) if event.avoidable else ""
+            event.resolved_first_contact = rng.random() < 0.7
+            event.outcome = Outcome.RESOLVED if event.resolved_first_contact else Outcome.UNRESOLVED
+            event.path = ""
+        yield event
+
+
+def synthetic_events_create(*, total: int, first_day: date, days: int, **kwargs) -> int:
+    batch, made = [], 0
+    for event in synthetic_events(total=total, first_day=first_day, days=days, **kwargs):
+        batch.append(event)
+        if len(batch) == 20000:
+            made += len(Interaction.objects.bulk_create(batch))
+            batch = []
+    return made + len(Interaction.objects.bulk_create(batch))
