@@ -2,7 +2,7 @@
 
 ``rollup_build_day`` rebuilds one day's rows from scratch, so re-running a day gives
 the same numbers. Measures that look ahead (an assisted contact within 7 days of a web
-visit) change as later days arrive, so the daily job rebuilds the last 8 days.
+visit) change as later days arrive, so the job rebuilds today and the 8 days before.
 
 Metrics written (``key`` breaks some down; totals are the sum over keys):
 
@@ -289,9 +289,13 @@ def rollup_build_day(*, day: date) -> int:
     return len(rows)
 
 
-def rollup_build_recent(*, days: int = FOLLOW_UP_DAYS + 1, until: date | None = None) -> int:
-    """Rebuild the last ``days`` days up to and including ``until`` (default: yesterday)."""
-    until = until or (timezone.localdate() - timedelta(days=1))
+def rollup_build_recent(*, days: int = FOLLOW_UP_DAYS + 2, until: date | None = None) -> int:
+    """Rebuild today so far and the 8 days before it (or ``days`` days up to ``until``).
+
+    Run hourly, this keeps today's figures close to live; run daily after midnight, it
+    completes yesterday and the days whose 7-day follow-up window is still open.
+    """
+    until = until or timezone.localdate()
     return sum(rollup_build_day(day=until - timedelta(days=n)) for n in range(days))
 
 

@@ -8,7 +8,7 @@ from .rollups import interactions_purge, rollup_build_day, rollup_build_recent
 
 @task
 def build_rollups(day: str | None = None) -> int:
-    """Rebuild one day's rollups (ISO date), or the last 8 days when no day is given."""
+    """Rebuild one day's rollups (ISO date), or today and the 8 days before."""
     if day:
         return rollup_build_day(day=date.fromisoformat(day))
     return rollup_build_recent()

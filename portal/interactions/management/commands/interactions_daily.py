@@ -8,9 +8,10 @@ from portal.interactions.rollups import interactions_purge, rollup_build_day, ro
 
 class Command(BaseCommand):
     help = (
-        "The interaction log's daily job: rebuild the last 8 days of rollups and purge raw "
-        "events past the retention period. Run it once a day (e.g. from cron, after "
-        "midnight). Idempotent: running it again gives the same numbers."
+        "The interaction log's job: rebuild the rollups for today and the 8 days before, and "
+        "purge raw events past the retention period. Run it at least once a day after "
+        "midnight (hourly keeps today's figures fresh). Idempotent: re-running it gives the "
+        "same numbers."
     )
 
     def add_arguments(self, parser):
