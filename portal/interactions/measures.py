@@ -30,6 +30,7 @@ Every percentage is ``None`` ("no data") when its denominator is zero. Formulas:
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
@@ -38,9 +39,12 @@ from .models import DailyRollup
 
 
 def percent(numerator: int, denominator: int) -> float | None:
+    """``numerator`` as a percentage of ``denominator`` to one place, half rounded up;
+    None ("no data") when there is nothing to divide by."""
     if not denominator:
         return None
-    return round(100 * numerator / denominator, 1)
+    exact = Decimal(100 * numerator) / Decimal(denominator)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 @dataclass
@@ -194,9 +198,15 @@ class Measures:
 
 def unit_costs_pence(site=None) -> dict[str, int | None]:
     """The council's cost per transaction by channel, from site settings."""
+    from wagtail.models import Site
+
     from cms.models import CouncilSettings
 
-    council = CouncilSettings.load(request_or_site=site) if site else CouncilSettings.objects.first()
+    # A site setting: one row per Site (``BaseSiteSetting`` has no ``load()``). Read it
+    # without creating it, so a report never writes.
+    if site is not None and not isinstance(site, Site):
+        site = Site.find_for_request(site)
+    council = CouncilSettings.objects.filter(site=site).first() if site else CouncilSettings.objects.first()
     if council is None:
         council = CouncilSettings()
     return council.unit_costs_pence()

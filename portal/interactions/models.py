@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from .constants import AvoidableCategory, Channel, InteractionType
 
@@ -104,13 +106,28 @@ class Interaction(models.Model):
         )
 
 
+class AssistedContactManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(type=InteractionType.ASSISTED_CONTACT)
+
+
 class AssistedContact(Interaction):
-    """Assisted contacts (phone, face to face, email, letter, social) as staff record them."""
+    """Assisted contacts (phone, face to face, email, letter, social) as staff record them.
+
+    The default manager only sees ``assisted_contact`` rows, so the admin views built on
+    this proxy can never list or edit another kind of event.
+    """
+
+    objects = AssistedContactManager()
 
     class Meta:
         proxy = True
         verbose_name = "assisted contact"
         permissions = [("view_contact_insights", "Can view the contact insights dashboard")]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.occurred_at) if self.occurred_at else None
+        return f"{self.get_channel_display()} contact, {date_format(when, 'j M Y, H:i') if when else 'new'}"
 
 
 class DailyRollup(models.Model):
@@ -124,7 +141,7 @@ class DailyRollup(models.Model):
     service_code = models.PositiveIntegerField(default=0, help_text="0: no service")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     metric = models.CharField(max_length=40)
-    key = models.CharField(max_length=200, blank=True)
+    key = models.CharField(max_length=201, blank=True, help_text="e.g. a category, or form/step")
     value = models.BigIntegerField(default=0)
 
     class Meta:

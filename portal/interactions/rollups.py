@@ -205,27 +205,30 @@ def _count_repeat_contacts(cells: _Cells, start: datetime, end: datetime) -> Non
 
 
 def _count_web_then_assisted(cells: _Cells, events, end: datetime) -> None:
-    first_seen: dict[tuple, datetime] = {}
+    """An account counts when an assisted contact about the service follows any of its web
+    events that day within 7 days: after the first event, and by the last event + 7 days."""
+    seen: dict[tuple, list[datetime]] = {}
     for user_id, service, occurred_at in (
         events.filter(channel=Channel.WEB, user__isnull=False, service_code__isnull=False)
         .exclude(type=T.ASSISTED_CONTACT)
         .values_list("user_id", "service_code", "occurred_at")
     ):
-        pair = (user_id, service)
-        if pair not in first_seen or occurred_at < first_seen[pair]:
-            first_seen[pair] = occurred_at
-    if not first_seen:
+        first_last = seen.setdefault((user_id, service), [occurred_at, occurred_at])
+        first_last[0] = min(first_last[0], occurred_at)
+        first_last[1] = max(first_last[1], occurred_at)
+    if not seen:
         return
+    window = timedelta(days=FOLLOW_UP_DAYS)
     followed = set()
     for user_id, service, occurred_at in Interaction.objects.filter(
         type=T.ASSISTED_CONTACT,
-        user_id__in={u for u, _ in first_seen},
-        service_code__in={s for _, s in first_seen},
-        occurred_at__gte=min(first_seen.values()),
-        occurred_at__lt=end + timedelta(days=FOLLOW_UP_DAYS),
+        user_id__in={u for u, _ in seen},
+        service_code__in={s for _, s in seen},
+        occurred_at__gt=min(first for first, _ in seen.values()),
+        occurred_at__lte=end + window,
     ).values_list("user_id", "service_code", "occurred_at"):
-        seen = first_seen.get((user_id, service))
-        if seen is not None and seen < occurred_at <= seen + timedelta(days=FOLLOW_UP_DAYS):
+        first_last = seen.get((user_id, service))
+        if first_last is not None and first_last[0] < occurred_at <= first_last[1] + window:
             followed.add((user_id, service))
     for _, service in followed:
         cells.add(service, Channel.WEB, "web_then_assisted")

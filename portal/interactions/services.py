@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -130,6 +131,17 @@ def interaction_record(
     return interaction
 
 
+def _rollups_refresh_for(*days) -> None:
+    """Rebuild the rollups of days the regular job no longer revisits (older than its window),
+    so a back-dated or corrected contact shows in the figures without waiting for anyone."""
+    from .constants import FOLLOW_UP_DAYS
+    from .tasks import build_rollups
+
+    oldest_rebuilt = timezone.localdate() - timedelta(days=FOLLOW_UP_DAYS + 1)
+    for day in sorted({d for d in days if d < oldest_rebuilt}):
+        transaction.on_commit(lambda day=day: build_rollups.enqueue(day.isoformat()))
+
+
 @transaction.atomic
 def assisted_contact_record(
     *,
@@ -150,6 +162,8 @@ def assisted_contact_record(
         raise InteractionError("Choose how the resident contacted the council")
     if avoidable and not avoidable_category:
         raise InteractionError("Choose why the contact was avoidable")
+    if occurred_at is not None:
+        _rollups_refresh_for(timezone.localdate(occurred_at))
     return interaction_record(
         type=InteractionType.ASSISTED_CONTACT,
         channel=channel,
@@ -165,3 +179,48 @@ def assisted_contact_record(
         extras={"notes": notes} if notes else {},
         occurred_at=occurred_at,
     )
+
+
+@transaction.atomic
+def assisted_contact_update(
+    *,
+    contact: Interaction,
+    channel: str,
+    service_code: int | None,
+    reason_code: str,
+    avoidable: bool,
+    avoidable_category: str = "",
+    resolved_first_contact: bool,
+    resident=None,
+    case_reference: str = "",
+    notes: str = "",
+    occurred_at=None,
+) -> Interaction:
+    """Correct a recorded contact with the same rules as recording it; who recorded it and
+    the event type never change."""
+    if contact.type != InteractionType.ASSISTED_CONTACT:
+        raise InteractionError("Only assisted contacts can be corrected here")
+    if channel not in ASSISTED_CHANNELS:
+        raise InteractionError("Choose how the resident contacted the council")
+    if avoidable and not avoidable_category:
+        raise InteractionError("Choose why the contact was avoidable")
+    previous_day = timezone.localdate(contact.occurred_at)
+    contact.channel = channel
+    contact.service_code = service_code
+    contact.reason_code = reason_code[:60]
+    contact.avoidable = avoidable
+    contact.avoidable_category = avoidable_category if avoidable else ""
+    contact.resolved_first_contact = resolved_first_contact
+    contact.outcome = Outcome.RESOLVED if resolved_first_contact else Outcome.UNRESOLVED
+    contact.user = resident
+    contact.case_reference = case_reference[:40]
+    contact.occurred_at = occurred_at or contact.occurred_at
+    extras = dict(contact.extras or {})
+    if notes:
+        extras["notes"] = notes
+    else:
+        extras.pop("notes", None)
+    contact.extras = extras
+    contact.save()
+    _rollups_refresh_for(previous_day, timezone.localdate(contact.occurred_at))
+    return contact

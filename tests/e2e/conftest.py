@@ -3,10 +3,13 @@
 import json
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from django.db import connections
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
 # make between page actions are still plain synchronous calls.
@@ -34,14 +37,27 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@contextmanager
+def _chromium():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run ./scripts/ensure-chromium.sh")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            # Playwright runs an event loop in this thread, and while it runs Django hands
+            # out context-local database connections: close them before the loop stops.
+            connections.close_all()
+            browser.close()
+
+
+@pytest.fixture
+def browser():
+    """A browser for one test. Function-scoped on purpose: Playwright's event loop must
+    start after pytest-django has set up (and restored) the database for the test."""
+    with _chromium() as browser:
         yield browser
-        browser.close()
 
 
 class AxeViolations(AssertionError):
@@ -95,6 +111,10 @@ class Journey:
 
     def check(self):
         self.page.wait_for_load_state("load")
+        # Colour contrast is only meaningful once fades and transitions have finished.
+        self.page.evaluate(
+            "() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))"
+        )
         self.visited.append(self.page.url)
         check_accessibility(self.page)
 
@@ -108,12 +128,13 @@ class Journey:
 
 
 @pytest.fixture
-def journey(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    journey = Journey(page, live_server.url)
-    yield journey
-    context.close()
+def journey(live_server, transactional_db):
+    with _chromium() as browser:
+        context = browser.new_context(base_url=live_server.url, locale="en-GB", reduced_motion="reduce")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        journey = Journey(page, live_server.url)
+        yield journey
+        context.close()
     csp = [e for e in journey.console_errors if "Content Security Policy" in e]
     assert not csp, f"CSP violations in the browser console: {csp}"

@@ -2,6 +2,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -81,3 +82,40 @@ def test_tasks_run_the_same_work():
     assert result.return_value > 0
     assert DailyRollup.objects.filter(metric="page_views", service_code=524).exists()
     assert purge_interactions.enqueue().return_value == 0
+
+
+def test_a_back_dated_contact_refreshes_its_day_which_the_job_no_longer_revisits(
+    django_capture_on_commit_callbacks,
+):
+    from portal.interactions.services import assisted_contact_record, assisted_contact_update
+    from tests.factories import StaffFactory
+
+    officer = StaffFactory()
+    long_ago = timezone.now() - timedelta(days=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = assisted_contact_record(
+            staff=officer,
+            channel=Channel.PHONE,
+            service_code=524,
+            reason_code="8",
+            avoidable=False,
+            resolved_first_contact=True,
+            occurred_at=long_ago,
+        )
+    day = timezone.localdate(long_ago)
+    assert DailyRollup.objects.get(date=day, metric="assisted_contacts", service_code=524).value == 1
+
+    # Corrected to another service: both the old and the new figures are right at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        assisted_contact_update(
+            contact=contact,
+            channel=Channel.PHONE,
+            service_code=557,
+            reason_code="8",
+            avoidable=True,
+            avoidable_category="repeat",
+            resolved_first_contact=False,
+            occurred_at=long_ago,
+        )
+    assert not DailyRollup.objects.filter(date=day, metric="assisted_contacts", service_code=524).exists()
+    assert DailyRollup.objects.get(date=day, metric="avoidable_contacts", service_code=557).key == "repeat"

@@ -1,0 +1,334 @@
+"""Staff workspace: recording and reviewing assisted contacts in the Wagtail admin.
+
+Case officers record a call in a few seconds and land on an empty form for the next
+one; service managers can read the list. The permission policy is registered in
+``wagtail_hooks.py`` before the viewset, as Wagtail 8 requires.
+"""
+
+import django_filters
+
+from django import forms
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+
+from wagtail.admin import messages
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import log
+
+from .assisted_forms import AssistedContactForm
+from .constants import ASSISTED_CHANNELS, AvoidableCategory
+from .models import AssistedContact, LgilInteractionType, LgslService
+from .permissions import ProxyModelPermissionPolicy
+from .services import InteractionError, assisted_contact_record, assisted_contact_update
+
+permission_policy = ProxyModelPermissionPolicy(AssistedContact)
+
+RECORD_LABEL = "Record a contact"
+
+
+def _when(contact) -> str:
+    return date_format(timezone.localtime(contact.occurred_at), "j M Y, H:i")
+
+
+def _yes_no(value) -> str:
+    return "" if value is None else ("Yes" if value else "No")
+
+
+def _avoidable(contact) -> str:
+    if not contact.avoidable:
+        return _yes_no(contact.avoidable)
+    return f"Yes: {contact.get_avoidable_category_display()}" if contact.avoidable_category else "Yes"
+
+
+def _person(user) -> str:
+    return (user.full_name or user.email) if user else ""
+
+
+def _service(contact) -> str:
+    label = getattr(contact, "service_label", None)
+    if contact.service_code is None:
+        return ""
+    return f"{label} ({contact.service_code})" if label else str(contact.service_code)
+
+
+def with_labels(queryset):
+    """Contacts with their service and reason names, and the people, in the same query."""
+    services = LgslService.objects.filter(code=OuterRef("service_code")).values("label")[:1]
+    reasons = (
+        LgilInteractionType.objects.annotate(code_text=Cast("code", CharField()))
+        .filter(code_text=OuterRef("reason_code"))
+        .values("label")[:1]
+    )
+    return queryset.select_related("staff", "user").annotate(
+        service_label=Subquery(services), reason_label=Subquery(reasons)
+    )
+
+
+class AssistedContactFilterSet(WagtailFilterSet):
+    channel = django_filters.ChoiceFilter(
+        label="Channel",
+        choices=[(channel.value, channel.label) for channel in ASSISTED_CHANNELS],
+        empty_label="All channels",
+        widget=forms.RadioSelect,
+    )
+    avoidable = django_filters.ChoiceFilter(
+        label="Avoidable",
+        choices=[("yes", "Yes"), ("no", "No")],
+        empty_label="All",
+        method="filter_avoidable",
+        widget=forms.RadioSelect,
+    )
+    avoidable_category = django_filters.ChoiceFilter(
+        label="Why avoidable",
+        choices=AvoidableCategory.choices,
+        empty_label="All categories",
+        widget=forms.RadioSelect,
+    )
+    occurred_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    recorded_by = django_filters.ChoiceFilter(
+        label="Recorded by",
+        choices=[("me", "Me")],
+        empty_label="Anyone",
+        method="filter_recorded_by",
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = AssistedContact
+        fields = ["channel", "avoidable", "avoidable_category", "occurred_at", "recorded_by"]
+
+    def filter_avoidable(self, queryset, name, value):
+        return queryset.filter(avoidable=value == "yes")
+
+    def filter_recorded_by(self, queryset, name, value):
+        if value == "me" and self.request is not None:
+            return queryset.filter(staff=self.request.user)
+        return queryset
+
+
+class AssistedContactIndexView(generic.IndexView):
+    page_title = "Assisted contacts"
+    search_fields = ["case_reference", "user__email"]
+    search_backend_name = None
+
+    @cached_property
+    def add_item_label(self):
+        return RECORD_LABEL
+
+    def get_base_queryset(self):
+        return with_labels(super().get_base_queryset())
+
+    def order_queryset(self, queryset):
+        """Newest first by default; the id breaks ties so pages never repeat or skip a row."""
+        ordering = super().order_queryset(queryset).query.order_by or ("-occurred_at",)
+        return queryset.order_by(*ordering, "-pk")
+
+    @cached_property
+    def columns(self):
+        title_column = self._get_title_column_class(TitleColumn)
+
+        def get_url(instance):
+            return self.get_edit_url(instance) or self.get_inspect_url(instance)
+
+        return [
+            title_column("when", label="When", accessor=_when, sort_key="occurred_at", get_url=get_url),
+            Column("channel", label="Channel", accessor="get_channel_display", sort_key="channel"),
+            Column("service", label="Service", accessor=_service, sort_key="service_label"),
+            Column("reason", label="Reason", accessor="reason_label", sort_key="reason_label"),
+            Column("avoidable", label="Avoidable", accessor=_avoidable, sort_key="avoidable"),
+            Column(
+                "resolved",
+                label="Resolved at first contact",
+                accessor=lambda contact: _yes_no(contact.resolved_first_contact),
+                sort_key="resolved_first_contact",
+            ),
+            Column("recorded_by", label="Recorded by", accessor=lambda contact: _person(contact.staff)),
+        ]
+
+
+def error_summary(form) -> list[tuple[str, str]]:
+    """(anchor id, message) for each error, so the summary links to the field to fix."""
+    items = [("w-editor-form", error) for error in form.non_field_errors()]
+    for name in form.fields:
+        if name in form.errors:
+            bound = form[name]
+            anchor = bound.auto_id + ("_0" if isinstance(bound.field.widget, forms.RadioSelect) else "")
+            items += [(anchor, error) for error in bound.errors]
+    return items
+
+
+class AssistedContactFormViewMixin:
+    """What the create and edit views share: the link back to the list and the error summary."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except InteractionError as error:
+            # The service's own rules; the form checks the same, so this is a safety net.
+            form.add_error(None, str(error))
+            self.produced_error_code, self.produced_error_message = "validation_error", None
+            return self.form_invalid(form)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["index_url"] = reverse(self.index_url_name)
+        context["error_summary"] = error_summary(self.form)
+        return context
+
+
+class AssistedContactCreateView(AssistedContactFormViewMixin, generic.CreateView):
+    page_title = RECORD_LABEL
+    submit_button_label = "Save contact"
+    submit_button_active_label = "Saving…"
+    error_message = None  # the page shows its own summary of what to fix
+
+    def get_page_subtitle(self):
+        return RECORD_LABEL
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": "Assisted contacts"},
+            {"url": "", "label": RECORD_LABEL},
+        ]
+
+    def save_instance(self):
+        interaction = assisted_contact_record(staff=self.request.user, **self.form.service_kwargs())
+        contact = with_labels(AssistedContact.objects.all()).get(pk=interaction.pk)
+        log(instance=contact, action="wagtail.create", user=self.request.user, content_changed=True)
+        return contact
+
+    def get_success_url(self):
+        return reverse(self.add_url_name)
+
+    def get_success_message(self, instance):
+        what = f"{instance.get_channel_display()}, {_service(instance)}"
+        return f"Contact recorded: {what}. The form is ready for the next one."
+
+    def get_success_buttons(self):
+        return [
+            messages.button(reverse(self.index_url_name), "View assisted contacts"),
+            messages.button(self.get_edit_url(), "Edit the contact you just recorded"),
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        context["recorded_today"] = AssistedContact.objects.filter(
+            staff=self.request.user, occurred_at__gte=start_of_day
+        ).count()
+        return context
+
+
+class AssistedContactEditView(AssistedContactFormViewMixin, generic.EditView):
+    error_message = None
+
+    def save_instance(self):
+        """Apply the same validated answers to the row; the recorder and type never change."""
+        contact = assisted_contact_update(contact=self.form.instance, **self.form.service_kwargs())
+        log(instance=contact, action="wagtail.edit", user=self.request.user, content_changed=True)
+        return contact
+
+    def get_success_message(self):
+        return f"Contact updated: {self.object}"
+
+
+class AssistedContactInspectView(generic.InspectView):
+    labels = {
+        "occurred_at": "When",
+        "channel": "Channel",
+        "service": "Service",
+        "reason": "Reason for contact",
+        "avoidable": "Avoidable",
+        "resolved_first_contact": "Resolved at first contact",
+        "resident": "Resident",
+        "case_reference": "Case reference",
+        "notes": "Notes",
+        "staff": "Recorded by",
+    }
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(with_labels(AssistedContact.objects.all()), pk=unquote(str(self.pk)))
+
+    def get_fields(self):
+        return list(self.labels)
+
+    def get_field_label(self, field_name, field):
+        return self.labels[field_name]
+
+    def get_occurred_at_display_value(self):
+        return _when(self.object)
+
+    def get_service_display_value(self):
+        return _service(self.object) or "-"
+
+    def get_reason_display_value(self):
+        return self.object.reason_label or self.object.reason_code or "-"
+
+    def get_avoidable_display_value(self):
+        return _avoidable(self.object) or "-"
+
+    def get_resolved_first_contact_display_value(self):
+        return _yes_no(self.object.resolved_first_contact) or "-"
+
+    def get_resident_display_value(self):
+        user = self.object.user
+        if user is None:
+            return "Anonymous"
+        return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+    def get_case_reference_display_value(self):
+        return self.object.case_reference or "-"
+
+    def get_notes_display_value(self):
+        return (self.object.extras or {}).get("notes") or "-"
+
+    def get_staff_display_value(self):
+        return _person(self.object.staff) or "-"
+
+
+class AssistedContactViewSet(ModelViewSet):
+    model = AssistedContact
+    icon = "clipboard-list"
+    menu_label = "Assisted contacts"
+    menu_order = 250
+    add_to_admin_menu = True
+    name = "assisted_contacts"
+    url_prefix = "assisted-contacts"
+
+    index_view_class = AssistedContactIndexView
+    add_view_class = AssistedContactCreateView
+    edit_view_class = AssistedContactEditView
+    inspect_view_class = AssistedContactInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+
+    filterset_class = AssistedContactFilterSet
+    ordering = "-occurred_at"
+    list_per_page = 50
+
+    create_template_name = "interactions/assisted_contact/create.html"
+    edit_template_name = "interactions/assisted_contact/edit.html"
+
+    def get_form_class(self, for_update=False):
+        return AssistedContactForm
+
+    def get_permissions_to_register(self):
+        """The proxy's own permissions, which Django files under the proxy's content type.
+
+        Wagtail looks under the concrete model's (``Interaction``), which would offer the
+        wrong permissions in the group editor.
+        """
+        content_type = ContentType.objects.get_for_model(self.model, for_concrete_model=False)
+        return Permission.objects.filter(content_type=content_type)
