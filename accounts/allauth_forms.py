@@ -256,6 +256,70 @@ class GovukConfirmEmailCodeMixin(GovukErrorsMixin):
         self.code_timeout_minutes = app_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT // 60
 
 
+class _CodeFieldMixin:
+    """A one-time code box: no placeholder, the phone's code suggestion, no autocorrect."""
+
+    code_label = "Code"
+    code_required = "Enter the code"
+    code_hint = ""
+    code_numeric = False
+
+    def _setup_code(self, field: forms.Field) -> None:
+        field.label = self.code_label
+        field.help_text = self.code_hint
+        field.error_messages["required"] = self.code_required
+        field.widget.attrs.pop("placeholder", None)
+        field.widget.attrs.update(
+            {
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric" if self.code_numeric else "text",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "govuk-input--width-10",
+            }
+        )
+
+
+class GovukRequestLoginCodeMixin(GovukErrorsMixin):
+    govuk_error_messages = {
+        "email": {
+            "too_many_login_attempts": "You have asked for too many codes. Wait a few minutes and try again"
+        },
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _setup_email(self.fields["email"])
+
+
+class GovukConfirmLoginCodeMixin(_CodeFieldMixin, GovukErrorsMixin):
+    code_required = "Enter the code from the email"
+    govuk_error_messages = {
+        "code": {"incorrect_code": "The code is not correct. Check the email and try again"},
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        code_format = app_settings.LOGIN_BY_CODE_FORMAT
+        self.code_numeric = bool(code_format.get("numeric"))
+        self._setup_code(self.fields["code"])
+        self.code_timeout_minutes = app_settings.LOGIN_BY_CODE_TIMEOUT // 60
+
+
+class GovukAddEmailMixin(GovukErrorsMixin):
+    govuk_error_messages = {
+        "email": {
+            "email_taken": "Another account already uses this email address",
+            "max_email_addresses": "You cannot add more email addresses",
+        },
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _setup_email(self.fields["email"], required="Enter your new email address")
+        self.fields["email"].label = "New email address"
+
+
 class GovukChangeEmailMixin(GovukErrorsMixin):
     govuk_error_messages = {
         "email": {"same_as_current": "Enter a different email address"},
@@ -304,4 +368,16 @@ class GovukConfirmEmailVerificationCodeForm(
 
 
 class GovukChangeEmailForm(GovukChangeEmailMixin, allauth_forms.ChangeEmailForm):
+    pass
+
+
+class GovukAddEmailForm(GovukAddEmailMixin, allauth_forms.AddEmailForm):
+    pass
+
+
+class GovukRequestLoginCodeForm(GovukRequestLoginCodeMixin, allauth_forms.RequestLoginCodeForm):
+    pass
+
+
+class GovukConfirmLoginCodeForm(GovukConfirmLoginCodeMixin, allauth_forms.ConfirmLoginCodeForm):
     pass

@@ -1,7 +1,14 @@
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.files.storage import storages
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from .constants import ContactPreference, DataExportStatus
 
 
 class UserManager(BaseUserManager):
@@ -48,6 +55,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField("date joined", default=timezone.now)
 
+    # Profile: how the council reaches the resident. Cleaned by accounts.validation.
+    phone = models.CharField("phone number", max_length=20, blank=True)
+    address_line_1 = models.CharField("address line 1", max_length=100, blank=True)
+    address_line_2 = models.CharField("address line 2", max_length=100, blank=True)
+    town = models.CharField("town or city", max_length=60, blank=True)
+    postcode = models.CharField(max_length=8, blank=True, help_text="Upper case, one space: SW1A 1AA")
+    uprn = models.CharField(
+        "UPRN", max_length=12, blank=True, help_text="Unique Property Reference Number of the address"
+    )
+    contact_preference = models.CharField(
+        "how to contact", max_length=8, choices=ContactPreference.choices, default=ContactPreference.EMAIL
+    )
+
     objects = UserManager()
 
     EMAIL_FIELD = "email"
@@ -60,6 +80,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(contact_preference__in=ContactPreference.values),
+                name="accounts_user_contact_preference_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(contact_preference=ContactPreference.SMS) | ~Q(phone=""),
+                name="accounts_user_sms_needs_phone",
+            ),
+            models.CheckConstraint(
+                condition=~Q(contact_preference=ContactPreference.POST)
+                | (~Q(address_line_1="") & ~Q(postcode="")),
+                name="accounts_user_post_needs_address",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -84,3 +117,52 @@ class User(AbstractBaseUser, PermissionsMixin):
     def last_name(self) -> str:
         parts = self.full_name.split()
         return " ".join(parts[1:]) if len(parts) > 1 else ""
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.address_line_1 and self.postcode)
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line for line in (self.address_line_1, self.address_line_2, self.town, self.postcode) if line]
+
+
+def _private_storage():
+    return storages["private"]
+
+
+def _export_path(instance: "DataExport", filename: str) -> str:
+    return f"data-exports/{instance.pk}.zip"
+
+
+class DataExport(models.Model):
+    """A copy of everything the portal holds about one account, as a ZIP built in the background.
+
+    The file lives in private storage (never under MEDIA_URL) and is only handed out by the
+    download view, to the account it belongs to, until ``expires_at``. Deleting the account
+    deletes its exports.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(
+        max_length=10, choices=DataExportStatus.choices, default=DataExportStatus.PENDING
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    file = models.FileField(storage=_private_storage, upload_to=_export_path, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["expires_at"], name="dataexport_expires")]
+
+    def __str__(self) -> str:
+        return f"Data export {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == DataExportStatus.READY and bool(self.file) and self.expires_at > timezone.now()

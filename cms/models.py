@@ -1,35 +1,433 @@
+from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import cached_property
 
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.fields import StreamField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+from wagtail.snippets.models import register_snippet
 
-from .blocks import BodyBlock
+from .blocks import RICH_TEXT_FEATURES, BodyBlock, GuidePartBlock, RelatedLinkBlock, TopTaskBlock
 
 
-class HomePage(Page):
-    """The council site's front page."""
+class BasePage(Page):
+    """What every council page has: a summary for lists and search, and a review date."""
+
+    summary = models.TextField(
+        blank=True,
+        max_length=300,
+        help_text="One or two sentences shown in lists, search results and the API.",
+    )
+    review_by = models.DateField(
+        "review by",
+        null=True,
+        blank=True,
+        help_text="When this page must next be checked. Pages past this date are listed for editors.",
+    )
+
+    promote_panels = [*Page.promote_panels, FieldPanel("summary"), FieldPanel("review_by")]
+    search_fields = [*Page.search_fields, index.SearchField("summary", boost=2)]
+    api_fields = [APIField("summary")]
+
+    # Read by the interaction log's middleware (portal.interactions).
+    interaction_service_code: int | None = None
+    interaction_type: str | None = None
+
+    class Meta:
+        abstract = True
+
+    @property
+    def review_overdue(self) -> bool:
+        return bool(self.review_by and self.review_by <= date.today())
+
+
+class HomePage(RoutablePageMixin, BasePage):
+    """The council site's front page: top tasks, alerts, categories and news. Also the A to Z."""
 
     intro = models.TextField(
         blank=True, help_text="One or two sentences under the heading, in plain English."
     )
-    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
+    top_tasks = StreamField(
+        [("task", TopTaskBlock())],
+        blank=True,
+        help_text="The things most people come to do: report, apply, pay, book.",
+    )
+    body = StreamField(BodyBlock(), blank=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
-    api_fields = [APIField("intro"), APIField("body")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("top_tasks"), FieldPanel("body")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    api_fields = [*BasePage.api_fields, APIField("intro"), APIField("top_tasks"), APIField("body")]
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "cms.ServiceIndexPage",
+        "cms.GuidePage",
+        "cms.NewsIndexPage",
+        "cms.ContactPage",
+        "cms.StandardPage",
+    ]
 
     class Meta:
         verbose_name = "home page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["categories"] = ServiceIndexPage.objects.child_of(self).live().public().order_by("title")
+        context["news"] = NewsPage.objects.live().public().descendant_of(self).order_by("-date", "-pk")[:3]
+        return context
+
+    @path("a-to-z/", name="a_to_z")
+    def a_to_z(self, request):
+        services = (
+            ServicePage.objects.live()
+            .public()
+            .descendant_of(self)
+            .order_by("title")
+            .only("title", "url_path", "summary")
+        )
+        letters: dict[str, list] = {}
+        for service in services:
+            letters.setdefault(service.title[:1].upper(), []).append(service)
+        return self.render(
+            request,
+            template="cms/a_to_z.html",
+            context_overrides={"letters": letters, "page_title": "A to Z of council services"},
+        )
+
+    def get_sitemap_urls(self, request=None):
+        """The home page and its A to Z (a route of this page, so not a page of its own)."""
+        urls = super().get_sitemap_urls(request)
+        urls.append({**urls[0], "location": urls[0]["location"] + self.reverse_subpage("a_to_z")})
+        return urls
+
+
+class ServiceIndexPage(BasePage):
+    """A category of services, e.g. 'Bins and recycling'."""
+
+    intro = models.TextField(blank=True)
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
+    api_fields = [*BasePage.api_fields, APIField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ServicePage", "cms.GuidePage", "cms.StandardPage"]
+
+    class Meta:
+        verbose_name = "service category"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["children"] = self.get_children().live().public().specific().order_by("title")
+        return context
+
+
+class ServicePage(BasePage):
+    """One council service: what it is, a start button, before you start, contact, related links."""
+
+    service = models.ForeignKey(
+        "interactions.LgslService",
+        verbose_name="LGSL service",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pages",
+        help_text="The standard service this page is about: contact measures are counted by it.",
+    )
+    keywords = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Other words people use, separated by commas, e.g. 'rubbish, bin day'.",
+    )
+    before_you_start = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
+    start_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Where the start button goes: an online form on this site…",
+    )
+    start_url = models.URLField(blank=True, help_text="…or the online service on another site.")
+    start_label = models.CharField(max_length=60, default="Start now")
+    body = StreamField(BodyBlock(), blank=True)
+    contact = StreamField(
+        BodyBlock(), blank=True, help_text="How to contact the team, if the online service cannot help."
+    )
+    related_links = StreamField([("link", RelatedLinkBlock())], blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel([FieldPanel("service"), FieldPanel("keywords")], heading="Service"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                FieldPanel("before_you_start"),
+                FieldRowPanel([FieldPanel("start_page"), FieldPanel("start_url")]),
+                FieldPanel("start_label"),
+            ],
+            heading="Start button",
+        ),
+        FieldPanel("contact"),
+        FieldPanel("related_links"),
+    ]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("keywords", boost=3),
+        index.SearchField("body"),
+        index.SearchField("before_you_start"),
+        index.FilterField("service"),
+    ]
+    api_fields = [
+        *BasePage.api_fields,
+        APIField("service_code"),
+        APIField("keywords"),
+        APIField("before_you_start"),
+        APIField("start_link"),
+        APIField("start_label"),
+        APIField("body"),
+        APIField("contact"),
+        APIField("related_links"),
+        APIField("category"),
+    ]
+    parent_page_types = ["cms.ServiceIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "service page"
+
+    def clean(self):
+        super().clean()
+        if self.start_page_id and self.start_url:
+            raise ValidationError({"start_url": "Choose a page or enter a link, not both"})
+
+    @property
+    def service_code(self) -> int | None:
+        return self.service_id
+
+    @property
+    def interaction_service_code(self) -> int | None:
+        return self.service_id
+
+    @property
+    def start_link(self) -> str:
+        if self.start_page_id:
+            return self.start_page.url or ""
+        return self.start_url
+
+    @cached_property
+    def category(self) -> str:
+        parent = self.get_parent()
+        return parent.title if parent else ""
+
+
+class GuidePage(RoutablePageMixin, BasePage):
+    """A guide in several parts, each with its own web address, contents and previous/next."""
+
+    service = models.ForeignKey(
+        "interactions.LgslService", null=True, blank=True, on_delete=models.PROTECT, related_name="guides"
+    )
+    parts = StreamField([("part", GuidePartBlock())], min_num=1)
+
+    content_panels = [*Page.content_panels, FieldPanel("service"), FieldPanel("parts")]
+    search_fields = [*BasePage.search_fields, index.SearchField("parts")]
+    api_fields = [*BasePage.api_fields, APIField("service_code"), APIField("parts")]
+    parent_page_types = ["cms.HomePage", "cms.ServiceIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "guide"
+
+    @property
+    def service_code(self) -> int | None:
+        return self.service_id
+
+    @property
+    def interaction_service_code(self) -> int | None:
+        return self.service_id
+
+    def clean(self):
+        super().clean()
+        slugs = [part.value["slug"] for part in self.parts]
+        if len(slugs) != len(set(slugs)):
+            raise ValidationError({"parts": "Each part needs a different web address (slug)"})
+
+    @path("", name="first_part")
+    def first_part(self, request):
+        return self._render_part(request, 0)
+
+    @path("<slug:part_slug>/", name="part")
+    def part(self, request, part_slug):
+        for number, part in enumerate(self.parts):
+            if part.value["slug"] == part_slug:
+                return self._render_part(request, number)
+        raise Http404("No such part of this guide")
+
+    def _render_part(self, request, number: int):
+        parts = list(self.parts)
+        if not parts:
+            raise Http404("This guide has no parts yet")
+        links = [
+            {
+                "number": n + 1,
+                "title": p.value["title"],
+                "url": self.url + ("" if n == 0 else f"{p.value['slug']}/"),
+            }
+            for n, p in enumerate(parts)
+        ]
+        return self.render(
+            request,
+            context_overrides={
+                "part": parts[number].value,
+                "part_number": number + 1,
+                "contents": links,
+                "previous": links[number - 1] if number > 0 else None,
+                "next": links[number + 1] if number + 1 < len(links) else None,
+            },
+        )
+
+    def get_sitemap_urls(self, request=None):
+        """Every part of the guide has its own address (the first part is the guide's)."""
+        urls = super().get_sitemap_urls(request)
+        base = urls[0]
+        for part in list(self.parts)[1:]:
+            urls.append({**base, "location": f"{base['location']}{part.value['slug']}/"})
+        return urls
+
+
+class NewsIndexPage(BasePage):
+    intro = models.TextField(blank=True)
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.NewsPage"]
+
+    class Meta:
+        verbose_name = "news index"
+
+    def get_context(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
+        context = super().get_context(request, *args, **kwargs)
+        items = NewsPage.objects.live().public().child_of(self).order_by("-date", "-pk")
+        context["news"] = Paginator(items, 10).get_page(request.GET.get("page"))
+        return context
+
+
+class NewsPage(BasePage):
+    date = models.DateField("published on", default=date.today)
+    body = StreamField(BodyBlock())
+
+    content_panels = [*Page.content_panels, FieldPanel("date"), FieldPanel("body")]
+    search_fields = [*BasePage.search_fields, index.SearchField("body"), index.FilterField("date")]
+    api_fields = [*BasePage.api_fields, APIField("date"), APIField("body")]
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "news story"
+        verbose_name_plural = "news stories"
+
+
+class ContactPage(BasePage):
+    """'Contact us': points to the online options first, then phone, visits and post."""
+
+    intro = models.TextField(blank=True)
+    online_options = StreamField(
+        [("link", RelatedLinkBlock())],
+        blank=True,
+        help_text="The online services people most often call about. Shown before the phone number.",
+    )
+    body = StreamField(BodyBlock(), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("online_options"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("body")]
+    api_fields = [*BasePage.api_fields, APIField("intro"), APIField("online_options"), APIField("body")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    interaction_type = "contact_page_view"
+
+    class Meta:
+        verbose_name = "contact page"
+
+
+class StandardPage(BasePage):
+    body = StreamField(BodyBlock())
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+    search_fields = [*BasePage.search_fields, index.SearchField("body")]
+    api_fields = [*BasePage.api_fields, APIField("body")]
+    parent_page_types = ["cms.HomePage", "cms.ServiceIndexPage", "cms.StandardPage"]
+
+    class Meta:
+        verbose_name = "standard page"
+
+
+class AlertQuerySet(models.QuerySet):
+    def active(self, at=None):
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
+
+class AlertSeverity(models.TextChoices):
+    INFO = "info", "Information"
+    WARNING = "warning", "Warning: service disrupted"
+    CRITICAL = "critical", "Critical: emergency"
+
+
+@register_snippet
+class Alert(models.Model):
+    """A site-wide banner, e.g. 'Bin collections delayed by snow', shown while active."""
+
+    title = models.CharField(max_length=120, help_text="Short: e.g. 'Bin collections delayed'")
+    message = RichTextField(
+        features=["bold", "link"], help_text="What is happening and what people should do."
+    )
+    severity = models.CharField(max_length=10, choices=AlertSeverity.choices, default=AlertSeverity.WARNING)
+    starts_at = models.DateTimeField("show from", default=timezone.now)
+    ends_at = models.DateTimeField(
+        "show until", null=True, blank=True, help_text="Leave blank to show until removed."
+    )
+
+    objects = AlertQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("message"),
+        FieldPanel("severity"),
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+    ]
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="alert_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The end must be after the start"})
 
 
 def _cost_field(label: str, default: str | None = None) -> models.DecimalField:

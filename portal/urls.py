@@ -27,6 +27,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    # My account's profile, security, data and deletion pages (before allauth: it wraps one of its views).
+    path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("my-account/", views.my_account, name="my_account"),
 ]
@@ -36,4 +38,4 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [path("", include("cms.urls")), path("", include(wagtail_urls))]

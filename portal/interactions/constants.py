@@ -69,6 +69,13 @@ class Outcome(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Password reset"
     PASSWORD_CHANGED = "password_changed", "Password changed"
     MFA = "mfa", "Two-factor authentication"
+    MFA_FAILED = "mfa_failed", "Two-factor code refused"
+    LOGIN_CODE_FAILED = "login_code_failed", "Sign-in code refused"
+    PASSWORD_SET = "password_set", "Password created"
+    EMAIL_CHANGED = "email_changed", "Email address changed"
+    SESSIONS_ENDED = "sessions_ended", "Signed out of other devices"
+    DATA_EXPORT = "data_export", "Data export"
+    ACCOUNT_DELETED = "account_deleted", "Account deleted"
 
 
 # Signals of a failed web journey, used for "contact page visit after a failed journey".

@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     # Wagtail
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.table_block",
+    "wagtail.contrib.search_promotions",
+    "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
     "accounts.apps.PortalWagtailUsersConfig",
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -75,8 +80,14 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.middleware.AdminContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff without two-factor authentication are sent to set it up before the admins.
+    "accounts.middleware.StaffMFAMiddleware",
+    # "Last seen" for the sessions list on the security page, written at most every few minutes.
+    "accounts.middleware.UserSessionActivityMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Innermost: council pages for visitors without a session (cms/page_cache.py).
+    "cms.page_cache.AnonymousPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -167,6 +178,9 @@ ACCOUNT_FORMS = {
     "reauthenticate": f"{_GOVUK_FORMS}ReauthenticateForm",
     "confirm_email_verification_code": f"{_GOVUK_FORMS}ConfirmEmailVerificationCodeForm",
     "change_email": f"{_GOVUK_FORMS}ChangeEmailForm",
+    "add_email": f"{_GOVUK_FORMS}AddEmailForm",
+    "request_login_code": f"{_GOVUK_FORMS}RequestLoginCodeForm",
+    "confirm_login_code": f"{_GOVUK_FORMS}ConfirmLoginCodeForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
@@ -184,11 +198,36 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Sign in with a one-time code sent by email, instead of the password.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# One email address per account; changing it sends a code to the new address first.
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
-# allauth's rate limits (sign-in, codes, reset) apply with their defaults; they live in
-# the shared cache below, so every web process counts the same attempts.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# allauth's rate limits (sign-in, codes, reset, 2-step verification codes) apply with their
+# defaults; they live in the shared cache below, so every web process counts the same attempts.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env("COUNCIL_NAME", default="Anytown Council")
+# Accept the code before and after the current one: phone clocks drift.
+MFA_TOTP_TOLERANCE = 1
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+_GOVUK_MFA_FORMS = "accounts.mfa_forms.Govuk"
+MFA_FORMS = {
+    "authenticate": f"{_GOVUK_MFA_FORMS}AuthenticateForm",
+    "reauthenticate": f"{_GOVUK_MFA_FORMS}ReauthenticateForm",
+    "activate_totp": f"{_GOVUK_MFA_FORMS}ActivateTOTPForm",
+    "add_webauthn": f"{_GOVUK_MFA_FORMS}AddWebAuthnForm",
+    "edit_webauthn": f"{_GOVUK_MFA_FORMS}EditWebAuthnForm",
+    "login_webauthn": f"{_GOVUK_MFA_FORMS}LoginWebAuthnForm",
+}
+# The security page lists each signed-in device with when it was last seen.
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# Personal data (accounts): how long a resident's data export can be downloaded, and how
+# long the records the council must keep (cases, payments) are kept, anonymised, after
+# the account is deleted.
+PORTAL_DATA_EXPORT_DAYS = env("PORTAL_DATA_EXPORT_DAYS", default=7, cast=int)
+PORTAL_RETENTION_YEARS = env("PORTAL_RETENTION_YEARS", default=6, cast=int)
 
 # Email: Django 6.1 mailers. SMTP when SMTP_HOST is set, otherwise the console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="My account <noreply@council.example>")
@@ -223,8 +262,14 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static" / "build", BASE_DIR / "static" / "images"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Files only their owner may see (data exports, later uploads): never served as /media/.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -274,12 +319,20 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 # No Gravatar: it would send a hash of every staff email to a third party.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+# Staff change their email in My account, where the new address is verified first.
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILAPI_BASE_URL = SITE_URL
 WAGTAILAPI_LIMIT_MAX = 100
+# Rich text in the API (fields and StreamField blocks) as display HTML, links resolved;
+# clients may ask for ?rich_text_format=markdown (or db_html) instead.
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+# Whole pages (and API responses) for visitors without a session come from the cache,
+# with the CSP nonce and CSRF token filled in per response; any publish invalidates them.
+CMS_PAGE_CACHE_ENABLED = env("CMS_PAGE_CACHE_ENABLED", default=True, cast=bool)
 
 # Interaction log
 INTERACTIONS_ENABLED = env("INTERACTIONS_ENABLED", default=True, cast=bool)
@@ -293,6 +346,8 @@ INTERACTIONS_EXCLUDED_PATH_PREFIXES = (
     "/api/",
     "/favicon.ico",
     "/robots.txt",
+    "/sitemap.xml",
+    "/feedback/",
     "/documents/",
 )
 

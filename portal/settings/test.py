@@ -1,7 +1,9 @@
 """The test suite: the real database (SQLite, or PostgreSQL via DATABASE_URL)."""
 
+import tempfile
+
 from .base import *  # noqa: F403
-from .base import CACHES, MIDDLEWARE
+from .base import CACHES, MIDDLEWARE, STORAGES
 from .env import env
 
 DEBUG = False
@@ -14,3 +16,11 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="portal-test")
 # Static files come straight from the finders; no collectstatic needed.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]
+# Private files (data exports) go to a scratch directory, never the working tree.
+STORAGES = {
+    **STORAGES,
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="portal-test-private-"), "base_url": None},
+    },
+}

@@ -11,18 +11,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from portal.interactions.models import Interaction
-from tests.factories import DEFAULT_PASSWORD, StaffFactory
+from tests.e2e.signin import sign_in
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _sign_in(journey, user, next_path):
-    page = journey.page
     journey.goto(f"/accounts/login/?{urlencode({'next': next_path})}")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.locator("main").get_by_role("button", name="Sign in").click()
+    sign_in(journey, user)
 
 
 def test_an_officer_records_a_call_and_the_dashboard_counts_it(journey):

@@ -11,7 +11,8 @@ from django.utils import timezone
 from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record, interaction_record
-from tests.factories import DEFAULT_PASSWORD, StaffFactory
+from tests.e2e.signin import sign_in
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -49,10 +50,7 @@ def test_a_service_manager_reads_and_downloads_contact_insights(journey):
     manager.groups.add(Group.objects.get(name="Service managers"))
     page = journey.page
     page.goto(journey.base_url + "/accounts/login/?next=/admin/contact-insights/")
-    page.get_by_label("Email address").fill(manager.email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.locator("main").get_by_role("button", name="Sign in").click()
+    sign_in(journey, manager, check=False)
 
     journey.goto("/admin/contact-insights/?start=2026-03-10&end=2026-03-10")
     assert page.get_by_role("heading", level=1, name="Contact insights").is_visible()

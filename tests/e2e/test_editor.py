@@ -6,7 +6,8 @@ import pytest
 
 from django.contrib.auth.models import Group
 
-from tests.factories import DEFAULT_PASSWORD, StaffFactory
+from tests.e2e.signin import sign_in
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -16,14 +17,12 @@ def test_editor_signs_in_and_publishes_a_home_page_change(journey):
     editor.groups.add(Group.objects.get(name="Moderators"))
     page = journey.page
 
-    # The admin sends staff to the portal's own sign-in page (rate limits, MFA).
+    # The admin sends staff to the portal's own sign-in page (rate limits, MFA): the
+    # password, then the code from their authenticator app.
     page.goto(journey.base_url + "/admin/")
     assert journey.path().startswith("/accounts/login/")
     journey.check()
-    page.get_by_label("Email address").fill(editor.email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.locator("main").get_by_role("button", name="Sign in").click()
+    sign_in(journey, editor)
     assert journey.path() == "/admin/"
 
     page.goto(journey.base_url + "/admin/pages/")

@@ -63,6 +63,6 @@ def test_sign_up_verify_sign_in_and_out(journey, mailoutbox):
     journey.click_and_check(page.get_by_role("link", name="Sign in").first)
     page.get_by_label("Email address").fill("jo.bloggs@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    journey.click_and_check(page.locator("main").get_by_role("button", name="Sign in"))
+    journey.click_and_check(page.locator("main").get_by_role("button", name="Sign in", exact=True))
     assert journey.path() == "/my-account/"
     assert page.get_by_role("heading", level=1).inner_text() == "Hello, Jo"

@@ -1,5 +1,8 @@
+from io import StringIO
+
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -17,6 +20,7 @@ def _snapshot():
     return {
         "users": sorted(User.objects.values_list("email", "password", "is_staff", "full_name")),
         "emails": sorted(EmailAddress.objects.values_list("email", "verified", "primary")),
+        "authenticators": sorted(Authenticator.objects.values_list("user__email", "type", "data")),
         "revisions": Revision.objects.count(),
         "settings": list(CouncilSettings.objects.values()),
         "home": HomePage.objects.get().body.get_prep_value(),
@@ -38,11 +42,39 @@ def test_demo_data_loads_accounts_and_content_and_a_second_run_changes_nothing(c
     assert officer.groups.filter(name="Case officers").exists()
     assert EmailAddress.objects.get(email="resident@example.com").verified
 
+    # Staff sign in with the password and then the demo authenticator app's code.
     response = client.post(
         "/accounts/login/", {"login": "officer@example.com", "password": "demo-portal-2026"}
     )
     assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    out = StringIO()
+    call_command("demo_totp_code", "officer@example.com", stdout=out)
+    code = out.getvalue().strip()
+    assert code.isdigit() and len(code) == 6
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+    assert not Authenticator.objects.filter(user=resident).exists()
+
+
+def test_load_demo_prints_the_staff_authenticator_key():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA" in out.getvalue()
+    assert "otpauth://totp/" in out.getvalue()
+
+
+def test_the_demo_code_command_only_serves_demo_staff():
+    call_command("load_demo", stdout=StringIO())
+    with pytest.raises(CommandError, match="Only the demo staff"):
+        call_command("demo_totp_code", "resident@example.com", stdout=StringIO())
+
+
+@override_settings(PORTAL_ALLOW_DEMO_DATA=False)
+def test_the_demo_code_command_is_refused_when_demo_data_is_not_allowed():
+    with pytest.raises(CommandError, match="Demo data is disabled"):
+        call_command("demo_totp_code", "officer@example.com", stdout=StringIO())
 
 
 @override_settings(PORTAL_ALLOW_DEMO_DATA=False)

@@ -27,3 +27,27 @@ def test_production_refuses_demo_data():
     result = run_manage("load_demo", env=PRODUCTION_ENV)
     assert result.returncode != 0
     assert "Demo data is disabled" in result.stderr
+
+
+def test_production_cookies_are_secure_and_http_only_and_limits_use_a_shared_cache():
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_HTTPONLY, s.SESSION_COOKIE_NAME, s.CACHES['default']['BACKEND'])"
+    )
+    result = run_manage("shell", "--no-imports", "-c", script, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    secure, http_only, csrf_secure, csrf_http_only, name, cache = result.stdout.split()
+    assert (secure, http_only, csrf_secure, csrf_http_only) == ("True", "True", "True", "True")
+    assert name.startswith("__Host-")
+    # Rate limits live in the cache: it must be shared by every process, never per-process memory.
+    assert cache in (
+        "django.core.cache.backends.db.DatabaseCache",
+        "django.core.cache.backends.redis.RedisCache",
+    )
+
+
+def test_production_refuses_the_demo_code_command():
+    result = run_manage("demo_totp_code", "officer@example.com", env=PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "Demo data is disabled" in result.stderr

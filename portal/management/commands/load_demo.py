@@ -1,6 +1,9 @@
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,12 +14,16 @@ from django.utils import timezone
 
 from wagtail.models import Site
 
-from cms.models import CouncilSettings, HomePage
+from cms.demo import demo_content_load
+from cms.models import CouncilSettings
 from portal.interactions.demo import synthetic_events_create
 from portal.interactions.models import Interaction
 from portal.interactions.rollups import rollup_build_day
 
 DEMO_PASSWORD = "demo-portal-2026"  # demo only; refused in production
+# Staff must use 2-step verification: the demo staff share this authenticator-app key.
+# `manage.py demo_totp_code` prints the current code for it. Demo only, like the password.
+DEMO_TOTP_SECRET = "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA"
 DEMO_USERS = [
     {
         "email": "resident@example.com",
@@ -41,15 +48,6 @@ DEMO_USERS = [
     },
 ]
 
-HOME_BODY = [
-    ("heading", "Popular tasks"),
-    (
-        "paragraph",
-        "<p>Most things you need from the council can be done online, at any time, "
-        "without waiting on the phone.</p>",
-    ),
-]
-
 
 class Command(BaseCommand):
     help = "Load demo content and demo accounts. Safe to run repeatedly; never in production."
@@ -62,7 +60,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             self._council_settings()
-            self._home_page()
+            demo_content_load()
             created = [self._user(spec) for spec in DEMO_USERS]
             self._interactions()
 
@@ -70,6 +68,14 @@ class Command(BaseCommand):
             state = "created" if was_created else "already there"
             self.stdout.write(f"  {spec['email']:<24} {spec['role']} ({state})")
         self.stdout.write(f"  Password for the demo accounts: {DEMO_PASSWORD}")
+        staff = next(spec["email"] for spec in DEMO_USERS if spec["is_staff"])
+        uri = get_mfa_adapter().build_totp_url(get_user_model().objects.get(email=staff), DEMO_TOTP_SECRET)
+        self.stdout.write(
+            "  Staff accounts use 2-step verification. Add this key to an authenticator app:\n"
+            f"    {DEMO_TOTP_SECRET}\n"
+            f"    {uri}\n"
+            f"  or print the current code with: .venv/bin/python manage.py demo_totp_code {staff}"
+        )
 
     def _council_settings(self) -> None:
         site = Site.objects.get(is_default_site=True)
@@ -82,13 +88,6 @@ class Command(BaseCommand):
                 "email": "customer.services@council.example",
             },
         )
-
-    def _home_page(self) -> None:
-        home = HomePage.objects.first()
-        if home is None or len(home.body):
-            return
-        home.body = HOME_BODY
-        home.save_revision().publish()
 
     def _interactions(self) -> None:
         """Six weeks of synthetic contact so Contact insights has something to show."""
@@ -113,4 +112,9 @@ class Command(BaseCommand):
         EmailAddress.objects.get_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
+        if (
+            spec["is_staff"]
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        ):
+            TOTP.activate(user, DEMO_TOTP_SECRET)
         return created

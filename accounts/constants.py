@@ -1,0 +1,21 @@
+from django.db import models
+
+
+class ContactPreference(models.TextChoices):
+    """How a resident wants to hear from the council."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    POST = "post", "Post"
+
+
+class DataExportStatus(models.TextChoices):
+    PENDING = "pending", "Being prepared"
+    READY = "ready", "Ready to download"
+    FAILED = "failed", "Could not be prepared"
+
+
+# Attempts at building one data export before it is given up, and the delay before
+# each retry (seconds).
+DATA_EXPORT_MAX_ATTEMPTS = 4
+DATA_EXPORT_RETRY_DELAYS = (60, 300, 1800)

@@ -1,0 +1,338 @@
+import logging
+import secrets
+from datetime import timedelta
+
+from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
+from allauth.usersessions.models import UserSession
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.tasks import default_task_backend
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.interactions.constants import InteractionType, Outcome
+from portal.interactions.services import interaction_record
+from portal.notifications.services import notification_email_send
+
+from . import registry
+from .archive import archive_write
+from .constants import DATA_EXPORT_MAX_ATTEMPTS, DATA_EXPORT_RETRY_DELAYS, ContactPreference, DataExportStatus
+from .mfa import has_admin_access
+from .models import DataExport
+from .validation import (
+    MOBILE_REQUIRED,
+    phone_is_uk_mobile,
+    phone_normalise,
+    postcode_normalise,
+    uprn_clean,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ProfileError(ValueError):
+    """A profile change that cannot be made; ``field`` is the form field to show it on."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class AccountDeletionError(ValueError):
+    pass
+
+
+# Profile
+
+PROFILE_EDITABLE = (
+    "full_name",
+    "phone",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "uprn",
+    "contact_preference",
+)
+_ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode")
+_MAX_LENGTHS = {"full_name": 200, "address_line_1": 100, "address_line_2": 100, "town": 60}
+_LABELS = {
+    "full_name": "Full name",
+    "address_line_1": "Address line 1",
+    "address_line_2": "Address line 2",
+    "town": "Town or city",
+}
+
+
+def _clean(name: str, value) -> str:
+    value = (value or "").strip()
+    try:
+        if name == "phone":
+            return phone_normalise(value)
+        if name == "postcode":
+            return postcode_normalise(value)
+        if name == "uprn":
+            return uprn_clean(value)
+    except ValidationError as exc:
+        raise ProfileError(exc.messages[0], field=name) from exc
+    if name == "contact_preference" and value not in ContactPreference.values:
+        raise ProfileError("Choose how you want us to contact you", field=name)
+    if name == "full_name" and not value:
+        raise ProfileError("Enter your full name", field=name)
+    limit = _MAX_LENGTHS.get(name)
+    if limit and len(value) > limit:
+        raise ProfileError(f"{_LABELS[name]} must be {limit} characters or less", field=name)
+    return value
+
+
+@transaction.atomic
+def profile_update(*, user, **changes: str):
+    """Change some of a resident's details; the rest stay as they are.
+
+    Values are cleaned (postcodes as ``SW1A 1AA``, phone numbers as digits) and the
+    profile must still hang together afterwards: an address has a first line, town and
+    postcode; text messages need a UK mobile; post needs an address. Changing the address
+    without a UPRN clears the old one, which belonged to the old address.
+    """
+    unknown = set(changes) - set(PROFILE_EDITABLE)
+    if unknown:
+        raise TypeError(f"Not profile fields: {', '.join(sorted(unknown))}")
+    cleaned = {name: _clean(name, value) for name, value in changes.items()}
+    after = {name: getattr(user, name) for name in PROFILE_EDITABLE} | cleaned
+
+    if any(after[name] for name in _ADDRESS_FIELDS):
+        for name, message in (
+            ("address_line_1", "Enter address line 1, typically the building and street"),
+            ("town", "Enter town or city"),
+            ("postcode", "Enter postcode"),
+        ):
+            if not after[name]:
+                raise ProfileError(message, field=name)
+    address_changed = any(
+        name in cleaned and cleaned[name] != getattr(user, name) for name in _ADDRESS_FIELDS
+    )
+    if address_changed and "uprn" not in cleaned:
+        cleaned["uprn"] = after["uprn"] = ""
+
+    preference = after["contact_preference"]
+    if preference == ContactPreference.SMS and not phone_is_uk_mobile(after["phone"]):
+        raise ProfileError(MOBILE_REQUIRED, field="phone" if "phone" in changes else "contact_preference")
+    if preference == ContactPreference.POST and not after["address_line_1"]:
+        field = "address_line_1" if "address_line_1" in changes else "contact_preference"
+        raise ProfileError("Enter your address to get letters by post", field=field)
+
+    for name, value in cleaned.items():
+        setattr(user, name, value)
+    if cleaned:
+        user.save(update_fields=list(cleaned))
+    return user
+
+
+# Sessions
+
+
+def account_sessions_end_others(*, user, current_session_key: str, request=None) -> int:
+    """Sign the account out on every device except this one; returns how many were ended."""
+    others = list(UserSession.objects.filter(user=user).exclude(session_key=current_session_key))
+    get_usersessions_adapter().end_sessions(others)
+    interaction_record(
+        type=InteractionType.AUTH,
+        request=request,
+        user=user,
+        outcome=Outcome.SESSIONS_ENDED,
+        extras={"count": len(others)},
+    )
+    return len(others)
+
+
+# Data export
+
+
+def _export_expiry(start):
+    return start + timedelta(days=settings.PORTAL_DATA_EXPORT_DAYS)
+
+
+def _enqueue_export(export_id, *, delay_seconds: int = 0) -> None:
+    from .tasks import build_data_export
+
+    task = build_data_export
+    if delay_seconds and default_task_backend.supports_defer:
+        task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+    task.enqueue(str(export_id))
+
+
+@transaction.atomic
+def data_export_request(*, user, request=None) -> DataExport:
+    """Ask for a copy of everything held about the account; it is built in the background.
+
+    While one is being prepared, asking again returns that one rather than starting another.
+    """
+    now = timezone.now()
+    pending = DataExport.objects.filter(
+        user=user, status=DataExportStatus.PENDING, expires_at__gt=now
+    ).first()
+    if pending is not None:
+        return pending
+    export = DataExport.objects.create(user=user, requested_at=now, expires_at=_export_expiry(now))
+    interaction_record(
+        type=InteractionType.AUTH,
+        request=request,
+        user=user,
+        outcome=Outcome.DATA_EXPORT,
+        extras={"action": "requested"},
+    )
+    transaction.on_commit(lambda: _enqueue_export(export.pk))
+    return export
+
+
+def data_export_build(*, export_id) -> DataExport | None:
+    """Build one export's ZIP, at most once; retry with backoff if it fails.
+
+    When it is ready, older exports of the account are deleted (only the latest is kept)
+    and the resident is emailed a link to the "Your data" page (not to the file itself).
+    """
+    with transaction.atomic():
+        export = DataExport.objects.select_for_update().filter(pk=export_id).select_related("user").first()
+        if export is None or export.status != DataExportStatus.PENDING:
+            return export
+        export.attempts += 1
+        export.save(update_fields=["attempts"])
+    user = export.user
+    try:
+        with archive_write(user) as archive:
+            size = archive.seek(0, 2)
+            archive.seek(0)
+            export.file.save(f"{export.pk}.zip", File(archive), save=False)
+    except Exception as exc:
+        logger.exception("Data export %s failed (attempt %s)", export.pk, export.attempts)
+        export.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if export.attempts >= DATA_EXPORT_MAX_ATTEMPTS:
+            export.status = DataExportStatus.FAILED
+            export.save(update_fields=["status", "last_error"])
+            return export
+        export.save(update_fields=["last_error"])
+        delay = DATA_EXPORT_RETRY_DELAYS[min(export.attempts - 1, len(DATA_EXPORT_RETRY_DELAYS) - 1)]
+        _enqueue_export(export.pk, delay_seconds=delay)
+        return export
+
+    now = timezone.now()
+    with transaction.atomic():
+        export.status = DataExportStatus.READY
+        export.completed_at = now
+        export.expires_at = _export_expiry(now)
+        export.size = size
+        export.last_error = ""
+        export.save(update_fields=["status", "completed_at", "expires_at", "size", "file", "last_error"])
+        older = list(
+            DataExport.objects.filter(user=user, requested_at__lt=export.requested_at).exclude(pk=export.pk)
+        )
+        _data_exports_delete(older)
+        notification_email_send(
+            to=user.email,
+            user=user,
+            subject="Your data is ready to download",
+            body_text=render_to_string(
+                "accounts/email/data_export_ready.txt",
+                {
+                    "user": user,
+                    "council_name": settings.WAGTAIL_SITE_NAME,
+                    "url": settings.SITE_URL + reverse("data_export"),
+                    "expires_at": export.expires_at,
+                },
+            ),
+            template="accounts/data_export_ready",
+        )
+    return export
+
+
+def _data_exports_delete(exports) -> None:
+    """Delete export rows now and their files once the transaction has committed."""
+    names = [export.file.name for export in exports if export.file]
+    DataExport.objects.filter(pk__in=[export.pk for export in exports]).delete()
+    if names:
+        storage = DataExport._meta.get_field("file").storage
+
+        def delete_files():
+            for name in names:
+                try:
+                    storage.delete(name)
+                except OSError:
+                    logger.warning("Could not delete data export file %s", name)
+
+        transaction.on_commit(delete_files)
+
+
+def data_export_downloaded(*, export: DataExport, request=None) -> None:
+    interaction_record(
+        type=InteractionType.AUTH,
+        request=request,
+        user=export.user,
+        outcome=Outcome.DATA_EXPORT,
+        extras={"action": "downloaded"},
+    )
+
+
+def data_exports_delete_for(*, user) -> None:
+    _data_exports_delete(list(DataExport.objects.filter(user=user)))
+
+
+@transaction.atomic
+def data_exports_purge_expired() -> int:
+    expired = list(DataExport.objects.filter(expires_at__lte=timezone.now()))
+    _data_exports_delete(expired)
+    return len(expired)
+
+
+# Account deletion
+
+
+def account_can_be_deleted(user) -> bool:
+    """Staff accounts are closed by an administrator, not from My account."""
+    return not has_admin_access(user)
+
+
+@transaction.atomic
+def account_delete(*, user, request=None) -> str:
+    """Delete a resident's account and everything about them the council does not have to keep.
+
+    Every registered personal-data part erases or anonymises its own records first (see
+    ``accounts.registry``); then every session of the account is ended and the user row is
+    deleted, so the account can no longer sign in and its data export links stop working.
+    Returns a reference the resident can quote, which is also on the logged event.
+    """
+    if not account_can_be_deleted(user):
+        raise AccountDeletionError(
+            "Accounts that can use the admin cannot be deleted here. Ask an administrator to close it"
+        )
+    # Lock the row; then delete the very instance the caller holds (often request.user), so
+    # nothing afterwards (signing out, for one) can log an event against the old id.
+    get_user_model().objects.select_for_update().get(pk=user.pk)
+    reference = "DEL-" + secrets.token_hex(4).upper()
+    for part in registry.parts():
+        if part.erase is not None:
+            part.erase(user)
+    user.delete()
+    interaction_record(
+        type=InteractionType.AUTH,
+        path=request.path if request is not None else "",
+        outcome=Outcome.ACCOUNT_DELETED,
+        extras={"reference": reference},
+    )
+    return reference
+
+
+def personal_data_housekeeping() -> dict[str, int]:
+    """Delete expired data exports, and retained records older than PORTAL_RETENTION_YEARS."""
+    counts = {"data_exports": data_exports_purge_expired()}
+    cutoff = timezone.now() - timedelta(days=round(365.25 * settings.PORTAL_RETENTION_YEARS))
+    for part in registry.parts():
+        if part.purge is not None:
+            with transaction.atomic():
+                counts[part.name] = part.purge(cutoff)
+    return counts

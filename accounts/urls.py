@@ -1,0 +1,37 @@
+from allauth.account import views as allauth_views
+from allauth.account.decorators import reauthentication_required
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("my-account/profile/", views.profile, name="account_profile"),
+    path("my-account/profile/change/<slug:section>/", views.profile_change, name="account_profile_change"),
+    path("my-account/security/", views.security, name="account_security"),
+    path(
+        "my-account/security/sign-out-other-devices/",
+        views.sessions_end_others,
+        name="account_sessions_end_others",
+    ),
+    path(
+        "my-account/security/2-step-verification-required/",
+        views.mfa_required,
+        name="account_mfa_required",
+    ),
+    path(
+        "my-account/security/2-step-verification-continue/",
+        views.mfa_continue,
+        name="account_mfa_continue",
+    ),
+    path("my-account/your-data/", views.data_export, name="data_export"),
+    path("my-account/your-data/download/", views.data_export_download, name="data_export_download"),
+    path("my-account/delete/", views.account_delete_confirm, name="account_delete"),
+    path("account-deleted/", views.account_deleted, name="account_deleted"),
+    # allauth's "change email", behind "confirm it's you" before anything is changed.
+    path(
+        "accounts/email/",
+        reauthentication_required(allauth_views.email, allow_get=True),
+        name="account_email",
+    ),
+]

@@ -1,0 +1,223 @@
+"""My account: profile, sign-in and security, your data, and deleting the account."""
+
+from dataclasses import dataclass
+
+from allauth.account.decorators import reauthentication_required
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import registry
+from .mfa import staff_mfa_missing
+from .profile_forms import AddressForm, ContactPreferenceForm, NameForm, PhoneForm
+from .selectors import (
+    account_sessions,
+    data_export_for_token,
+    data_export_token,
+    data_exports_for,
+    mfa_summary,
+    profile_initial,
+    security_events,
+)
+from .services import (
+    ProfileError,
+    account_can_be_deleted,
+    account_delete,
+    account_sessions_end_others,
+    data_export_downloaded,
+    data_export_request,
+    profile_update,
+)
+from .validation import phone_display
+
+MFA_NEXT_SESSION_KEY = "portal_mfa_next"
+DELETED_REFERENCE_SESSION_KEY = "portal_account_deleted_reference"
+
+
+# Profile
+
+
+@dataclass(frozen=True)
+class ProfileSection:
+    form: type[forms.Form]
+    template: str
+    title: str
+    saved: str
+
+
+PROFILE_SECTIONS = {
+    "name": ProfileSection(
+        NameForm, "accounts/profile_name.html", "Change your name", "Your name has been updated"
+    ),
+    "phone": ProfileSection(
+        PhoneForm,
+        "accounts/profile_phone.html",
+        "Change your phone number",
+        "Your phone number has been updated",
+    ),
+    "address": ProfileSection(
+        AddressForm, "accounts/profile_address.html", "Change your address", "Your address has been updated"
+    ),
+    "contact-preference": ProfileSection(
+        ContactPreferenceForm,
+        "accounts/profile_contact_preference.html",
+        "How we contact you",
+        "We will contact you the way you chose",
+    ),
+}
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/profile.html", {"phone": phone_display(request.user.phone)})
+
+
+@login_required
+def profile_change(request: HttpRequest, section: str) -> HttpResponse:
+    spec = PROFILE_SECTIONS.get(section)
+    if spec is None:
+        raise Http404("No such part of the profile")
+    initial = profile_initial(request.user)
+    initial["phone"] = phone_display(initial["phone"])
+    form = spec.form(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_update(user=request.user, **form.cleaned_data)
+        except ProfileError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, spec.saved)
+            return redirect("account_profile")
+    return render(request, spec.template, {"form": form, "title": spec.title})
+
+
+# Sign-in and security
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "sessions": account_sessions(user=user, current_session_key=request.session.session_key or ""),
+            "events": security_events(user=user),
+            "mfa": mfa_summary(user=user),
+            "has_password": user.has_usable_password(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    ended = account_sessions_end_others(
+        user=request.user, current_session_key=request.session.session_key or "", request=request
+    )
+    if ended:
+        messages.success(request, "You have been signed out on all your other devices")
+    else:
+        messages.info(request, "You were not signed in on any other device")
+    return redirect("account_security")
+
+
+@login_required
+def mfa_required(request: HttpRequest) -> HttpResponse:
+    """Where staff without 2-step verification land when they try to open an admin."""
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        request.session[MFA_NEXT_SESSION_KEY] = next_url
+    if not staff_mfa_missing(request.user):
+        return redirect(request.session.pop(MFA_NEXT_SESSION_KEY, None) or "account_security")
+    return render(request, "accounts/mfa_required.html")
+
+
+@login_required
+def mfa_continue(request: HttpRequest) -> HttpResponse:
+    """After setting up 2-step verification, carry on to where the person was going."""
+    return redirect(request.session.pop(MFA_NEXT_SESSION_KEY, None) or "account_security")
+
+
+# Your data
+
+
+@login_required
+@reauthentication_required(allow_get=True)
+def data_export(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        data_export_request(user=request.user, request=request)
+        messages.success(
+            request,
+            "We are preparing a copy of your data. We will email you when it is ready to download",
+        )
+        return redirect("data_export")
+    exports = [
+        (export, reverse("data_export_download") + "?t=" + data_export_token(export=export))
+        for export in data_exports_for(user=request.user)
+    ]
+    return render(
+        request,
+        "accounts/data_export.html",
+        {
+            "exports": exports,
+            "parts": [p for p in registry.parts() if p.export is not None],
+            "export_days": settings.PORTAL_DATA_EXPORT_DAYS,
+        },
+    )
+
+
+@never_cache
+@login_required
+def data_export_download(request: HttpRequest) -> FileResponse:
+    """The file behind a signed link; 404 unless the link is genuine, current and yours."""
+    export = data_export_for_token(token=request.GET.get("t", ""), user=request.user)
+    if export is None:
+        raise Http404("No such download")
+    data_export_downloaded(export=export, request=request)
+    filename = f"my-data-{timezone.localdate(export.completed_at).isoformat()}.zip"
+    return FileResponse(
+        export.file.open("rb"), as_attachment=True, filename=filename, content_type="application/zip"
+    )
+
+
+# Deleting the account
+
+
+@login_required
+@reauthentication_required
+def account_delete_confirm(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not account_can_be_deleted(user):
+        return render(request, "accounts/delete_staff.html", status=403 if request.method == "POST" else 200)
+    if request.method == "POST":
+        reference = account_delete(user=user, request=request)
+        logout(request)
+        request.session[DELETED_REFERENCE_SESSION_KEY] = reference
+        return redirect("account_deleted")
+    parts = list(registry.parts())
+    return render(
+        request,
+        "accounts/delete.html",
+        {
+            "deleted": [p.sentence("deleted") for p in parts if p.deleted],
+            "kept": [p.sentence("kept") for p in parts if p.kept],
+        },
+    )
+
+
+def account_deleted(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get(DELETED_REFERENCE_SESSION_KEY)
+    if not reference or request.user.is_authenticated:
+        return HttpResponseRedirect("/")
+    return render(request, "accounts/deleted.html", {"reference": reference})

@@ -1,0 +1,205 @@
+"""Whole-response cache for visitors without a session: council pages and the public API.
+
+Most people reading council pages are anonymous and carry no session, and for them a
+page is the same HTML every time except for two values that must be fresh per response:
+the CSP nonce and the CSRF token of the feedback form. Those are cut out when a page is
+stored and filled in on every hit, so the strict CSP and CSRF protection are unchanged.
+
+Who is never served from this cache: anyone with a session (signed in, or who has
+answered "Was this page useful?"), anyone with a messages cookie, htmx requests,
+previews, and requests with a query string other than ``?page=``. What is never
+stored: anything but a 200 from a Wagtail page, pages behind a view restriction, pages
+whose type sets ``page_cache_enabled = False``, responses marked private/no-store, and
+responses that started a session.
+
+Entries carry the site-wide content version (``cms.cache``), so publishing,
+unpublishing, moving or deleting a page, changing a view restriction, an alert, the
+council settings, an image or a document makes every entry stale at once. Alerts start
+and end on their own clock, so an entry also expires at the next alert start or end.
+"""
+
+import functools
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Min, Q
+from django.http import HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from wagtail.models import Page
+
+from .cache import CONTENT_VERSION_KEY, FRAGMENT_TIMEOUT, content_version
+
+NONCE_PLACEHOLDER = "__cms_page_cache_csp_nonce__"
+CSRF_PLACEHOLDER = "__cms_page_cache_csrf_token__"
+_CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+_QUERY_KEYS_CACHED = {"page"}
+
+
+def enabled() -> bool:
+    return getattr(settings, "CMS_PAGE_CACHE_ENABLED", True)
+
+
+def _serves_wagtail_page(request) -> bool:
+    from wagtail.views import serve
+
+    try:
+        return resolve(request.path_info).func is serve
+    except Resolver404:
+        return False
+
+
+def anonymous_request(request) -> bool:
+    """A GET/HEAD by a visitor with no session: the only requests served from the cache."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.COOKIES
+    if (
+        settings.SESSION_COOKIE_NAME in cookies
+        or getattr(settings, "MESSAGE_COOKIE_NAME", "messages") in cookies
+    ):
+        return False
+    if "HTTP_AUTHORIZATION" in request.META or request.headers.get("HX-Request"):
+        return False
+    return set(request.GET) <= _QUERY_KEYS_CACHED
+
+
+def _key(kind: str, request) -> str:
+    return f"cms:page-cache:{kind}:{request.get_host()}:{request.get_full_path()}"
+
+
+def _lookup(kind: str, request) -> tuple[str, str, dict | None]:
+    """One cache round trip for the current content version and the entry."""
+    key = _key(kind, request)
+    found = cache.get_many([CONTENT_VERSION_KEY, key])
+    version = found.get(CONTENT_VERSION_KEY) or content_version()
+    entry = found.get(key)
+    if entry is not None and entry.get("version") != version:
+        entry = None
+    return key, version, entry
+
+
+def _timeout() -> int:
+    """Until the next alert starts or ends (alerts are part of every page), at most a day."""
+    from .models import Alert
+
+    now = timezone.now()
+    upcoming = Alert.objects.filter(Q(starts_at__gt=now) | Q(ends_at__gt=now)).aggregate(
+        start=Min("starts_at", filter=Q(starts_at__gt=now)), end=Min("ends_at", filter=Q(ends_at__gt=now))
+    )
+    times = [t for t in upcoming.values() if t is not None]
+    if not times:
+        return FRAGMENT_TIMEOUT
+    return max(1, min(FRAGMENT_TIMEOUT, int((min(times) - now).total_seconds())))
+
+
+def _cacheable_page_response(request, response) -> Page | None:
+    if response.status_code != 200 or response.streaming or getattr(request, "is_preview", False):
+        return None
+    page = (getattr(response, "context_data", None) or {}).get("page")
+    if not isinstance(page, Page) or not getattr(page, "page_cache_enabled", True):
+        return None
+    cache_control = response.get("Cache-Control", "")
+    if any(word in cache_control for word in ("private", "no-store", "no-cache")):
+        return None
+    session = getattr(request, "session", None)
+    if session is not None and (session.modified or session.session_key):
+        return None
+    if page.get_view_restrictions().exists():
+        return None
+    return page
+
+
+def _cut_out_per_response_values(request, html: str) -> str:
+    nonce = get_nonce(request)
+    if nonce:  # a LazyNonce is true once it has been used
+        html = html.replace(f'nonce="{nonce}"', f'nonce="{NONCE_PLACEHOLDER}"')
+    for token in set(_CSRF_VALUE.findall(html)):
+        html = html.replace(token, CSRF_PLACEHOLDER)
+    return html
+
+
+def _fill_in_per_response_values(request, html: str) -> str:
+    if NONCE_PLACEHOLDER in html:
+        html = html.replace(NONCE_PLACEHOLDER, str(get_nonce(request)))
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return html
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve council pages to visitors without a session from the cache (see module docstring).
+
+    Innermost in ``MIDDLEWARE``: the CSP, CSRF, session and interaction-log middleware
+    all still run around every hit, so headers, cookies and the page-view log are the
+    same as for a rendered page (the page's service code is stored with the entry).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not enabled() or not anonymous_request(request) or not _serves_wagtail_page(request):
+            return self.get_response(request)
+        key, version, entry = _lookup("page", request)
+        if entry is not None:
+            return self._hit(request, entry)
+        response = self.get_response(request)
+        page = _cacheable_page_response(request, response)
+        if page is not None:
+            html = response.content.decode(response.charset)
+            entry = {
+                "version": version,
+                "html": _cut_out_per_response_values(request, html),
+                "content_type": response["Content-Type"],
+                "service_code": getattr(page, "interaction_service_code", None),
+                "interaction_type": getattr(page, "interaction_type", None),
+            }
+            cache.set(key, entry, _timeout())
+        return response
+
+    def _hit(self, request, entry: dict) -> HttpResponse:
+        if entry.get("service_code"):
+            request.interaction_service_code = entry["service_code"]
+        if entry.get("interaction_type"):
+            request.interaction_type = entry["interaction_type"]
+        response = HttpResponse(
+            _fill_in_per_response_values(request, entry["html"]), content_type=entry["content_type"]
+        )
+        response["Vary"] = "Cookie"
+        return response
+
+
+def cached_api_view(view):
+    """The same cache for the public API's JSON (no per-response values to fill in)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        wants_json = "text/html" not in request.headers.get("Accept", "") and request.GET.get("format") in (
+            None,
+            "json",
+        )
+        anonymous = (
+            settings.SESSION_COOKIE_NAME not in request.COOKIES and "HTTP_AUTHORIZATION" not in request.META
+        )
+        if not enabled() or not wants_json or request.method != "GET" or not anonymous:
+            return view(request, *args, **kwargs)
+        key, version, entry = _lookup("api", request)
+        if entry is not None:
+            hit = HttpResponse(entry["body"], content_type=entry["content_type"])
+            hit["Vary"] = "Accept, Cookie"
+            return hit
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+            response.render()
+        renderer = getattr(response, "accepted_renderer", None)
+        if response.status_code == 200 and getattr(renderer, "format", "json") == "json":
+            entry = {"version": version, "body": response.content, "content_type": response["Content-Type"]}
+            cache.set(key, entry, FRAGMENT_TIMEOUT)
+        return response
+
+    return wrapped

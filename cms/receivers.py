@@ -1,0 +1,40 @@
+"""Cache invalidation on content changes (framework signals; no business logic here)."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
+from wagtail.documents.models import AbstractDocument
+from wagtail.images.models import AbstractImage
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.signals import page_unpublished, post_page_move
+
+from .cache import content_version_bump
+
+# Saving or deleting any of these changes what a cached page or API response shows.
+# Publishing saves the page, so Page covers publish as well as pages created live
+# (``add_child``, the demo data); a draft save also bumps the version, which is harmless.
+_SHOWN_IN_PAGES = (
+    Page,
+    PageViewRestriction,
+    Site,
+    BaseSiteSetting,
+    BaseGenericSetting,
+    AbstractImage,
+    AbstractDocument,
+)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def _content_saved_or_deleted(sender, instance, **kwargs):
+    from .models import Alert
+
+    if isinstance(instance, (*_SHOWN_IN_PAGES, Alert)):
+        content_version_bump()
+
+
+@receiver(page_unpublished)
+@receiver(post_page_move)
+def _page_unpublished_or_moved(sender, **kwargs):
+    content_version_bump()

@@ -1,0 +1,59 @@
+"""Events linked to a resident's account: exported to them, and unlinked when the account is deleted."""
+
+from accounts.registry import register
+
+from .models import Interaction
+
+_INTERNAL_EXTRAS = {"synthetic"}
+
+
+def _export(user) -> list[dict]:
+    return [
+        {
+            "when": row["occurred_at"],
+            "what": row["type"],
+            "channel": row["channel"],
+            "service_code": row["service_code"],
+            "page": row["path"],
+            "form_or_case": row["journey"] or row["case_reference"],
+            "step": row["step"],
+            "outcome": row["outcome"],
+            "details": {k: v for k, v in (row["extras"] or {}).items() if k not in _INTERNAL_EXTRAS},
+        }
+        for row in Interaction.objects.filter(user=user)
+        .order_by("occurred_at", "pk")
+        .values(
+            "occurred_at",
+            "type",
+            "channel",
+            "service_code",
+            "path",
+            "journey",
+            "case_reference",
+            "step",
+            "outcome",
+            "extras",
+        )
+        .iterator()
+    ]
+
+
+def _erase(user) -> None:
+    """Events stay for the service measures, with nothing that leads back to the person."""
+    events = Interaction.objects.filter(user=user)
+    for event in events.filter(extras__has_key="notes").only("pk", "extras"):
+        extras = dict(event.extras)
+        extras.pop("notes", None)
+        Interaction.objects.filter(pk=event.pk).update(extras=extras)
+    events.update(user=None, session_key="")
+
+
+register(
+    name="activity",
+    label="Your visits to our website and contacts with us, while signed in or recorded by our staff",
+    export=_export,
+    erase=_erase,
+    kept="Records of your visits and contacts with us are kept without your name, for up to "
+    "{interaction_retention_months} months, to measure how well our services work.",
+    order=60,
+)

@@ -1,0 +1,41 @@
+"""Emails sent to a resident: part of their data export; scrubbed when the account is deleted."""
+
+from django.db.models import Q
+
+from accounts.registry import register
+
+from .models import Notification
+
+
+def _sent_to(user):
+    return Notification.objects.filter(Q(user=user) | Q(to__iexact=user.email))
+
+
+def _export(user) -> list[dict]:
+    return [
+        {
+            "to": n.to,
+            "subject": n.subject,
+            "message": n.body_text,
+            "status": n.status,
+            "created": n.created_at,
+            "sent": n.sent_at,
+        }
+        for n in _sent_to(user).order_by("created_at")
+    ]
+
+
+def _erase(user) -> None:
+    """Keep that an email was sent (for delivery figures), not to whom or what it said."""
+    _sent_to(user).update(user=None, to="", subject="", body_text="", body_html="", last_error="")
+
+
+register(
+    name="emails",
+    label="Emails we have sent you",
+    export=_export,
+    erase=_erase,
+    deleted="Copies of the emails we sent you are deleted. We keep a note that an email was sent, "
+    "without your address or what it said.",
+    order=50,
+)

@@ -1,0 +1,11 @@
+"""Fixtures for the cms tests (page builders live in tests/cms/content.py)."""
+
+import pytest
+
+from tests.cms.content import CouncilSite
+
+
+@pytest.fixture
+def site(db) -> CouncilSite:
+    """A small council site: services, a guide, news, a contact page, a private page and a draft."""
+    return CouncilSite()
