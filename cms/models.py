@@ -52,6 +52,19 @@ class BasePage(Page):
         return bool(self.review_by and self.review_by <= date.today())
 
 
+class ServiceCodeMixin:
+    """Pages about one LGSL service (a ``service`` foreign key): its code for the API and
+    for the interaction log, which counts page views and feedback by service."""
+
+    @property
+    def service_code(self) -> int | None:
+        return self.service_id
+
+    @property
+    def interaction_service_code(self) -> int | None:
+        return self.service_id
+
+
 class HomePage(RoutablePageMixin, BasePage):
     """The council site's front page: top tasks, alerts, categories and news. Also the A to Z."""
 
@@ -132,7 +145,7 @@ class ServiceIndexPage(BasePage):
         return context
 
 
-class ServicePage(BasePage):
+class ServicePage(ServiceCodeMixin, BasePage):
     """One council service: what it is, a start button, before you start, contact, related links."""
 
     service = models.ForeignKey(
@@ -212,14 +225,6 @@ class ServicePage(BasePage):
             raise ValidationError({"start_url": "Choose a page or enter a link, not both"})
 
     @property
-    def service_code(self) -> int | None:
-        return self.service_id
-
-    @property
-    def interaction_service_code(self) -> int | None:
-        return self.service_id
-
-    @property
     def start_link(self) -> str:
         if self.start_page_id:
             return self.start_page.url or ""
@@ -231,7 +236,7 @@ class ServicePage(BasePage):
         return parent.title if parent else ""
 
 
-class GuidePage(RoutablePageMixin, BasePage):
+class GuidePage(ServiceCodeMixin, RoutablePageMixin, BasePage):
     """A guide in several parts, each with its own web address, contents and previous/next."""
 
     service = models.ForeignKey(
@@ -247,14 +252,6 @@ class GuidePage(RoutablePageMixin, BasePage):
 
     class Meta:
         verbose_name = "guide"
-
-    @property
-    def service_code(self) -> int | None:
-        return self.service_id
-
-    @property
-    def interaction_service_code(self) -> int | None:
-        return self.service_id
 
     def clean(self):
         super().clean()

@@ -142,6 +142,13 @@ def _rollups_refresh_for(*days) -> None:
         transaction.on_commit(lambda day=day: build_rollups.enqueue(day.isoformat()))
 
 
+def _assisted_contact_check(*, channel: str, avoidable: bool, avoidable_category: str) -> None:
+    if channel not in ASSISTED_CHANNELS:
+        raise InteractionError("Choose how the resident contacted the council")
+    if avoidable and not avoidable_category:
+        raise InteractionError("Choose why the contact was avoidable")
+
+
 @transaction.atomic
 def assisted_contact_record(
     *,
@@ -158,10 +165,7 @@ def assisted_contact_record(
     occurred_at=None,
 ) -> Interaction:
     """Record a phone call, visit, email, letter or social-media contact taken by staff."""
-    if channel not in ASSISTED_CHANNELS:
-        raise InteractionError("Choose how the resident contacted the council")
-    if avoidable and not avoidable_category:
-        raise InteractionError("Choose why the contact was avoidable")
+    _assisted_contact_check(channel=channel, avoidable=avoidable, avoidable_category=avoidable_category)
     if occurred_at is not None:
         _rollups_refresh_for(timezone.localdate(occurred_at))
     return interaction_record(
@@ -200,10 +204,7 @@ def assisted_contact_update(
     the event type never change."""
     if contact.type != InteractionType.ASSISTED_CONTACT:
         raise InteractionError("Only assisted contacts can be corrected here")
-    if channel not in ASSISTED_CHANNELS:
-        raise InteractionError("Choose how the resident contacted the council")
-    if avoidable and not avoidable_category:
-        raise InteractionError("Choose why the contact was avoidable")
+    _assisted_contact_check(channel=channel, avoidable=avoidable, avoidable_category=avoidable_category)
     previous_day = timezone.localdate(contact.occurred_at)
     contact.channel = channel
     contact.service_code = service_code
