@@ -27,6 +27,7 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
         from django.utils import timezone
 
         from portal.interactions.demo import synthetic_events_create
+        from portal.interactions.measures import rollups_changed
         from portal.interactions.models import DailyRollup, Interaction
         from portal.interactions.rollups import day_bounds, rollup_build_day
         from tests.factories import StaffFactory
@@ -82,14 +83,50 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
         year_one = {**year_all, "service": "524"}
         for params in (empty, year_all, year_one):
             assert client.get(url, params).status_code == 200
-        base_ms = median_ms(timed(lambda: client.get(url, empty), repeat=15))
-        all_ms = median_ms(timed(lambda: client.get(url, year_all), repeat=15))
-        one_ms = median_ms(timed(lambda: client.get(url, year_one), repeat=15))
-        verdict = "OK" if max(all_ms, one_ms) < DASHBOARD_TARGET_MS else "OVER"
-        print(f"dashboard, empty period (baseline): {base_ms:.1f} ms")
-        print(f"dashboard, 12 months, all services: {all_ms:.1f} ms ({all_ms / base_ms:.1f}x)")
-        print(f"dashboard, 12 months, service 524:  {one_ms:.1f} ms ({one_ms / base_ms:.1f}x)")
-        print(f"target < {DASHBOARD_TARGET_MS} ms: {verdict}")
+
+        def cold(params):
+            # As after a rollup rebuild: the figures are summed from the rollups again.
+            rollups_changed()
+            client.get(url, params)
+
+        results = {}
+        for label, params in (
+            ("empty period (baseline)", empty),
+            ("12 months, all services", year_all),
+            ("12 months, service 524", year_one),
+        ):
+            results[label] = (
+                median_ms(timed(lambda params=params: cold(params), repeat=9)),
+                median_ms(timed(lambda params=params: client.get(url, params), repeat=15)),
+            )
+        # What the daily job does after rebuilding: the quick periods are summed in advance.
+        from portal.interactions.dashboard import dashboard_figures_warm, quick_periods
+
+        rollups_changed()
+        started = time.perf_counter()
+        dashboard_figures_warm()
+        print(f"daily job's warm-up of the quick periods: {(time.perf_counter() - started) * 1000:.0f} ms")
+        _, q_start, q_end = quick_periods()[-1]
+        quick_year = {"start": q_start.isoformat(), "end": q_end.isoformat()}
+        results["'Last 12 months' after the job"] = (
+            median_ms(timed(lambda: client.get(url, quick_year), repeat=9)),
+            median_ms(timed(lambda: client.get(url, quick_year), repeat=15)),
+        )
+        base_cold, base_warm = results["empty period (baseline)"]
+        for label, (cold_ms, warm_ms) in results.items():
+            print(
+                f"dashboard, {label:<24} first load {cold_ms:6.1f} ms ({cold_ms / base_cold:.1f}x), "
+                f"then {warm_ms:6.1f} ms ({warm_ms / base_warm:.1f}x)"
+            )
+        worst_cold = max(cold for cold, _ in results.values())
+        worst_warm = max(warm for _, warm in results.values())
+        job_ms = results["'Last 12 months' after the job"][0]
+        print(
+            f"target < {DASHBOARD_TARGET_MS} ms: a year of rollups after the daily job "
+            f"{'OK' if job_ms < DASHBOARD_TARGET_MS else 'OVER'}; any other period, first load "
+            f"{'OK' if worst_cold < DASHBOARD_TARGET_MS else 'OVER'}, "
+            f"later loads {'OK' if worst_warm < DASHBOARD_TARGET_MS else 'OVER'}"
+        )
 
 
 if __name__ == "__main__":

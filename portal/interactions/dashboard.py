@@ -30,7 +30,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Site
 
-from .measures import Measures, measures_for, services_ranked
+from .measures import Measures, measures_for, measures_warm, services_ranked
 from .models import DailyRollup, LgslService
 
 PERMISSION = "interactions.view_contact_insights"
@@ -735,3 +735,8 @@ class ContactInsightsView(WagtailAdminTemplateMixin, TemplateView):
         ]
         context["reset_url"] = reverse("interactions_contact_insights")
         return context
+
+
+def dashboard_figures_warm() -> None:
+    """Prepare the quick periods (all services) after the rollups change."""
+    measures_warm(periods=[(start, end) for _, start, end in quick_periods()])

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.db.models import Sum
 
 from .constants import AvoidableCategory, Channel
@@ -212,12 +213,42 @@ def unit_costs_pence(site=None) -> dict[str, int | None]:
     return council.unit_costs_pence()
 
 
-def measures_for(*, start: date, end: date, service_code: int | None = None, site=None) -> Measures:
-    """All measures for the days ``start``..``end`` inclusive, for one service or all."""
+ROLLUP_VERSION_KEY = "interactions:rollup-version"
+# Kept until the rollups change (a new version), and at most a day and an hour, so
+# figures the daily job prepares last until it runs again.
+CACHE_SECONDS = 25 * 3600
+
+
+def rollup_version() -> int:
+    return cache.get_or_set(ROLLUP_VERSION_KEY, 1, None)
+
+
+def rollups_changed() -> None:
+    """Called whenever rollups are rebuilt: every cached figure becomes stale at once."""
+    try:
+        cache.incr(ROLLUP_VERSION_KEY)
+    except ValueError:
+        cache.set(ROLLUP_VERSION_KEY, 1, None)
+
+
+def _cached(name: str, compute, *parts):
+    """Figures read from rollups, kept in the shared cache until the rollups change.
+
+    A year of rollups for every service is hundreds of thousands of rows to sum; the
+    figures only change when the rollup job runs, so they are summed once per version.
+    """
+    key = ":".join(["interactions", name, str(rollup_version()), *map(str, parts)])
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def _aggregate(start: date, end: date, service_code: int | None) -> dict:
     rollups = DailyRollup.objects.filter(date__gte=start, date__lte=end)
     if service_code is not None:
         rollups = rollups.filter(service_code=service_code)
-    measures = Measures(start=start, end=end, service_code=service_code)
     by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_key: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
@@ -227,9 +258,6 @@ def measures_for(*, start: date, end: date, service_code: int | None = None, sit
         by_channel[metric][row["channel"]] += value
         if row["key"]:
             by_key[metric][row["key"]] += value
-    measures.totals = dict(totals)
-    measures.by_channel = {m: dict(v) for m, v in by_channel.items()}
-    measures.by_key = {m: dict(v) for m, v in by_key.items()}
 
     daily = defaultdict(lambda: defaultdict(int))
     for row in (
@@ -239,8 +267,18 @@ def measures_for(*, start: date, end: date, service_code: int | None = None, sit
         .order_by()
     ):
         daily[row["date"]][row["metric"]] += row["total"]
-    measures.daily = [{"date": day, **daily[day]} for day in sorted(daily)]
+    return {
+        "totals": dict(totals),
+        "by_channel": {m: dict(v) for m, v in by_channel.items()},
+        "by_key": {m: dict(v) for m, v in by_key.items()},
+        "daily": [{"date": day, **daily[day]} for day in sorted(daily)],
+    }
 
+
+def measures_for(*, start: date, end: date, service_code: int | None = None, site=None) -> Measures:
+    """All measures for the days ``start``..``end`` inclusive, for one service or all."""
+    figures = _cached("measures", lambda: _aggregate(start, end, service_code), start, end, service_code)
+    measures = Measures(start=start, end=end, service_code=service_code, **figures)
     unit_costs = unit_costs_pence(site)
     transactions = measures.by_channel.get("transactions", {})
     measures.costs = [
@@ -252,6 +290,10 @@ def measures_for(*, start: date, end: date, service_code: int | None = None, sit
 
 def services_ranked(*, start: date, end: date, limit: int = 20) -> list[dict]:
     """Services with the most assisted contacts in the period, with avoidable counts."""
+    return _cached("ranked", lambda: _services_ranked(start, end, limit), start, end, limit)
+
+
+def _services_ranked(start: date, end: date, limit: int) -> list[dict]:
     rows = (
         DailyRollup.objects.filter(
             date__gte=start,
@@ -286,3 +328,11 @@ def services_ranked(*, start: date, end: date, limit: int = 20) -> list[dict]:
         }
         for code, entry in ranked
     ]
+
+
+def measures_warm(*, periods: list[tuple[date, date]]) -> None:
+    """Sum the figures for the periods people open most, right after a rollup rebuild, so
+    that their first dashboard load is served from the cache."""
+    for start, end in periods:
+        measures_for(start=start, end=end)
+        services_ranked(start=start, end=end)

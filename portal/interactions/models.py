@@ -152,7 +152,13 @@ class DailyRollup(models.Model):
                 name="dailyrollup_unique_cell",
             ),
         ]
-        indexes = [models.Index(fields=["service_code", "date"], name="dailyrollup_service_date")]
+        indexes = [
+            models.Index(fields=["service_code", "date"], name="dailyrollup_service_date"),
+            # Covers the dashboard's sums over a period: read from the index alone.
+            models.Index(
+                fields=["date", "metric", "channel", "key", "value"], name="dailyrollup_period_sums"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"

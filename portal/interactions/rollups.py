@@ -61,6 +61,7 @@ from .constants import (
     InteractionType,
     Outcome,
 )
+from .measures import rollups_changed
 from .models import DailyRollup, Interaction
 
 T = InteractionType
@@ -289,6 +290,7 @@ def rollup_build_day(*, day: date) -> int:
 
     DailyRollup.objects.filter(date=day).delete()
     rows = DailyRollup.objects.bulk_create(cells.rows(day), batch_size=1000)
+    rollups_changed()
     return len(rows)
 
 

@@ -9,9 +9,11 @@ from .rollups import interactions_purge, rollup_build_day, rollup_build_recent
 @task
 def build_rollups(day: str | None = None) -> int:
     """Rebuild one day's rollups (ISO date), or today and the 8 days before."""
-    if day:
-        return rollup_build_day(day=date.fromisoformat(day))
-    return rollup_build_recent()
+    from .dashboard import dashboard_figures_warm
+
+    rows = rollup_build_day(day=date.fromisoformat(day)) if day else rollup_build_recent()
+    dashboard_figures_warm()
+    return rows
 
 
 @task

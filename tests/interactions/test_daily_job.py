@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.models import DailyRollup, Interaction
+from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import interaction_record
 from portal.interactions.tasks import build_rollups, purge_interactions
 
@@ -119,3 +120,16 @@ def test_a_back_dated_contact_refreshes_its_day_which_the_job_no_longer_revisits
         )
     assert not DailyRollup.objects.filter(date=day, metric="assisted_contacts", service_code=524).exists()
     assert DailyRollup.objects.get(date=day, metric="avoidable_contacts", service_code=557).key == "repeat"
+
+
+def test_cached_figures_change_as_soon_as_the_rollups_are_rebuilt():
+    from portal.interactions.measures import measures_for
+
+    today = timezone.localdate()
+    interaction_record(type=InteractionType.PAGE_VIEW, service_code=524)
+    rollup_build_day(day=today)
+    assert measures_for(start=today, end=today).total("page_views") == 1
+    interaction_record(type=InteractionType.PAGE_VIEW, service_code=524)
+    assert measures_for(start=today, end=today).total("page_views") == 1  # the rollups say so
+    rollup_build_day(day=today)
+    assert measures_for(start=today, end=today).total("page_views") == 2

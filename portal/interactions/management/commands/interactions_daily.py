@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.interactions.dashboard import dashboard_figures_warm
 from portal.interactions.rollups import interactions_purge, rollup_build_day, rollup_build_recent
 
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         else:
             rows = rollup_build_recent()
         self.stdout.write(f"Rollups rebuilt: {rows} rows")
+        dashboard_figures_warm()
         if not no_purge:
             purged = interactions_purge(older_than_days=settings.INTERACTIONS_RETENTION_DAYS)
             self.stdout.write(f"Raw events purged: {purged}")
