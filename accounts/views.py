@@ -57,11 +57,11 @@ class ProfileSection:
 
 PROFILE_SECTIONS = {
     "name": ProfileSection(
-        NameForm, "accounts/profile_name.html", "Change your name", "Your name has been updated"
+        NameForm, "accounts/profile_section.html", "Change your name", "Your name has been updated"
     ),
     "phone": ProfileSection(
         PhoneForm,
-        "accounts/profile_phone.html",
+        "accounts/profile_section.html",
         "Change your phone number",
         "Your phone number has been updated",
     ),

@@ -41,10 +41,6 @@ class GovukBoundField(BoundField):
             attrs["class"] = " ".join(dict.fromkeys(c for c in classes if c))
         return attrs
 
-    @property
-    def govuk_error_id(self) -> str:
-        return f"{self.auto_id}_error"
-
 
 class GovukFormRenderer(TemplatesSetting):
     form_template_name = "components/forms/form.html"

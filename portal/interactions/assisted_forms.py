@@ -75,6 +75,18 @@ def _resident_for_email(email: str):
     return user
 
 
+def _yes_no_field(label: str, message: str, *, help_text: str = "") -> forms.TypedChoiceField:
+    """Yes/No radios giving True or False, with one message for a missing or odd answer."""
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=YES_NO,
+        coerce=_yes_no,
+        widget=forms.RadioSelect,
+        error_messages={"required": message, "invalid_choice": message},
+    )
+
+
 class AssistedContactForm(forms.ModelForm):
     """One assisted contact. Field order is the order a call goes in.
 
@@ -106,17 +118,11 @@ class AssistedContactForm(forms.ModelForm):
             "invalid_choice": "Choose the reason for the contact",
         },
     )
-    avoidable = forms.TypedChoiceField(
-        label="Was the contact avoidable?",
+    avoidable = _yes_no_field(
+        "Was the contact avoidable?",
+        "Choose whether the contact was avoidable",
         help_text="Avoidable if the council could have prevented it, for example by getting it right "
         "first time or putting the information online.",
-        choices=YES_NO,
-        coerce=_yes_no,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose whether the contact was avoidable",
-            "invalid_choice": "Choose whether the contact was avoidable",
-        },
     )
     avoidable_category = forms.ChoiceField(
         label="Why was it avoidable?",
@@ -125,15 +131,8 @@ class AssistedContactForm(forms.ModelForm):
         required=False,
         error_messages={"invalid_choice": "Choose why the contact was avoidable"},
     )
-    resolved_first_contact = forms.TypedChoiceField(
-        label="Was it resolved at first contact?",
-        choices=YES_NO,
-        coerce=_yes_no,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose whether the contact was resolved at first contact",
-            "invalid_choice": "Choose whether the contact was resolved at first contact",
-        },
+    resolved_first_contact = _yes_no_field(
+        "Was it resolved at first contact?", "Choose whether the contact was resolved at first contact"
     )
     resident_email = forms.EmailField(
         label="Resident's email address (optional)",

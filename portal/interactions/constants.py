@@ -78,14 +78,6 @@ class Outcome(models.TextChoices):
     ACCOUNT_DELETED = "account_deleted", "Account deleted"
 
 
-# Signals of a failed web journey, used for "contact page visit after a failed journey".
-FAILURE_SIGNALS = {
-    (InteractionType.SEARCH, Outcome.NO_RESULTS),
-    (InteractionType.PAGE_FEEDBACK, Outcome.NOT_USEFUL),
-    (InteractionType.FORM_ERROR, None),
-    (InteractionType.FORM_ABANDON, None),
-}
-
 # Payment results that count as failures (GOV.UK Pay statuses).
 PAYMENT_FAILURE_OUTCOMES = ("failed", "cancelled", "error")
 

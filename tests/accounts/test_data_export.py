@@ -207,7 +207,7 @@ def test_a_failing_build_is_retried_then_reported():
     assert "disk full" in export.last_error
 
 
-def test_housekeeping_deletes_expired_copies_and_their_files():
+def test_housekeeping_deletes_expired_copies_and_their_files(django_capture_on_commit_callbacks):
     user = UserFactory()
     export = data_export_request(user=user)
     data_export_build(export_id=export.pk)
@@ -215,7 +215,7 @@ def test_housekeeping_deletes_expired_copies_and_their_files():
     storage, name = export.file.storage, export.file.name
     assert storage.exists(name)
     DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    with mock.patch("django.db.transaction.on_commit", side_effect=lambda f, **kw: f()):
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the rows are gone
         assert personal_data_housekeeping()["data_exports"] == 1
     assert not DataExport.objects.exists()
     assert not storage.exists(name)
