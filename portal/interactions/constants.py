@@ -17,6 +17,7 @@ class InteractionType(models.TextChoices):
     AUTH = "auth", "Sign-in event"
     CASE_VIEW = "case_view", "Case viewed"
     CASE_MESSAGE = "case_message", "Case message"
+    CASE_UPDATE = "case_update", "Case status changed"
     ASSISTED_CONTACT = "assisted_contact", "Assisted contact"
 
 

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.notifications",
     "portal.interactions",
+    "portal.cases",
     "accounts",
     "cms",
     "forms_engine",
@@ -228,6 +229,14 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # the account is deleted.
 PORTAL_DATA_EXPORT_DAYS = env("PORTAL_DATA_EXPORT_DAYS", default=7, cast=int)
 PORTAL_RETENTION_YEARS = env("PORTAL_RETENTION_YEARS", default=6, cast=int)
+
+# Cases: the bank-holiday calendar deadlines skip (ENG, WLS, SCT or NIR), how long a
+# resident may reopen a resolved case, and how long a form draft is kept.
+PORTAL_BANK_HOLIDAYS = env("PORTAL_BANK_HOLIDAYS", default="ENG")
+CASE_REOPEN_DAYS = env("CASE_REOPEN_DAYS", default=28, cast=int)
+FORM_DRAFT_DAYS = env("FORM_DRAFT_DAYS", default=30, cast=int)
+# A draft untouched this long counts as an abandoned form in the measures.
+FORM_ABANDON_HOURS = env("FORM_ABANDON_HOURS", default=24, cast=int)
 
 # Email: Django 6.1 mailers. SMTP when SMTP_HOST is set, otherwise the console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="My account <noreply@council.example>")

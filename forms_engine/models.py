@@ -1,0 +1,273 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
+from wagtail.search import index
+
+from .blocks import StepBlock
+from .constants import FeeType, FormState, SignIn, SubmissionChannel, VatStatus
+
+RICH_TEXT = ["bold", "italic", "link", "ol", "ul"]
+
+
+class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model):
+    """An online form for a council service, built by editors. Publishing freezes a FormVersion."""
+
+    title = models.CharField(max_length=200, help_text="e.g. 'Book a bulky waste collection'")
+    slug = models.SlugField(max_length=80, unique=True, help_text="The form's address: /forms/<slug>/")
+    service = models.ForeignKey(
+        "interactions.LgslService",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The LGSL service, so the measures count this form against it.",
+    )
+    intro = RichTextField(
+        features=RICH_TEXT, blank=True, help_text="'Before you start': what people need to have ready."
+    )
+    steps = StreamField([("step", StepBlock())], blank=True)
+
+    sign_in = models.CharField(max_length=10, choices=SignIn.choices, default=SignIn.OPTIONAL)
+
+    fee_type = models.CharField(max_length=12, choices=FeeType.choices, default=FeeType.NONE)
+    fee_amount_pence = models.PositiveIntegerField(
+        null=True, blank=True, help_text="In pence: the fixed fee, or the amount per item."
+    )
+    fee_field = models.CharField(
+        max_length=40, blank=True, help_text="For a per-item fee: the name of the number question."
+    )
+    fee_description = models.CharField(max_length=200, blank=True, help_text="e.g. 'Bulky waste collection'")
+    fee_vat = models.CharField(max_length=16, choices=VatStatus.choices, default=VatStatus.OUTSIDE_SCOPE)
+
+    reference_prefix = models.CharField(
+        max_length=4,
+        default="REQ",
+        validators=[RegexValidator(r"^[A-Z]{2,4}$", "Use 2 to 4 capital letters, e.g. BWC")],
+        help_text="Starts each case reference, e.g. BWC gives BWC-2026-000123.",
+    )
+    creates_case = models.BooleanField(default=True)
+    team = models.ForeignKey(
+        "cases.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="service_forms"
+    )
+    sla_working_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Working days to complete a request (weekends and bank holidays skipped).",
+    )
+    confirmation_text = RichTextField(features=RICH_TEXT, blank=True)
+    next_steps = RichTextField(
+        features=RICH_TEXT, blank=True, help_text="'What happens next' on the confirmation."
+    )
+
+    archived = models.BooleanField(default=False, help_text="Closed: residents see the message below.")
+    closed_message = RichTextField(
+        features=RICH_TEXT,
+        blank=True,
+        help_text="Shown when the form is archived: why, and what to do instead.",
+    )
+
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="content_type",
+        object_id_field="object_id",
+        for_concrete_model=False,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("title"), FieldPanel("slug"), FieldPanel("service"), FieldPanel("intro")],
+            heading="The form",
+        ),
+        FieldPanel("steps"),
+        FieldPanel("sign_in"),
+        MultiFieldPanel(
+            [
+                FieldPanel("fee_type"),
+                FieldRowPanel([FieldPanel("fee_amount_pence"), FieldPanel("fee_field")]),
+                FieldRowPanel([FieldPanel("fee_description"), FieldPanel("fee_vat")]),
+            ],
+            heading="Fee",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("reference_prefix"), FieldPanel("creates_case")]),
+                FieldRowPanel([FieldPanel("team"), FieldPanel("sla_working_days")]),
+                FieldPanel("confirmation_text"),
+                FieldPanel("next_steps"),
+            ],
+            heading="Case settings",
+        ),
+        MultiFieldPanel([FieldPanel("archived"), FieldPanel("closed_message")], heading="Closing the form"),
+    ]
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fee_type=FeeType.NONE) | Q(fee_amount_pence__gt=0),
+                name="service_form_fee_has_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("forms_engine:start", kwargs={"slug": self.slug})
+
+    @property
+    def state(self) -> str:
+        if self.archived:
+            return FormState.ARCHIVED
+        return FormState.LIVE if self.live else FormState.DRAFT
+
+    def get_state_display(self) -> str:
+        return FormState(self.state).label
+
+    @property
+    def service_code(self) -> int | None:
+        return self.service_id
+
+    def clean(self):
+        super().clean()
+        from .schema import schema_errors
+
+        errors = schema_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    # Preview: the editor sees the start page and every step as residents will.
+    def get_preview_template(self, request, mode_name):
+        return "forms_engine/preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        from .schema import schema_build
+
+        return {"form_definition": self, "schema": schema_build(self)}
+
+
+class FormVersion(models.Model):
+    """A frozen copy of a published form: what residents answered against."""
+
+    form = models.ForeignKey(ServiceForm, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    schema = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["form", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "number"], name="form_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["form", "revision"],
+                name="form_version_revision_unique",
+                condition=Q(revision__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form} v{self.number}"
+
+
+def _resume_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Draft(models.Model):
+    """A resident's answers in progress: tied to an account, or to a browser session until sign-in."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(FormVersion, on_delete=models.CASCADE, related_name="drafts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="form_drafts"
+    )
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    answers = models.JSONField(default=dict, blank=True)
+    current_step = models.CharField(max_length=40, blank=True)
+    # A resume link for anonymous residents: only its hash is kept, and it expires.
+    resume_email = models.EmailField(blank=True)
+    resume_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    resume_expires_at = models.DateTimeField(null=True, blank=True)
+    # One submission per draft, whatever the number of clicks or refreshes.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    abandoned_recorded_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["user", "-updated_at"], name="draft_user_recent")]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.version.form} ({self.pk})"
+
+
+class Upload(models.Model):
+    """A file a resident gave on a form. Stored privately; served only to its owner and to staff."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads")
+    submission = models.ForeignKey(
+        "Submission", null=True, blank=True, on_delete=models.CASCADE, related_name="uploads"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="form_uploads",
+    )
+    field_name = models.CharField(max_length=40)
+    file = models.FileField(upload_to="form-uploads/%Y/%m/", storage="private", max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Submission(models.Model):
+    """A completed form: the answers exactly as given, against the version they were given on."""
+
+    version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="submissions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
+    case = models.OneToOneField(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
+    )
+    answers = models.JSONField()
+    contact_email = models.EmailField(blank=True)
+    channel = models.CharField(
+        max_length=10, choices=SubmissionChannel.choices, default=SubmissionChannel.WEB
+    )
+    fee_pence = models.PositiveIntegerField(default=0)
+    idempotency_key = models.UUIDField(unique=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.version.form} submitted {self.submitted_at:%Y-%m-%d}"

@@ -1,0 +1,97 @@
+"""Case statuses, who may move a case between them, and the timeline's event types.
+
+The table ``TRANSITIONS`` is the only statement of the rules: the transition service
+reads it, the staff view offers only the moves it allows, and the tests walk it.
+"""
+
+from django.db import models
+
+
+class CaseStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Waiting for payment"
+    SUBMITTED = "submitted", "Received"
+    IN_PROGRESS = "in_progress", "In progress"
+    AWAITING_RESIDENT = "awaiting_resident", "Waiting for your reply"
+    RESOLVED = "resolved", "Resolved"
+    REJECTED = "rejected", "Closed without action"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    CLOSED_UNPAID = "closed_unpaid", "Closed: not paid"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        CaseStatus.AWAITING_PAYMENT,
+        CaseStatus.SUBMITTED,
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.AWAITING_RESIDENT,
+    }
+)
+CLOSED_STATUSES = frozenset(set(CaseStatus) - OPEN_STATUSES)
+
+# Open311 (GeoReport v2) only knows "open" and "closed".
+OPEN311_STATUS = {status: ("open" if status in OPEN_STATUSES else "closed") for status in CaseStatus}
+
+# Staff-facing names: residents see the labels above, written for them.
+STAFF_LABELS = {
+    CaseStatus.AWAITING_PAYMENT: "Awaiting payment",
+    CaseStatus.SUBMITTED: "Submitted",
+    CaseStatus.IN_PROGRESS: "In progress",
+    CaseStatus.AWAITING_RESIDENT: "Awaiting resident",
+    CaseStatus.RESOLVED: "Resolved",
+    CaseStatus.REJECTED: "Rejected",
+    CaseStatus.WITHDRAWN: "Withdrawn",
+    CaseStatus.CLOSED_UNPAID: "Closed unpaid",
+}
+
+
+class Actor(models.TextChoices):
+    RESIDENT = "resident", "Resident"
+    STAFF = "staff", "Staff"
+    SYSTEM = "system", "System"
+
+
+S = CaseStatus
+# (from, to) -> who may make the move.
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (S.AWAITING_PAYMENT, S.SUBMITTED): frozenset({Actor.SYSTEM}),  # paid
+    (S.AWAITING_PAYMENT, S.CLOSED_UNPAID): frozenset({Actor.SYSTEM}),  # payment expired
+    (S.SUBMITTED, S.IN_PROGRESS): frozenset({Actor.STAFF}),
+    (S.IN_PROGRESS, S.AWAITING_RESIDENT): frozenset({Actor.STAFF}),
+    (S.AWAITING_RESIDENT, S.IN_PROGRESS): frozenset({Actor.STAFF, Actor.RESIDENT}),  # resident replied
+    (S.SUBMITTED, S.WITHDRAWN): frozenset({Actor.RESIDENT}),
+    (S.AWAITING_RESIDENT, S.WITHDRAWN): frozenset({Actor.RESIDENT}),
+    (S.RESOLVED, S.IN_PROGRESS): frozenset({Actor.RESIDENT, Actor.STAFF}),  # reopened
+}
+for _open in OPEN_STATUSES:
+    TRANSITIONS[(_open, S.RESOLVED)] = frozenset({Actor.STAFF})
+    TRANSITIONS[(_open, S.REJECTED)] = frozenset({Actor.STAFF})
+del _open, S
+
+# Staff moves the resident will see explained in their own words.
+MESSAGE_REQUIRED_FOR = frozenset({CaseStatus.AWAITING_RESIDENT, CaseStatus.RESOLVED, CaseStatus.REJECTED})
+
+
+def allowed_moves(status: str, actor: str) -> list[str]:
+    """The statuses ``actor`` may move a case in ``status`` to, in the order of ``CaseStatus``."""
+    return [to for to in CaseStatus if actor in TRANSITIONS.get((status, to), ())]
+
+
+class EventType(models.TextChoices):
+    CREATED = "created", "Request received"
+    STATUS_CHANGE = "status_change", "Status changed"
+    RESIDENT_MESSAGE = "resident_message", "Message from resident"
+    OFFICER_MESSAGE = "officer_message", "Message from the council"
+    INTERNAL_NOTE = "internal_note", "Internal note"
+    ASSIGNMENT = "assignment", "Assigned"
+    PAYMENT = "payment", "Payment"
+    REFUND = "refund", "Refund"
+    DOCUMENT = "document", "Document"
+    ASSISTED_CONTACT = "assisted_contact", "Contact recorded"
+    NOTIFICATION = "notification", "Email sent"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"

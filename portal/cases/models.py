@@ -1,0 +1,137 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .constants import OPEN_STATUSES, STAFF_LABELS, Actor, CaseStatus, EventType, Priority
+
+
+class Team(models.Model):
+    """A group of officers who work a service's cases; officers see their teams' cases."""
+
+    name = models.CharField(max_length=120, unique=True)
+    email = models.EmailField(blank=True, help_text="Where the daily list of cases about to breach is sent.")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="case_teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferenceSequence(models.Model):
+    """The last number handed out per reference prefix and year (row-locked while counting)."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="reference_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last_value}"
+
+
+def _tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Case(models.Model):
+    """A resident's request as the council works it, from submission to closure."""
+
+    reference = models.CharField(max_length=24, unique=True)
+    title = models.CharField(max_length=200, help_text="What was asked for, e.g. the form's title.")
+    service_code = models.PositiveIntegerField("LGSL code", null=True, blank=True)
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    # Where updates go: the account's email, or the address given on an anonymous submission.
+    contact_email = models.EmailField(blank=True)
+    contact_name = models.CharField(max_length=150, blank=True)
+    channel = models.CharField(max_length=16, default="web")
+    status = models.CharField(max_length=24, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    sla_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True, db_index=True)
+    paused_at = models.DateTimeField(null=True, blank=True, help_text="Set while awaiting the resident.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    reopened_count = models.PositiveSmallIntegerField(default=0)
+    # The resident's view of the timeline: when it last changed and when they last looked.
+    last_public_event_at = models.DateTimeField(null=True, blank=True)
+    resident_seen_at = models.DateTimeField(null=True, blank=True)
+    tracking_token = models.CharField(max_length=64, unique=True, default=_tracking_token, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="case_status_due"),
+            models.Index(fields=["team", "status", "due_on"], name="case_team_status_due"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status"),
+            models.Index(fields=["resident", "-created_at"], name="case_resident_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in CaseStatus]), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]) | Q(closed_at__isnull=False),
+                name="case_closed_has_closed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def staff_status_label(self) -> str:
+        return STAFF_LABELS[CaseStatus(self.status)]
+
+    @property
+    def has_unread(self) -> bool:
+        return bool(
+            self.last_public_event_at
+            and (self.resident_seen_at is None or self.resident_seen_at < self.last_public_event_at)
+        )
+
+
+class CaseEvent(models.Model):
+    """One entry on a case's timeline. Internal events are never shown to the resident."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=24, choices=EventType.choices)
+    public = models.BooleanField(default=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(max_length=16, choices=Actor.choices, default=Actor.SYSTEM)
+    status_from = models.CharField(max_length=24, blank=True)
+    status_to = models.CharField(max_length=24, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"], name="case_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.type} at {self.created_at:%Y-%m-%d %H:%M}"
