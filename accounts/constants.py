@@ -19,3 +19,15 @@ class DataExportStatus(models.TextChoices):
 # each retry (seconds).
 DATA_EXPORT_MAX_ATTEMPTS = 4
 DATA_EXPORT_RETRY_DELAYS = (60, 300, 1800)
+
+
+class SupportNeed(models.TextChoices):
+    """Extra support a resident can ask for, so officers adapt how they help."""
+
+    LARGE_PRINT = "large_print", "Large print, or letters in another format"
+    INTERPRETER = "interpreter", "An interpreter"
+    BSL = "bsl", "British Sign Language"
+    PHONE = "phone_difficulty", "I find it hard to use the phone"
+    READING = "reading", "Help reading or understanding forms and letters"
+    CARER = "carer", "Someone else, such as a carer, acts for me"
+    OTHER = "other", "Something else"

@@ -119,6 +119,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return " ".join(parts[1:]) if len(parts) > 1 else ""
 
     @property
+    def support_needs_or_none(self):
+        """The resident's SupportNeeds, or None (the reverse one-to-one raises when missing)."""
+        try:
+            return self.support_needs
+        except models.ObjectDoesNotExist:
+            return None
+
+    @property
     def has_address(self) -> bool:
         return bool(self.address_line_1 and self.postcode)
 
@@ -166,3 +174,42 @@ class DataExport(models.Model):
     @property
     def is_downloadable(self) -> bool:
         return self.status == DataExportStatus.READY and bool(self.file) and self.expires_at > timezone.now()
+
+
+class SupportNeeds(models.Model):
+    """Extra support a resident needs: given by them in their profile, or recorded by an
+    officer after a conversation. Personal data: only staff who can work cases see it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_needs"
+    )
+    needs = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=100, blank=True, help_text="For an interpreter")
+    details = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The officer who recorded them, when not the resident.",
+    )
+
+    class Meta:
+        verbose_name_plural = "support needs"
+
+    def __str__(self) -> str:
+        return f"Support needs of {self.user_id}"
+
+    @property
+    def labels(self) -> list[str]:
+        from .constants import SupportNeed
+
+        labels = [SupportNeed(code).label for code in self.needs if code in SupportNeed.values]
+        if self.language and SupportNeed.INTERPRETER in self.needs:
+            labels = [
+                f"{label} ({self.language})" if label == SupportNeed.INTERPRETER.label else label
+                for label in labels
+            ]
+        return labels

@@ -40,6 +40,19 @@ def _contact_preferences(user) -> dict:
     }
 
 
+def _support_needs(user) -> dict | None:
+    record = user.support_needs_or_none
+    if record is None:
+        return None
+    return {
+        "needs": record.labels,
+        "interpreter_language": record.language,
+        "details": record.details,
+        "recorded_by": "you" if record.recorded_by_id in (None, user.pk) else "a council officer",
+        "updated": record.updated_at,
+    }
+
+
 def _security(user) -> dict:
     """How the account is protected, without any secret: no TOTP key, recovery code or key material."""
     return {
@@ -96,6 +109,13 @@ register(
     label="How you asked us to contact you",
     export=_contact_preferences,
     order=30,
+)
+register(
+    name="support_needs",
+    label="Extra support you told us you need",
+    export=_support_needs,
+    deleted="What you told us about extra support you need is deleted.",
+    order=35,
 )
 register(
     name="security",

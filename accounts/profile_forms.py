@@ -4,7 +4,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .constants import ContactPreference
+from .constants import ContactPreference, SupportNeed
 from .validation import phone_normalise, postcode_normalise
 
 
@@ -85,4 +85,35 @@ class ContactPreferenceForm(_PhoneCleaningMixin, forms.Form):
         if cleaned.get("contact_preference") != ContactPreference.SMS:
             cleaned.pop("phone", None)
             self._errors.pop("phone", None)
+        return cleaned
+
+
+class SupportNeedsForm(forms.Form):
+    needs = forms.MultipleChoiceField(
+        label="What extra support do you need?",
+        choices=SupportNeed.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply. Leave them all empty if you do not need extra support.",
+    )
+    language = _text(
+        "If you need an interpreter, which language?",
+        autocomplete="off",
+        width="20",
+        max_length=100,
+        hint="For example, Polish or Urdu",
+    )
+    details = forms.CharField(
+        label="Anything else we should know (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example, the name of the person who acts for you, or the best time to call.",
+        error_messages={"max_length": "Tell us in 1000 characters or less"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if SupportNeed.INTERPRETER in cleaned.get("needs", []) and not cleaned.get("language", "").strip():
+            self.add_error("language", "Enter the language you need an interpreter for")
         return cleaned

@@ -336,3 +336,23 @@ def personal_data_housekeeping() -> dict[str, int]:
             with transaction.atomic():
                 counts[part.name] = part.purge(cutoff)
     return counts
+
+
+@transaction.atomic
+def support_needs_update(*, user, needs: list[str], language: str = "", details: str = "", recorded_by=None):
+    """Record the extra support ``user`` needs (by themselves, or by an officer as
+    ``recorded_by``). Clearing every answer deletes the record: nothing is kept "just in case"."""
+    from .constants import SupportNeed
+    from .models import SupportNeeds
+
+    needs = [code for code in SupportNeed.values if code in set(needs)]
+    language = language.strip() if SupportNeed.INTERPRETER in needs else ""
+    details = details.strip()
+    if not needs and not details:
+        SupportNeeds.objects.filter(user=user).delete()
+        return None
+    record, _ = SupportNeeds.objects.update_or_create(
+        user=user,
+        defaults={"needs": needs, "language": language, "details": details, "recorded_by": recorded_by},
+    )
+    return record

@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("my-account/profile/", views.profile, name="account_profile"),
     path("my-account/profile/change/<slug:section>/", views.profile_change, name="account_profile_change"),
+    path("my-account/profile/support/", views.support_needs, name="account_support_needs"),
     path("my-account/security/", views.security, name="account_security"),
     path(
         "my-account/security/sign-out-other-devices/",

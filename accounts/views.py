@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from . import registry
 from .mfa import staff_mfa_missing
-from .profile_forms import AddressForm, ContactPreferenceForm, NameForm, PhoneForm
+from .profile_forms import AddressForm, ContactPreferenceForm, NameForm, PhoneForm, SupportNeedsForm
 from .selectors import (
     account_sessions,
     data_export_for_token,
@@ -37,6 +37,7 @@ from .services import (
     data_export_downloaded,
     data_export_request,
     profile_update,
+    support_needs_update,
 )
 from .validation import phone_display
 
@@ -99,6 +100,24 @@ def profile_change(request: HttpRequest, section: str) -> HttpResponse:
             messages.success(request, spec.saved)
             return redirect("account_profile")
     return render(request, spec.template, {"form": form, "title": spec.title})
+
+
+@login_required
+def support_needs(request: HttpRequest) -> HttpResponse:
+    """Extra support a resident needs: optional, explained, and removable at any time."""
+    record = request.user.support_needs_or_none
+    initial = (
+        {"needs": record.needs, "language": record.language, "details": record.details} if record else {}
+    )
+    form = SupportNeedsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = support_needs_update(user=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            "We have recorded the support you need" if saved else "You have not asked for extra support",
+        )
+        return redirect("account_profile")
+    return render(request, "accounts/support_needs.html", {"form": form, "title": "Extra support"})
 
 
 # Sign-in and security

@@ -9,6 +9,7 @@ a login or password never appears, even to a signed-in browser session.
 from rest_framework import serializers
 from rest_framework.filters import BaseFilterBackend
 
+from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Length, Substr
 
@@ -88,6 +89,12 @@ class StartUrlField(serializers.Field):
         return instance
 
     def to_representation(self, service):
+        if service.start_form_id:
+            path = service.start_link
+            request = self.context.get("request")
+            if not path:
+                return ""
+            return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
         if service.start_page_id:
             return service.start_page.get_full_url(self.context.get("request")) or ""
         return service.start_url
@@ -134,7 +141,7 @@ class ServiceCatalogueAPIViewSet(PublicPagesAPIViewSet):
         ).values("title")[:1]
         return (
             ServicePage.objects.filter(pk__in=self.get_base_queryset().values("pk"))
-            .select_related("service", "start_page")
+            .select_related("service", "start_page", "start_form")
             .annotate(category_title=Subquery(parent))
             .order_by("title", "pk")
         )

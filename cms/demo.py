@@ -289,27 +289,50 @@ def _add(parent, page):
     return page, True
 
 
+# How each demo service is done today, so Contact insights has a realistic self-service
+# coverage (KPI51): online on another site, information only, needs a conversation, or
+# (every other service without a form of its own) by phone: the channel-shift backlog.
+ONLINE_ELSEWHERE = {
+    "pay-council-tax",
+    "parking-fines",
+    "blue-badge",
+    "planning-permission",
+    "renew-library-books",
+}
+NOT_SUITABLE_ONLINE = {
+    "recycling": "Information only: there is nothing to apply for.",
+    "council-tax-bands": "Information only: there is nothing to apply for.",
+    "parking-zones": "Information only: there is nothing to apply for.",
+    "gritting": "Information only: there is nothing to apply for.",
+    "find-a-library": "Information only: there is nothing to apply for.",
+    "homelessness": "We need to talk to people at risk of homelessness the same day, by phone or in person.",
+}
+
+
 def _service_page(slug, title, code, summary, keywords):
     fee = "There is a fee" in summary
+    online = slug in ONLINE_ELSEWHERE
+    how = (
+        "<p>You can do this online at any time. You will get a reference number, and if "
+        "you have an account you can follow the progress in My account.</p>"
+        if online or slug not in NOT_SUITABLE_ONLINE
+        else ""
+    )
     return ServicePage(
         slug=slug,
         title=title,
         summary=summary,
         service_id=code,
         keywords=keywords,
-        body=[
-            (
-                "paragraph",
-                "<p>You can do this online at any time. You will get a reference number, and if "
-                "you have an account you can follow the progress in My account.</p>",
-            )
-        ],
+        body=[("paragraph", how or f"<p>{summary}</p>")],
         before_you_start=(
             "<p>You will need your address and postcode.</p>"
             + ("<p>You will need to pay by debit or credit card.</p>" if fee else "")
         ),
-        start_url=f"{EXTERNAL}/{slug}",
+        start_url=f"{EXTERNAL}/{slug}" if online else "",
         start_label="Start now",
+        not_suitable_online=slug in NOT_SUITABLE_ONLINE,
+        not_suitable_online_reason=NOT_SUITABLE_ONLINE.get(slug, ""),
         contact=[("contact", CONTACT)],
         review_by=timezone.localdate() + timedelta(days=180),
     )

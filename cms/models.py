@@ -169,10 +169,32 @@ class ServicePage(ServiceCodeMixin, BasePage):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Where the start button goes: an online form on this site…",
+        help_text="…or another page on this site…",
     )
     start_url = models.URLField(blank=True, help_text="…or the online service on another site.")
+    start_form = models.ForeignKey(
+        "forms_engine.ServiceForm",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_pages",
+        help_text="Where the start button goes: an online form built in Forms…",
+    )
     start_label = models.CharField(max_length=60, default="Start now")
+    # Read by the self-service coverage measure (portal.interactions.coverage), never shown to residents.
+    not_suitable_online = models.BooleanField(
+        "not suitable for online",
+        default=False,
+        help_text="Tick if residents cannot reasonably complete this service online, for example "
+        "because it needs a home visit. It is then shown separately in Contact insights and "
+        "left out of the share of services available online.",
+    )
+    not_suitable_online_reason = models.TextField(
+        "why it is not suitable for online",
+        max_length=500,
+        blank=True,
+        help_text="Needed when the box above is ticked. Staff see this in Contact insights.",
+    )
     body = StreamField(BodyBlock(), blank=True)
     contact = StreamField(
         BodyBlock(), blank=True, help_text="How to contact the team, if the online service cannot help."
@@ -186,10 +208,15 @@ class ServicePage(ServiceCodeMixin, BasePage):
         MultiFieldPanel(
             [
                 FieldPanel("before_you_start"),
+                FieldPanel("start_form"),
                 FieldRowPanel([FieldPanel("start_page"), FieldPanel("start_url")]),
                 FieldPanel("start_label"),
             ],
             heading="Start button",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("not_suitable_online"), FieldPanel("not_suitable_online_reason")],
+            heading="Online service",
         ),
         FieldPanel("contact"),
         FieldPanel("related_links"),
@@ -221,11 +248,22 @@ class ServicePage(ServiceCodeMixin, BasePage):
 
     def clean(self):
         super().clean()
-        if self.start_page_id and self.start_url:
-            raise ValidationError({"start_url": "Choose a page or enter a link, not both"})
+        chosen = [name for name in ("start_form", "start_page", "start_url") if getattr(self, name)]
+        if len(chosen) > 1:
+            message = "Choose one place for the start button to go: a form, a page or a link"
+            raise ValidationError(dict.fromkeys(chosen[1:], message))
+        self.not_suitable_online_reason = self.not_suitable_online_reason.strip()
+        if self.not_suitable_online and not self.not_suitable_online_reason:
+            raise ValidationError(
+                {"not_suitable_online_reason": "Enter why this service is not suitable for online"}
+            )
 
     @property
     def start_link(self) -> str:
+        """Where the start button goes. A form that has never been published gives no button."""
+        if self.start_form_id:
+            form = self.start_form
+            return form.get_absolute_url() if form.live else ""
         if self.start_page_id:
             return self.start_page.url or ""
         return self.start_url

@@ -28,9 +28,12 @@ _SHOWN_IN_PAGES = (
 @receiver(post_save)
 @receiver(post_delete)
 def _content_saved_or_deleted(sender, instance, **kwargs):
+    from forms_engine.models import ServiceForm
+
     from .models import Alert
 
-    if isinstance(instance, (*_SHOWN_IN_PAGES, Alert)):
+    # A service page's start button depends on whether its form is published.
+    if isinstance(instance, (*_SHOWN_IN_PAGES, Alert, ServiceForm)):
         content_version_bump()
 
 

@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -18,6 +19,8 @@ from .blocks import StepBlock
 from .constants import FeeType, FormState, SignIn, SubmissionChannel, VatStatus
 
 RICH_TEXT = ["bold", "italic", "link", "ol", "ul"]
+# Addresses under /forms/ that are not forms (see forms_engine/urls.py).
+RESERVED_SLUGS = frozenset({"files", "resume"})
 
 
 class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model):
@@ -111,7 +114,8 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
             ],
             heading="Case settings",
         ),
-        MultiFieldPanel([FieldPanel("archived"), FieldPanel("closed_message")], heading="Closing the form"),
+        # ``archived`` is not here: the Archive and Reopen actions set it on the live form.
+        MultiFieldPanel([FieldPanel("closed_message")], heading="When the form is closed"),
     ]
 
     class Meta:
@@ -142,11 +146,36 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
     def service_code(self) -> int | None:
         return self.service_id
 
+    def with_content_json(self, content):
+        """A revision's content applied to this form, keeping whether it is archived.
+
+        Archiving is a state of the form as a whole (like ``live``), set by the Archive and
+        Reopen actions, so publishing an older draft never reopens or closes the form.
+        """
+        obj = super().with_content_json(content)
+        obj.archived = self.archived
+        return obj
+
+    def publish(self, revision, *args, **kwargs):
+        """Publish, then freeze the new live revision into a FormVersion at once.
+
+        The engine would freeze it on the first visit anyway (``form_version_current``);
+        doing it here means the version numbers follow publishing, whoever publishes
+        (the editor, a scheduled publish, the demo loader).
+        """
+        result = super().publish(revision, *args, **kwargs)
+        from .services import form_version_current
+
+        form_version_current(form=type(self).objects.get(pk=self.pk))
+        return result
+
     def clean(self):
         super().clean()
         from .schema import schema_errors
 
         errors = schema_errors(self)
+        if self.slug in RESERVED_SLUGS:
+            errors["slug"] = f"'{self.slug}' is used by the forms pages themselves: choose another address"
         if errors:
             raise ValidationError(errors)
 
@@ -184,6 +213,10 @@ class FormVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form} v{self.number}"
+
+
+def _private_storage():
+    return storages["private"]
 
 
 def _resume_token() -> str:
@@ -236,7 +269,7 @@ class Upload(models.Model):
         related_name="form_uploads",
     )
     field_name = models.CharField(max_length=40)
-    file = models.FileField(upload_to="form-uploads/%Y/%m/", storage="private", max_length=300)
+    file = models.FileField(upload_to="form-uploads/%Y/%m/", storage=_private_storage, max_length=300)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

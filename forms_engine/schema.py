@@ -14,6 +14,7 @@ Shape::
 ``options`` holds the type's own settings (choices, min/max, allowed types...).
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ COMMON_KEYS = {"label", "name", "hint", "required", "condition"}
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, list | tuple):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):  # lists, ListBlock values
         return [_plain(v) for v in value]
     if hasattr(value, "items"):
         return {k: _plain(v) for k, v in value.items()}

@@ -1,10 +1,41 @@
-"""Publishing forms into frozen versions. (The resident-facing engine adds drafts and submit.)"""
+"""Publishing forms into frozen versions; residents' drafts, uploads and submissions."""
 
+import hashlib
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+from html import unescape
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
 
-from .models import FormVersion, ServiceForm
+from portal.interactions.constants import InteractionType
+from portal.interactions.services import interaction_record
+from portal.notifications.services import notification_email_send
+
+from .constants import SubmissionChannel
+from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, pounds
+from .housekeeping import uploads_delete
+from .models import Draft, FormVersion, ServiceForm, Submission, Upload
 from .schema import schema_build
+from .uploads import file_sha256
+
+logger = logging.getLogger(__name__)
+
+
+class SubmissionIncomplete(ValueError):
+    """Answers that cannot be sent yet; ``step`` is the number of the step to fix."""
+
+    def __init__(self, message: str, *, step: int):
+        super().__init__(message)
+        self.message = message
+        self.step = step
 
 
 def form_version_current(*, form: ServiceForm) -> FormVersion | None:
@@ -27,3 +58,379 @@ def form_version_current(*, form: ServiceForm) -> FormVersion | None:
             )
     except IntegrityError:
         return FormVersion.objects.get(form=form, revision_id=form.live_revision_id)
+
+
+# Drafts
+
+
+def draft_expires_at(draft: Draft):
+    return draft.updated_at + timedelta(days=settings.FORM_DRAFT_DAYS)
+
+
+def _step_label(number: int, step: dict) -> str:
+    """What ``step`` holds on form interactions: the step's stable id (``stats.step_keys``)."""
+    return str(step.get("id") or number)[:100]
+
+
+def _record(type: str, *, draft: Draft, request=None, step: str = "", outcome: str = "", **kwargs):
+    schema = draft.version.schema
+    return interaction_record(
+        type=type,
+        request=request,
+        user=draft.user if request is None else None,
+        service_code=schema.get("service_code"),
+        journey=schema.get("slug", ""),
+        step=step,
+        outcome=outcome,
+        **kwargs,
+    )
+
+
+@transaction.atomic
+def draft_create(*, version: FormVersion, user=None, session_key: str = "", request=None) -> Draft:
+    """Start a resident's answers to ``version``: theirs if signed in, else this browser session's.
+
+    Records ``form_start``: the first step is shown next.
+    """
+    draft = Draft.objects.create(
+        version=version,
+        user=user if user is not None and user.is_authenticated else None,
+        session_key="" if user is not None and user.is_authenticated else session_key,
+    )
+    draft.version = version
+    first = (version.schema.get("steps") or [{}])[0]
+    _record(
+        InteractionType.FORM_START,
+        draft=draft,
+        request=request,
+        step=_step_label(1, first) if first else "",
+        extras={"order": 1, "version": version.number},
+    )
+    return draft
+
+
+def _upload_ids(flow: Flow, answers: dict) -> set[str]:
+    return {
+        str(answers[name]) for name, q in flow.questions.items() if q["type"] == "file" and answers.get(name)
+    }
+
+
+def upload_store(*, draft: Draft, field_name: str, pending: PendingUpload, user=None) -> Upload:
+    """Keep a checked file in private storage, named after what it really is."""
+    file = pending.file
+    upload = Upload(
+        draft=draft,
+        user=user if user is not None and user.is_authenticated else None,
+        field_name=field_name,
+        original_name=(getattr(file, "name", "") or f"upload.{pending.extension}")[-255:],
+        content_type=pending.content_type,
+        size=file.size,
+        sha256=file_sha256(file),
+    )
+    upload.file.save(f"{uuid.uuid4().hex}.{pending.extension}", file, save=False)
+    upload.save()
+    return upload
+
+
+@transaction.atomic
+def draft_step_save(
+    *,
+    draft: Draft,
+    flow: Flow,
+    number: int,
+    form: StepForm,
+    request=None,
+    partial: bool = False,
+    files_only: bool = False,
+) -> int | None:
+    """Store the answers to step ``number`` (checked by ``form``) and return the next step's number.
+
+    Answers the resident cleared are removed, new files are stored, and answers to
+    questions that the new answers hide are dropped (with their files). ``partial`` is
+    "Save and come back later": what was typed is kept and ``form_save`` is recorded;
+    otherwise ``form_step``. ``files_only`` keeps just the new files of a step that had
+    errors, so nobody has to choose a file twice.
+    """
+    step = flow.step(number)
+    answers = dict(draft.answers)
+    before = _upload_ids(flow, answers)
+    if not files_only:
+        for q in step["questions"]:
+            answers.pop(q["name"], None)
+    for name, value in form.step_answers.items():
+        if isinstance(value, PendingUpload):
+            value = str(upload_store(draft=draft, field_name=name, pending=value, user=draft.user).pk)
+        elif files_only:
+            continue
+        answers[name] = value
+    answers = flow.prune(answers)
+    after = _upload_ids(flow, answers)
+    if before != after or any(isinstance(v, PendingUpload) for v in form.step_answers.values()):
+        uploads_delete(Upload.objects.filter(draft=draft, submission=None).exclude(pk__in=list(after)))
+    draft.answers = answers
+    next_number = None if files_only else flow.next_number(number, answers)
+    if partial or files_only:
+        draft.current_step = step["id"]
+    else:
+        draft.current_step = flow.step(next_number)["id"] if next_number else "check"
+    draft.save(update_fields=["answers", "current_step", "updated_at"])
+    if not files_only:
+        _record(
+            InteractionType.FORM_SAVE if partial else InteractionType.FORM_STEP,
+            draft=draft,
+            request=request,
+            step=_step_label(number, step),
+            extras={"order": number, "title": step["title"][:100]},
+        )
+    return next_number
+
+
+def form_error_record(*, draft: Draft, number: int, step: dict, fields: list[str], request=None) -> None:
+    """A step sent back with errors: which questions, so validation loops show in the measures."""
+    _record(
+        InteractionType.FORM_ERROR,
+        draft=draft,
+        request=request,
+        step=_step_label(number, step),
+        extras={"order": number, "title": step["title"][:100], "fields": fields},
+    )
+
+
+@transaction.atomic
+def upload_remove(*, draft: Draft, upload: Upload) -> None:
+    """The resident removes a file they uploaded (from "Check your answers")."""
+    answers = dict(draft.answers)
+    if str(answers.get(upload.field_name)) == str(upload.pk):
+        answers.pop(upload.field_name)
+    draft.answers = answers
+    draft.current_step = "check"
+    draft.save(update_fields=["answers", "current_step", "updated_at"])
+    uploads_delete([upload])
+
+
+@transaction.atomic
+def draft_claim(*, draft: Draft, user) -> Draft:
+    """Give an anonymous draft (and its files) to the resident who has just signed in."""
+    Draft.objects.filter(pk=draft.pk, user__isnull=True).update(user=user, session_key="")
+    Upload.objects.filter(draft=draft, user__isnull=True).update(user=user)
+    draft.user = user
+    draft.session_key = ""
+    return draft
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def draft_resume_link_send(*, draft: Draft, email: str, request=None) -> str:
+    """Email a link that brings an anonymous resident back to their answers.
+
+    Only the SHA-256 of the token is stored; the link stops working after
+    ``FORM_DRAFT_DAYS`` or once the form is sent. Returns the token (for tests).
+    """
+    token = secrets.token_urlsafe(32)
+    draft.resume_email = email
+    draft.resume_token_hash = _token_hash(token)
+    draft.resume_expires_at = timezone.now() + timedelta(days=settings.FORM_DRAFT_DAYS)
+    draft.save(update_fields=["resume_email", "resume_token_hash", "resume_expires_at", "updated_at"])
+    schema = draft.version.schema
+    notification_email_send(
+        to=email,
+        subject=f"Continue your form: {schema['title']}",
+        body_text=render_to_string(
+            "forms_engine/email/resume_link.txt",
+            {
+                "title": schema["title"],
+                "url": settings.SITE_URL + reverse("forms_engine:resume", kwargs={"token": token}),
+                "expires_at": draft.resume_expires_at,
+                "council_name": settings.WAGTAIL_SITE_NAME,
+            },
+        ),
+        template="forms_engine/resume_link",
+    )
+    _record(InteractionType.FORM_SAVE, draft=draft, request=request, step="resume link", outcome="emailed")
+    return token
+
+
+def draft_by_resume_token(token: str) -> Draft | None:
+    """The unsent, unexpired draft a resume link points at."""
+    if not token or len(token) > 200:
+        return None
+    return (
+        Draft.objects.select_related("version__form")
+        .filter(
+            resume_token_hash=_token_hash(token),
+            resume_expires_at__gt=timezone.now(),
+            submitted_at__isnull=True,
+        )
+        .first()
+    )
+
+
+# Submitting
+
+
+def _plain(html: str) -> str:
+    return unescape(strip_tags((html or "").replace("</p>", "</p>\n"))).strip()
+
+
+def _confirmation_email(submission: Submission, schema: dict) -> None:
+    from portal.cases.services import case_link_for_resident
+
+    case = submission.case
+    reference = case.reference if case else ""
+    subject = f"{schema['title']}: we have your request" + (f" ({reference})" if reference else "")
+    notification_email_send(
+        to=submission.contact_email,
+        user=submission.user,
+        subject=subject,
+        body_text=render_to_string(
+            "forms_engine/email/submitted.txt",
+            {
+                "title": schema["title"],
+                "reference": reference,
+                "fee": pounds(submission.fee_pence) if submission.fee_pence else "",
+                "confirmation_text": _plain(schema["case"].get("confirmation_text", "")),
+                "next_steps": _plain(schema["case"].get("next_steps", "")),
+                "council_name": settings.WAGTAIL_SITE_NAME,
+                "case_url": case_link_for_resident(case) if case else "",
+            },
+        ),
+        template="forms_engine/submitted",
+    )
+
+
+def submission_create(*, draft: Draft, request=None) -> Submission:
+    """Send a resident's answers: the Submission, its Case and (when a fee is due) its Payment,
+    in one transaction.
+
+    Idempotent per draft: a double click, a refresh or two tabs return the one
+    Submission made for ``draft.idempotency_key`` (the draft row is locked while sending
+    and the key is unique, so a race ends with the loser reading the winner's row).
+    Only answers to questions that were shown are stored. Raises ``SubmissionIncomplete``
+    when an answer is missing or no longer valid. The new Submission carries
+    ``payment`` (or None) for the caller's redirect.
+    """
+    existing = _submission_for(draft)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            locked = (
+                Draft.objects.select_for_update(of=("self",))
+                .select_related("version__form", "user")
+                .get(pk=draft.pk)
+            )
+            existing = _submission_for(locked)
+            if existing is not None:
+                return existing
+            return _submission_create(locked, request)
+    except IntegrityError:
+        existing = _submission_for(draft)
+        if existing is None:
+            raise
+        return existing
+
+
+def _submission_for(draft: Draft) -> Submission | None:
+    submission = (
+        Submission.objects.select_related("case", "version")
+        .filter(idempotency_key=draft.idempotency_key)
+        .first()
+    )
+    if submission is not None:
+        submission.payment = submission_payment(submission)
+    return submission
+
+
+def submission_payment(submission: Submission):
+    """The payment for a submission's fee, if there is one (payments are made by the PAY app)."""
+    if not submission.fee_pence or not submission.case_id:
+        return None
+    from payments.models import Payment
+
+    return Payment.objects.filter(case_id=submission.case_id).order_by("-pk").first()
+
+
+def _submission_create(draft: Draft, request) -> Submission:
+    from portal.cases.models import Team
+    from portal.cases.services import case_create
+
+    version = draft.version
+    schema = version.schema
+    user = draft.user
+    flow = Flow(schema, anonymous=user is None)
+    answers = flow.prune(draft.answers)
+    uploads = {u.field_name: u for u in Upload.objects.filter(draft=draft, submission__isnull=True)}
+    invalid = flow.invalid_step(answers, uploads)
+    if invalid is not None:
+        raise SubmissionIncomplete("Some answers are missing or need changing", step=invalid)
+    email = user.email if user is not None else flow.contact_email(answers)
+    if not email:
+        raise SubmissionIncomplete(
+            "Enter an email address so we can send you the reference", step=len(flow.steps)
+        )
+    fee = fee_pence(schema, answers)
+    case_settings = schema.get("case") or {}
+    case = None
+    if case_settings.get("creates_case", True):
+        team_id = case_settings.get("team_id")
+        case = case_create(
+            title=schema["title"],
+            reference_prefix=case_settings.get("reference_prefix") or "REQ",
+            service_code=schema.get("service_code"),
+            resident=user,
+            contact_email=email,
+            contact_name=(user.full_name if user is not None else "") or flow.contact_name(answers),
+            team=Team.objects.filter(pk=team_id).first() if team_id else None,
+            sla_working_days=case_settings.get("sla_working_days"),
+            awaiting_payment=fee > 0,
+            channel=SubmissionChannel.WEB,
+            notify=False,  # the confirmation email below carries the reference and the link
+        )
+    submission = Submission.objects.create(
+        version=version,
+        user=user,
+        case=case,
+        answers=answers,
+        contact_email=email,
+        channel=SubmissionChannel.WEB,
+        fee_pence=fee,
+        idempotency_key=draft.idempotency_key,
+    )
+    kept = _upload_ids(flow, answers)
+    Upload.objects.filter(draft=draft, pk__in=list(kept)).update(submission=submission)
+    uploads_delete(Upload.objects.filter(draft=draft, submission__isnull=True))
+    payment = None
+    if fee:
+        from payments.services import payment_create
+
+        fee_settings = schema.get("fee") or {}
+        description = fee_settings.get("description") or schema["title"]
+        quantity = fee_quantity(schema, answers)
+        if quantity:
+            description = f"{description} ({quantity} × {pounds(int(fee_settings.get('amount_pence') or 0))})"
+        payment = payment_create(
+            amount_pence=fee,
+            description=description[:200],
+            vat_status=fee_settings.get("vat", ""),
+            user=user,
+            email=email,
+            case=case,
+        )
+    draft.submitted_at = timezone.now()
+    draft.resume_token_hash = ""
+    draft.save(update_fields=["submitted_at", "resume_token_hash", "updated_at"])
+    _record(
+        InteractionType.FORM_SUBMIT,
+        draft=draft,
+        request=request,
+        step="submit",
+        outcome=case.status if case else "submitted",
+        case_reference=case.reference if case else "",
+        extras={"fee_pence": fee, "version": version.number, "order": len(flow.steps) + 1},
+    )
+    _confirmation_email(submission, schema)
+    submission.payment = payment
+    return submission

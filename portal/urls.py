@@ -31,11 +31,18 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("my-account/", views.my_account, name="my_account"),
+    # Online forms: /forms/<slug>/ (before the CMS catch-all).
+    path("forms/", include("forms_engine.urls")),
+    # Residents' cases under /my-account/cases/, and /track/<token>/ for anonymous requests.
+    path("", include("portal.cases.urls")),
 ]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Payments: /pay/ (pay a bill), /payments/... (fees, receipts, webhooks), /my-account/payments/.
+urlpatterns += [path("", include("payments.urls"))]
 
 urlpatterns += [path("", include("cms.urls")), path("", include(wagtail_urls))]

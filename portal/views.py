@@ -10,13 +10,27 @@ from django.views.decorators.http import require_GET
 logger = logging.getLogger(__name__)
 
 
+MY_ACCOUNT_CASES = 10
+
+
 @login_required
 def my_account(request: HttpRequest) -> HttpResponse:
-    """The resident's home: open cases, drafts, payments due and messages."""
+    """The resident's home: open cases (with unread markers), saved forms and payments."""
+    from forms_engine.selectors import draft_list_for_user
+    from payments.selectors import payment_list_for_user
+    from portal.cases.selectors import case_list_for_resident
+
+    cases = list(case_list_for_resident(request.user).filter(closed_at__isnull=True)[: MY_ACCOUNT_CASES + 1])
     return render(
         request,
         "portal/my_account.html",
-        {"cases": [], "drafts": [], "payments_due": [], "messages_unread": []},
+        {
+            "cases": cases[:MY_ACCOUNT_CASES],
+            "more_cases": len(cases) > MY_ACCOUNT_CASES,
+            "unread_count": sum(1 for case in cases if case.has_unread),
+            "drafts": list(draft_list_for_user(request.user)),
+            "payments": list(payment_list_for_user(request.user)[:5]),
+        },
     )
 
 

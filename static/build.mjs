@@ -1,5 +1,5 @@
 // Builds the council-branded front end into static/build (never committed).
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sass from "sass";
@@ -22,4 +22,8 @@ writeFileSync(join(out, "css", "portal.css"), result.css);
 
 copyFileSync(join(govuk, "govuk-frontend.min.js"), join(out, "js", "govuk-frontend.min.js"));
 copyFileSync(join(here, "js", "portal.mjs"), join(out, "js", "portal.mjs"));
+// Page-specific progressive enhancements (e.g. the forms engine's forms-*.mjs).
+for (const name of readdirSync(join(here, "js")).filter((n) => /^forms-.*\.mjs$/.test(n))) {
+  copyFileSync(join(here, "js", name), join(out, "js", name));
+}
 console.log(`built ${out}`);

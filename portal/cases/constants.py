@@ -90,6 +90,17 @@ class EventType(models.TextChoices):
     NOTIFICATION = "notification", "Email sent"
 
 
+class SatisfactionState(models.TextChoices):
+    """Where the case is with the outcome question; blank: not answered yet."""
+
+    ANSWERED = "answered", "Answered"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+# The outcomes residents are asked about: the council decided something.
+SATISFACTION_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.REJECTED})
+
+
 class Priority(models.IntegerChoices):
     LOW = 1, "Low"
     NORMAL = 2, "Normal"

@@ -1,10 +1,12 @@
 import secrets
+import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 
-from .constants import OPEN_STATUSES, STAFF_LABELS, Actor, CaseStatus, EventType, Priority
+from .constants import OPEN_STATUSES, STAFF_LABELS, Actor, CaseStatus, EventType, Priority, SatisfactionState
 
 
 class Team(models.Model):
@@ -75,6 +77,11 @@ class Case(models.Model):
     last_public_event_at = models.DateTimeField(null=True, blank=True)
     resident_seen_at = models.DateTimeField(null=True, blank=True)
     tracking_token = models.CharField(max_length=64, unique=True, default=_tracking_token, editable=False)
+    # "How satisfied are you with the outcome?" is asked once per case (portal.cases.satisfaction).
+    satisfaction_state = models.CharField(
+        max_length=12, choices=SatisfactionState.choices, blank=True, default=""
+    )
+    satisfaction_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -83,14 +90,20 @@ class Case(models.Model):
             models.Index(fields=["team", "status", "due_on"], name="case_team_status_due"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
             models.Index(fields=["resident", "-created_at"], name="case_resident_recent"),
+            # The staff queue's search by the email on an anonymous request.
+            models.Index(fields=["contact_email"], name="case_contact_email"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in CaseStatus]), name="case_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in OPEN_STATUSES]) | Q(closed_at__isnull=False),
+                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)) | Q(closed_at__isnull=False),
                 name="case_closed_has_closed_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction_state__in=["", *SatisfactionState.values]),
+                name="case_satisfaction_state_valid",
             ),
         ]
 
@@ -135,3 +148,74 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.type} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def status_to_label(self) -> str:
+        """The new status in the resident's words."""
+        return CaseStatus(self.status_to).label if self.status_to in CaseStatus.values else ""
+
+    @property
+    def status_to_staff_label(self) -> str:
+        return STAFF_LABELS[CaseStatus(self.status_to)] if self.status_to in CaseStatus.values else ""
+
+    @property
+    def status_from_staff_label(self) -> str:
+        return STAFF_LABELS[CaseStatus(self.status_from)] if self.status_from in CaseStatus.values else ""
+
+
+def _private_storage():
+    return storages["private"]
+
+
+def _attachment_path(instance, filename: str) -> str:
+    return f"case-attachments/{instance.case_id}/{instance.pk}{instance.extension}"
+
+
+class CaseAttachment(models.Model):
+    """A file a resident sent with a reply or message. Stored privately; served only to the
+    resident and to staff who can see the case."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=_attachment_path, storage=_private_storage, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class CaseSupportNeeds(models.Model):
+    """Extra support recorded by an officer on a case with no resident account.
+
+    A case with a resident uses the resident's own ``accounts.SupportNeeds`` instead (one
+    record per person, which they see on their profile). This one is kept and deleted with
+    the case. See ``portal.cases.support_needs``.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="support_needs")
+    needs = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=100, blank=True, help_text="For an interpreter")
+    details = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "case support needs"
+
+    def __str__(self) -> str:
+        return f"Support needs on case {self.case_id}"

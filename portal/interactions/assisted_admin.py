@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import CharField, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
@@ -203,17 +204,42 @@ class AssistedContactCreateView(AssistedContactFormViewMixin, generic.CreateView
         ]
 
     def save_instance(self):
-        interaction = assisted_contact_record(staff=self.request.user, **self.form.service_kwargs())
+        kwargs = self.form.service_kwargs()
+        with transaction.atomic():
+            interaction = assisted_contact_record(staff=self.request.user, **kwargs)
+            self.satisfaction_recorded = self._satisfaction_save(kwargs)
         contact = with_labels(AssistedContact.objects.all()).get(pk=interaction.pk)
         log(instance=contact, action="wagtail.create", user=self.request.user, content_changed=True)
         return contact
+
+    def _satisfaction_save(self, kwargs: dict) -> bool | None:
+        """The resident's answer about the outcome, if asked (once per case; see portal.cases)."""
+        answer = self.form.satisfaction_kwargs()
+        if answer is None:
+            return None
+        from portal.cases.satisfaction import satisfaction_record_for_contact
+
+        return satisfaction_record_for_contact(
+            staff=self.request.user,
+            channel=kwargs["channel"],
+            service_code=kwargs["service_code"],
+            resident=kwargs["resident"],
+            case_reference=kwargs["case_reference"],
+            occurred_at=kwargs["occurred_at"],
+            **answer,
+        )
 
     def get_success_url(self):
         return reverse(self.add_url_name)
 
     def get_success_message(self, instance):
         what = f"{instance.get_channel_display()}, {_service(instance)}"
-        return f"Contact recorded: {what}. The form is ready for the next one."
+        satisfaction = {
+            True: " Their answer about the outcome was recorded.",
+            False: " The resident had already answered about this case's outcome, so this answer was "
+            "not counted again.",
+        }.get(getattr(self, "satisfaction_recorded", None), "")
+        return f"Contact recorded: {what}.{satisfaction} The form is ready for the next one."
 
     def get_success_buttons(self):
         return [

@@ -10,10 +10,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from .constants import ASSISTED_CHANNELS, AvoidableCategory, InteractionType
+from .constants import (
+    ASSISTED_CHANNELS,
+    SATISFACTION_COMMENT_MAX_LENGTH,
+    AvoidableCategory,
+    InteractionType,
+    SatisfactionScore,
+)
 from .models import AssistedContact, Interaction, LgilInteractionType, LgslService
 
 YES, NO = "yes", "no"
+SATISFACTION_FIELDS = ("satisfaction", "satisfaction_comment")
 YES_NO = [(YES, "Yes"), (NO, "No")]
 
 NOTES_MAX_LENGTH = 500
@@ -160,6 +167,28 @@ class AssistedContactForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": f"Notes must be {NOTES_MAX_LENGTH} characters or fewer"},
     )
+    satisfaction = forms.TypedChoiceField(
+        label="How satisfied is the resident with the outcome? (optional)",
+        help_text="If the contact was about a decision, such as a resolved or rejected request, ask "
+        "“How satisfied are you with the outcome?” and choose their answer. Leave it at “Not asked” "
+        "otherwise.",
+        choices=[("", "Not asked"), *SatisfactionScore.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose how satisfied the resident is with the outcome"},
+    )
+    satisfaction_comment = forms.CharField(
+        label="Their comment on the outcome (optional)",
+        help_text="In the resident's words, if they want to add something.",
+        required=False,
+        max_length=SATISFACTION_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "max_length": f"The comment must be {SATISFACTION_COMMENT_MAX_LENGTH} characters or fewer"
+        },
+    )
     occurred_at = forms.DateTimeField(
         label="When",
         help_text="Change this if the contact was earlier. Leave it blank for now.",
@@ -191,6 +220,8 @@ class AssistedContactForm(forms.ModelForm):
         "resident_email",
         "case_reference",
         "notes",
+        "satisfaction",
+        "satisfaction_comment",
         "occurred_at",
     ]
 
@@ -203,6 +234,9 @@ class AssistedContactForm(forms.ModelForm):
         ]
         instance = self.instance
         if instance.pk:
+            # An answer about the outcome is its own event, recorded with the contact, not edited here.
+            for name in SATISFACTION_FIELDS:
+                self.fields.pop(name, None)
             for name in ("avoidable", "resolved_first_contact"):
                 value = getattr(instance, name)
                 self.initial[name] = "" if value is None else (YES if value else NO)
@@ -256,7 +290,24 @@ class AssistedContactForm(forms.ModelForm):
                 "avoidable_category",
                 "Remove why the contact was avoidable, or answer yes to ‘Was the contact avoidable?’",
             )
+        if (
+            "satisfaction" in self.fields
+            and cleaned.get("satisfaction_comment", "").strip()
+            and cleaned.get("satisfaction") is None
+            and "satisfaction" not in self.errors
+        ):
+            self.add_error(
+                "satisfaction",
+                "Choose how satisfied the resident is with the outcome, or remove their comment",
+            )
         return cleaned
+
+    def satisfaction_kwargs(self) -> dict | None:
+        """The resident's answer about the outcome, if staff asked: ``score`` and ``comment``."""
+        score = self.cleaned_data.get("satisfaction") if "satisfaction" in self.fields else None
+        if score is None:
+            return None
+        return {"score": score, "comment": self.cleaned_data.get("satisfaction_comment", "").strip()}
 
     def service_kwargs(self) -> dict:
         """The validated answers as keyword arguments for ``assisted_contact_record``."""

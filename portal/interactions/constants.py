@@ -19,6 +19,7 @@ class InteractionType(models.TextChoices):
     CASE_MESSAGE = "case_message", "Case message"
     CASE_UPDATE = "case_update", "Case status changed"
     ASSISTED_CONTACT = "assisted_contact", "Assisted contact"
+    SATISFACTION = "satisfaction", "Satisfaction with the outcome"
 
 
 class Channel(models.TextChoices):
@@ -39,6 +40,25 @@ ASSISTED_CHANNELS = (
     Channel.LETTER,
     Channel.SOCIAL,
 )
+
+
+class SatisfactionScore(models.IntegerChoices):
+    """The answers to "How satisfied are you with the outcome?", in the order residents see them.
+
+    The top two points count as satisfied and the bottom two as dissatisfied.
+    """
+
+    VERY_SATISFIED = 5, "Very satisfied"
+    SATISFIED = 4, "Satisfied"
+    NEITHER = 3, "Neither satisfied nor dissatisfied"
+    DISSATISFIED = 2, "Dissatisfied"
+    VERY_DISSATISFIED = 1, "Very dissatisfied"
+
+
+SATISFIED_SCORES = frozenset({5, 4})
+DISSATISFIED_SCORES = frozenset({2, 1})
+SATISFACTION_QUESTION = "How satisfied are you with the outcome?"
+SATISFACTION_COMMENT_MAX_LENGTH = 1200
 
 
 class AvoidableCategory(models.TextChoices):
@@ -77,6 +97,7 @@ class Outcome(models.TextChoices):
     SESSIONS_ENDED = "sessions_ended", "Signed out of other devices"
     DATA_EXPORT = "data_export", "Data export"
     ACCOUNT_DELETED = "account_deleted", "Account deleted"
+    NO_CHANGE = "no_change", "Case viewed again with no update since (likely progress chasing)"
 
 
 # Payment results that count as failures (GOV.UK Pay statuses).

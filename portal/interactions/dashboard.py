@@ -30,8 +30,10 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Site
 
+from .coverage import service_coverage
 from .measures import Measures, measures_for, measures_warm, services_ranked
 from .models import DailyRollup, LgslService
+from .satisfaction import satisfaction_csv_rows, satisfaction_section
 
 PERMISSION = "interactions.view_contact_insights"
 MAX_PERIOD_DAYS = 731  # two years, leap day included
@@ -509,9 +511,9 @@ def insights(measures: Measures) -> dict:
     funnel_rows = [
         {
             "form": step.form,
-            "step": step.step,
+            "step": step.title or step.step,
             "figure": _figure(
-                f"Form step completed: {step.form} / {step.step}",
+                f"Form step completed: {step.form} / {step.title or step.step}",
                 step.completions,
                 starts_by_form.get(step.form, 0),
                 step.percent_of_starts,
@@ -621,6 +623,8 @@ def csv_rows(measures: Measures, data: dict, service: LgslService | None) -> lis
     rows.append(data["total_cost"].csv_row())
     rows.append(data["average_cost"].csv_row())
     rows += [f.csv_row() for f in data["traffic"]]
+    if "satisfaction" in data:
+        rows += satisfaction_csv_rows(data)
     return rows
 
 
@@ -690,6 +694,7 @@ class ContactInsightsView(WagtailAdminTemplateMixin, TemplateView):
         site = Site.find_for_request(request)
         measures = measures_for(start=start, end=end, service_code=code, site=site)
         data = insights(measures)
+        data.update(satisfaction_section(measures, service_url=lambda c: self.url_for(start, end, c)))
         if request.GET.get("format") == "csv":
             return csv_response(measures, data, service)
 
@@ -704,6 +709,7 @@ class ContactInsightsView(WagtailAdminTemplateMixin, TemplateView):
             costs_are_benchmarks=council.costs_are_benchmarks(),
             can_change_costs=request.user.has_perm("cms.change_councilsettings"),
             settings_url=reverse("wagtailsettings:edit", args=["cms", "councilsettings"]),
+            coverage=service_coverage(start=start, end=end, service_code=code, user=request.user),
             **data,
         )
         if service is None:

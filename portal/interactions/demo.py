@@ -26,7 +26,10 @@ _WEIGHTS = [
     (T.PAYMENT_RESULT, 1),
     (T.CONTACT_PAGE_VIEW, 1),
     (T.ASSISTED_CONTACT, 2),
+    (T.SATISFACTION, 1),
 ]
+# Outcome answers lean positive, as councils' surveys usually do: 5 very satisfied .. 1 very dissatisfied.
+_SCORES = [5] * 30 + [4] * 30 + [3] * 15 + [2] * 13 + [1] * 12
 _POPULATION = [kind for kind, weight in _WEIGHTS for _ in range(weight)]
 
 
@@ -70,6 +73,12 @@ def synthetic_events(
             event.avoidable_category = rng.choice(AvoidableCategory.values) if event.avoidable else ""
             event.resolved_first_contact = rng.random() < 0.7
             event.outcome = Outcome.RESOLVED if event.resolved_first_contact else Outcome.UNRESOLVED
+            event.path = ""
+        elif kind == T.SATISFACTION:
+            score = rng.choice(_SCORES)
+            event.channel = Channel.PHONE if rng.random() < 0.2 else Channel.WEB
+            event.outcome = str(score)
+            event.extras["score"] = score
             event.path = ""
         yield event
 

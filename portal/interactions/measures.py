@@ -22,6 +22,15 @@ Every percentage is ``None`` ("no data") when its denominator is zero. Formulas:
   that had another contact on the same service in the 7 days before ÷ all contacts.
 - **First contact resolution %** = assisted contacts resolved at first contact ÷ assisted
   contacts.
+- **Likely progress chasing %** = case views by residents of an open case with no update
+  since their previous look (at least an hour before) ÷ all case views: residents checking
+  for news the council has not given them, the online form of "I'm calling to chase".
+- **Satisfaction with the outcome** (answers to "How satisfied are you with the outcome?"
+  on a 5-point scale, from residents on the web and as staff recorded them on other
+  channels): % satisfied = answers in the top two points ÷ all answers; % dissatisfied =
+  answers in the bottom two points ÷ all answers; net satisfaction = % satisfied −
+  % dissatisfied, in points from −100 to +100 (worked out from the counts, then rounded
+  once); and the count at each point.
 - **Cost per transaction**: each channel's transactions × its unit cost (site settings,
   defaulting to Socitm's 2012 benchmarks); the average is total cost ÷ transactions on
   channels with a unit cost.
@@ -35,7 +44,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.cache import cache
 from django.db.models import Sum
 
-from .constants import AvoidableCategory, Channel
+from .constants import DISSATISFIED_SCORES, SATISFIED_SCORES, AvoidableCategory, Channel
 from .models import DailyRollup
 
 
@@ -68,6 +77,7 @@ class FunnelStep:
     step: str
     completions: int
     percent_of_starts: float | None
+    title: str = ""
 
 
 @dataclass
@@ -173,12 +183,69 @@ class Measures:
 
     @property
     def funnel(self) -> list[FunnelStep]:
+        """Each form's steps in the form's own order (its latest published version), then
+        any steps that version no longer has, by name."""
+        from forms_engine.stats import step_positions_for_forms
+
         starts = self.by_key.get("form_starts", {})
         steps = []
-        for key, count in sorted(self.by_key.get("form_steps", {}).items()):
+        for key, count in self.by_key.get("form_steps", {}).items():
             form, _, step = key.partition("/")
             steps.append(FunnelStep(form, step, count, percent(count, starts.get(form, 0))))
-        return steps
+        if not steps:
+            return steps
+        positions = step_positions_for_forms({s.form for s in steps})
+        unknown = (float("inf"), "")
+        for s in steps:
+            s.title = positions.get(s.form, {}).get(s.step, unknown)[1]
+        return sorted(
+            steps, key=lambda s: (s.form, positions.get(s.form, {}).get(s.step, unknown)[0], s.step)
+        )
+
+    @property
+    def case_views(self) -> int:
+        return self.total("case_views")
+
+    @property
+    def progress_chasing_views(self) -> int:
+        return self.total("case_views_chasing")
+
+    @property
+    def progress_chasing_percent(self) -> float | None:
+        return percent(self.progress_chasing_views, self.case_views)
+
+    # Satisfaction with the outcome
+    @property
+    def satisfaction_counts(self) -> dict[int, int]:
+        """Answers at each point of the scale (5 very satisfied .. 1 very dissatisfied)."""
+        return {int(k): v for k, v in self.by_key.get("satisfaction", {}).items() if k.isdigit()}
+
+    @property
+    def satisfaction_answers(self) -> int:
+        return sum(self.satisfaction_counts.values())
+
+    @property
+    def satisfied_answers(self) -> int:
+        return sum(n for score, n in self.satisfaction_counts.items() if score in SATISFIED_SCORES)
+
+    @property
+    def dissatisfied_answers(self) -> int:
+        return sum(n for score, n in self.satisfaction_counts.items() if score in DISSATISFIED_SCORES)
+
+    def satisfaction_share(self, score: int) -> float | None:
+        return percent(self.satisfaction_counts.get(score, 0), self.satisfaction_answers)
+
+    @property
+    def satisfied_percent(self) -> float | None:
+        return percent(self.satisfied_answers, self.satisfaction_answers)
+
+    @property
+    def dissatisfied_percent(self) -> float | None:
+        return percent(self.dissatisfied_answers, self.satisfaction_answers)
+
+    @property
+    def net_satisfaction(self) -> float | None:
+        return percent(self.satisfied_answers - self.dissatisfied_answers, self.satisfaction_answers)
 
     @property
     def repeat_contact_percent(self) -> float | None:
@@ -328,6 +395,41 @@ def _services_ranked(start: date, end: date, limit: int) -> list[dict]:
         }
         for code, entry in ranked
     ]
+
+
+def satisfaction_by_service(*, start: date, end: date) -> list[dict]:
+    """Satisfaction answers per service in the period, most answers first, from the rollups."""
+    return _cached("satisfaction", lambda: _satisfaction_by_service(start, end), start, end)
+
+
+def _satisfaction_by_service(start: date, end: date) -> list[dict]:
+    rows = (
+        DailyRollup.objects.filter(date__gte=start, date__lte=end, metric="satisfaction")
+        .values("service_code", "key")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    services: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        if row["key"].isdigit():
+            services[row["service_code"]][int(row["key"])] += row["total"]
+    result = []
+    for code, counts in services.items():
+        answers = sum(counts.values())
+        satisfied = sum(n for score, n in counts.items() if score in SATISFIED_SCORES)
+        dissatisfied = sum(n for score, n in counts.items() if score in DISSATISFIED_SCORES)
+        result.append(
+            {
+                "service_code": code,
+                "answers": answers,
+                "counts": [counts.get(score, 0) for score in (5, 4, 3, 2, 1)],
+                "satisfied": satisfied,
+                "dissatisfied": dissatisfied,
+                "satisfied_percent": percent(satisfied, answers),
+                "net": percent(satisfied - dissatisfied, answers),
+            }
+        )
+    return sorted(result, key=lambda r: (-r["answers"], r["service_code"]))
 
 
 def measures_warm(*, periods: list[tuple[date, date]]) -> None:

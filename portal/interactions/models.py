@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .constants import AvoidableCategory, Channel, InteractionType
+from .constants import AvoidableCategory, Channel, InteractionType, SatisfactionScore
 
 
 class LgslService(models.Model):
@@ -162,3 +162,51 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"
+
+
+class SatisfactionComment(models.Model):
+    """The optional comment given with a ``satisfaction`` answer.
+
+    Kept out of ``Interaction.extras`` because it is free text the resident writes, so it
+    may name people or describe their circumstances: it is personal data, exported to the
+    resident and deleted with their account (``personal_data.py``). It is purged with the
+    raw log after the retention period (``rollups.interactions_purge``).
+
+    The link to the event has no cascade on purpose: a cascade would make the purge load
+    every event it deletes, instead of one DELETE per batch.
+    """
+
+    interaction = models.OneToOneField(
+        Interaction,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="satisfaction_comment",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="satisfaction_comments",
+    )
+    case_reference = models.CharField(max_length=40, blank=True)
+    service_code = models.PositiveIntegerField("LGSL code", null=True, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    score = models.PositiveSmallIntegerField(choices=SatisfactionScore.choices)
+    comment = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="satisfaction_comment_time"),
+            models.Index(fields=["service_code", "created_at"], name="satisfaction_comment_service"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="satisfaction_comment_score"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_score_display()} ({self.case_reference or self.get_channel_display()})"

@@ -2,7 +2,7 @@
 
 from accounts.registry import register
 
-from .models import Interaction
+from .models import Interaction, SatisfactionComment
 
 _INTERNAL_EXTRAS = {"synthetic"}
 
@@ -56,4 +56,33 @@ register(
     kept="Records of your visits and contacts with us are kept without your name, for up to "
     "{interaction_retention_months} months, to measure how well our services work.",
     order=60,
+)
+
+
+def _satisfaction_export(user) -> list[dict]:
+    return [
+        {
+            "when": comment.created_at,
+            "request": comment.case_reference,
+            "service_code": comment.service_code,
+            "channel": comment.channel,
+            "how_satisfied": comment.get_score_display(),
+            "comment": comment.comment,
+        }
+        for comment in SatisfactionComment.objects.filter(user=user).order_by("created_at", "pk")
+    ]
+
+
+def _satisfaction_erase(user) -> None:
+    """The score stays in the measures (an event with no link to the person); the words go."""
+    SatisfactionComment.objects.filter(user=user).delete()
+
+
+register(
+    name="satisfaction_comments",
+    label="Your comments on how satisfied you were with the outcome of your requests",
+    export=_satisfaction_export,
+    erase=_satisfaction_erase,
+    deleted="Your comments on the outcome of your requests are deleted.",
+    order=61,
 )

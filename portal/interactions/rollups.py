@@ -29,7 +29,12 @@ payment_results             ``payment_result`` events
 payment_failures            payment results with outcome failed, cancelled or error
 auth                        ``auth`` events, key = outcome
 case_views, case_messages   ``case_view`` and ``case_message`` events
+case_views_chasing          case views flagged as likely progress chasing: a resident looking
+                            again at an open case that has not changed since their last look
+                            (outcome ``no_change``, set by ``portal.cases.services``)
 assisted_contacts           ``assisted_contact`` events
+satisfaction                ``satisfaction`` answers ("How satisfied are you with the outcome?"),
+                            key = score, 1 (very dissatisfied) to 5 (very satisfied)
 avoidable_contacts          assisted contacts marked avoidable, key = category
 resolved_first_contact      assisted contacts resolved at first contact
 transactions                form submissions plus assisted contacts that were not avoidable
@@ -60,9 +65,10 @@ from .constants import (
     Channel,
     InteractionType,
     Outcome,
+    SatisfactionScore,
 )
 from .measures import rollups_changed
-from .models import DailyRollup, Interaction
+from .models import DailyRollup, Interaction, SatisfactionComment
 
 T = InteractionType
 
@@ -81,6 +87,7 @@ _SIMPLE_METRICS = {
     T.ASSISTED_CONTACT: "assisted_contacts",
 }
 _CONTACT_TYPES = (T.FORM_SUBMIT, T.ASSISTED_CONTACT)
+_SATISFACTION_KEYS = frozenset(str(score) for score in SatisfactionScore.values)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -137,10 +144,14 @@ def _count_events(cells: _Cells, events) -> None:
             cells.add(s, c, "form_submits", row["journey"], n)
             cells.add(s, c, "transactions", value=n)
             cells.add(s, c, "contacts", value=n)
+        elif kind == T.CASE_VIEW and row["outcome"] == Outcome.NO_CHANGE:
+            cells.add(s, c, "case_views_chasing", value=n)
         elif kind == T.PAYMENT_RESULT and row["outcome"] in PAYMENT_FAILURE_OUTCOMES:
             cells.add(s, c, "payment_failures", value=n)
         elif kind == T.AUTH:
             cells.add(s, c, "auth", row["outcome"], n)
+        elif kind == T.SATISFACTION and row["outcome"] in _SATISFACTION_KEYS:
+            cells.add(s, c, "satisfaction", row["outcome"], n)
         elif kind == T.ASSISTED_CONTACT:
             cells.add(s, c, "contacts", value=n)
             if row["avoidable"]:
@@ -305,8 +316,10 @@ def rollup_build_recent(*, days: int = FOLLOW_UP_DAYS + 2, until: date | None = 
 
 
 def interactions_purge(*, older_than_days: int) -> int:
-    """Delete raw events older than the retention period; rollups are kept."""
+    """Delete raw events (and the comments given with satisfaction answers) older than the
+    retention period; rollups are kept."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
+    SatisfactionComment.objects.filter(created_at__lt=cutoff).delete()
     deleted = 0
     while True:
         batch = list(Interaction.objects.filter(occurred_at__lt=cutoff).values_list("pk", flat=True)[:10000])

@@ -20,6 +20,13 @@ class Notification(models.Model):
         related_name="notifications",
     )
     template = models.CharField(max_length=200, blank=True)
+    # What the email was about, so staff see on a case whether its updates reached the resident.
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    case_event = models.ForeignKey(
+        "cases.CaseEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
     subject = models.CharField(max_length=998)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
@@ -34,7 +41,10 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["case", "created_at"], name="notification_case_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.get_status_display()})"

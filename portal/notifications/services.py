@@ -21,11 +21,14 @@ def notification_email_send(
     body_html: str = "",
     template: str = "",
     user=None,
+    case=None,
+    case_event=None,
 ) -> Notification:
     """Write an email to the outbox and queue its delivery once the transaction commits.
 
     The row is the record that the person was (or will be) told; delivery runs as
     a background task so a slow or failing mail server never breaks the request.
+    ``case``/``case_event`` link the email to the case update it tells the person about.
     """
     if user is None:
         from django.contrib.auth import get_user_model
@@ -38,6 +41,8 @@ def notification_email_send(
         body_text=body_text,
         body_html=body_html,
         template=template,
+        case=case,
+        case_event=case_event,
     )
     transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
     return notification

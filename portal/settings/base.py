@@ -238,6 +238,23 @@ FORM_DRAFT_DAYS = env("FORM_DRAFT_DAYS", default=30, cast=int)
 # A draft untouched this long counts as an abandoned form in the measures.
 FORM_ABANDON_HOURS = env("FORM_ABANDON_HOURS", default=24, cast=int)
 
+# Payments: Stripe when both its keys are set, otherwise the built-in sandbox (test cards only).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Only for tests and local fakes: where stripe-python sends API requests.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+PAYMENTS_PROVIDER = env("PAYMENTS_PROVIDER", default="auto")
+if PAYMENTS_PROVIDER == "auto":
+    PAYMENTS_PROVIDER = "stripe" if STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET else "sandbox"
+SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="")
+SANDBOX_DELAY_SECONDS = env("SANDBOX_DELAY_SECONDS", default=30, cast=int)
+# Webhooks signed longer ago than this are refused (replays).
+PAYMENTS_WEBHOOK_TOLERANCE = env("PAYMENTS_WEBHOOK_TOLERANCE", default=300, cast=int)
+# An unpaid request is closed (closed_unpaid) this long after it was made.
+PAYMENT_EXPIRY_HOURS = env("PAYMENT_EXPIRY_HOURS", default=72, cast=int)
+# A payment still started or submitted after this long has its status fetched from the provider.
+PAYMENT_STUCK_MINUTES = env("PAYMENT_STUCK_MINUTES", default=30, cast=int)
+
 # Email: Django 6.1 mailers. SMTP when SMTP_HOST is set, otherwise the console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="My account <noreply@council.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -60,6 +60,8 @@ EXPECTED = {
             "interactions.add_assistedcontact",
             "interactions.change_assistedcontact",
             "interactions.view_assistedcontact",
+            "cases.view_case",
+            "cases.change_case",
         },
         "pages": set(),
         "collections": set(),
@@ -69,11 +71,28 @@ EXPECTED = {
             "wagtailadmin.access_admin",
             "interactions.view_assistedcontact",
             "interactions.view_contact_insights",
+            "cases.view_case",
+            "cases.change_case",
+            "cases.add_team",
+            "cases.change_team",
+            "cases.view_team",
         },
         "pages": set(),
         "collections": set(),
     },
-    "Finance": {"global": {"wagtailadmin.access_admin"}, "pages": set(), "collections": set()},
+    "Finance": {
+        "global": {
+            "wagtailadmin.access_admin",
+            "payments.view_payment",
+            "payments.refund_payment",
+            "payments.reconcile_payments",
+            "payments.add_bill",
+            "payments.change_bill",
+            "payments.view_bill",
+        },
+        "pages": set(),
+        "collections": set(),
+    },
 }
 
 

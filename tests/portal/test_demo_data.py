@@ -1,3 +1,4 @@
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -11,6 +12,8 @@ from django.test import override_settings
 from wagtail.models import Revision
 
 from cms.models import CouncilSettings, HomePage
+from payments.models import Bill
+from portal.cases.models import Case
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -24,6 +27,8 @@ def _snapshot():
         "revisions": Revision.objects.count(),
         "settings": list(CouncilSettings.objects.values()),
         "home": HomePage.objects.get().body.get_prep_value(),
+        "cases": sorted(Case.objects.values_list("reference", "status")),
+        "bills": sorted(Bill.objects.values_list("reference", "amount_due_pence")),
     }
 
 
@@ -41,6 +46,14 @@ def test_demo_data_loads_accounts_and_content_and_a_second_run_changes_nothing(c
     assert officer.is_staff
     assert officer.groups.filter(name="Case officers").exists()
     assert EmailAddress.objects.get(email="resident@example.com").verified
+    assert User.objects.get(email="finance@example.com").groups.filter(name="Finance").exists()
+
+    # The resident has a history to follow; the officer has a queue, some of it late.
+    mine = Case.objects.filter(resident=resident)
+    assert sorted(mine.values_list("status", flat=True)) == ["awaiting_resident", "in_progress", "resolved"]
+    assert Case.objects.filter(resident=None, due_on__lt=date.today()).count() == 2
+    assert all(case.events.exists() for case in Case.objects.all())
+    assert Bill.objects.count() == 2
 
     # Staff sign in with the password and then the demo authenticator app's code.
     response = client.post(

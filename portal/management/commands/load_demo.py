@@ -16,6 +16,10 @@ from wagtail.models import Site
 
 from cms.demo import demo_content_load
 from cms.models import CouncilSettings
+from forms_engine.demo import FORMS as DEMO_FORMS
+from forms_engine.demo import demo_forms_load
+from payments.demo import demo_bills_load
+from portal.cases.demo import demo_cases_load
 from portal.interactions.demo import synthetic_events_create
 from portal.interactions.models import Interaction
 from portal.interactions.rollups import rollup_build_day
@@ -46,6 +50,13 @@ DEMO_USERS = [
         "groups": ["Service managers"],
         "is_staff": True,
     },
+    {
+        "email": "finance@example.com",
+        "full_name": "Fran Finance",
+        "role": "finance (payments, refunds, reconciliation in /admin/)",
+        "groups": ["Finance"],
+        "is_staff": True,
+    },
 ]
 
 
@@ -63,10 +74,26 @@ class Command(BaseCommand):
             demo_content_load()
             created = [self._user(spec) for spec in DEMO_USERS]
             self._interactions()
+            forms = demo_forms_load()
+            bills = demo_bills_load()
+            users = get_user_model().objects
+            cases_made = demo_cases_load(
+                resident=users.get(email="resident@example.com"),
+                officer=users.get(email="officer@example.com"),
+            )
 
         for spec, was_created in zip(DEMO_USERS, created, strict=True):
             state = "created" if was_created else "already there"
             self.stdout.write(f"  {spec['email']:<24} {spec['role']} ({state})")
+        self.stdout.write(
+            f"  Online forms: {len(DEMO_FORMS)} live, linked from their service pages "
+            f"({forms['forms_created']} created now)"
+        )
+        self.stdout.write(f"  Cases: {cases_made} created now (the resident's and the officer's queue)")
+        self.stdout.write(
+            "  Bills to pay at /pay/: "
+            + ", ".join(f"{bill.reference} (postcode {bill.postcode})" for bill in bills)
+        )
         self.stdout.write(f"  Password for the demo accounts: {DEMO_PASSWORD}")
         staff = next(spec["email"] for spec in DEMO_USERS if spec["is_staff"])
         uri = get_mfa_adapter().build_totp_url(get_user_model().objects.get(email=staff), DEMO_TOTP_SECRET)

@@ -1,0 +1,121 @@
+"""Reads the forms engine's views, My account and the case pages share."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from .engine import CONTACT_FIELD, Flow, answer_display
+from .models import Draft, ServiceForm, Submission, Upload
+
+# Anonymous residents' drafts and submissions are theirs through the browser session,
+# which keeps this list when the session key changes at sign-in.
+SESSION_DRAFTS = "forms_engine_drafts"
+SESSION_SUBMISSIONS = "forms_engine_submissions"
+
+
+def drafts_active() -> QuerySet[Draft]:
+    """Drafts not yet sent and not expired (``FORM_DRAFT_DAYS`` since the last change)."""
+    cutoff = timezone.now() - timedelta(days=settings.FORM_DRAFT_DAYS)
+    return Draft.objects.filter(submitted_at__isnull=True, updated_at__gte=cutoff)
+
+
+def draft_is_expired(draft: Draft) -> bool:
+    return draft.updated_at < timezone.now() - timedelta(days=settings.FORM_DRAFT_DAYS)
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    draft: Draft
+    title: str
+    updated_at: datetime
+    expires_at: datetime
+    resume_url: str
+
+
+def draft_list_for_user(user) -> list[DraftSummary]:
+    """The resident's forms in progress, most recent first, with where to carry on."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    drafts = (
+        drafts_active()
+        .filter(user=user, version__form__archived=False)
+        .select_related("version__form")
+        .order_by("-updated_at")
+    )
+    return [
+        DraftSummary(
+            draft=draft,
+            title=draft.version.form.title,
+            updated_at=draft.updated_at,
+            expires_at=draft.updated_at + timedelta(days=settings.FORM_DRAFT_DAYS),
+            resume_url=reverse(
+                "forms_engine:resume_draft", kwargs={"slug": draft.version.form.slug, "draft": draft.pk}
+            ),
+        )
+        for draft in drafts
+    ]
+
+
+def draft_for_form(*, request, form: ServiceForm) -> Draft | None:
+    """This resident's (or this browser's) latest unsent draft of ``form``, if any."""
+    drafts = drafts_active().filter(version__form=form).select_related("version")
+    if request.user.is_authenticated:
+        return drafts.filter(user=request.user).order_by("-updated_at").first()
+    ids = request.session.get(SESSION_DRAFTS) or []
+    if not ids:
+        return None
+    return drafts.filter(pk__in=ids, user__isnull=True).order_by("-updated_at").first()
+
+
+def session_owns_draft(request, draft: Draft) -> bool:
+    return str(draft.pk) in (request.session.get(SESSION_DRAFTS) or [])
+
+
+def upload_visible_to(request, upload: Upload) -> bool:
+    """Whether ``request`` may download ``upload``: its owner, the browser session whose draft
+    it is on, or staff allowed to see the submission's case."""
+    user = request.user
+    if user.is_authenticated and upload.user_id == user.pk:
+        return True
+    if (
+        upload.user_id is None
+        and upload.draft_id
+        and str(upload.draft_id) in (request.session.get(SESSION_DRAFTS) or [])
+    ):
+        return True
+    if user.is_authenticated and user.is_staff and upload.submission_id:
+        from portal.cases.permissions import staff_can_view_case
+
+        case = upload.submission.case
+        return case is not None and staff_can_view_case(user, case)
+    return False
+
+
+def submission_answer_rows(submission: Submission) -> list[dict]:
+    """The answers of ``submission`` as given, read against its own FormVersion: an older
+    version shows its own questions, whatever the form says now.
+
+    Rows are ``{"step", "label", "value", "files"}``; ``files`` lists Uploads.
+    """
+    schema = submission.version.schema
+    answers = submission.answers or {}
+    flow = Flow(schema, anonymous=CONTACT_FIELD in answers)
+    uploads: dict[str, list[Upload]] = {}
+    if any(q["type"] == "file" for q in flow.questions.values()):
+        for upload in Upload.objects.filter(submission=submission).order_by("created_at"):
+            uploads.setdefault(upload.field_name, []).append(upload)
+    rows = []
+    for _number, step in flow.visible_steps(answers):
+        for q in step["questions"]:
+            if q["name"] not in answers:
+                continue
+            files = uploads.get(q["name"], []) if q["type"] == "file" else []
+            value = (
+                ", ".join(f.original_name for f in files) if files else answer_display(q, answers[q["name"]])
+            )
+            rows.append({"step": step["title"], "label": q["label"], "value": value, "files": files})
+    return rows

@@ -1,0 +1,505 @@
+"""Residents filling in a form: start, one step per page, check answers, send, confirmation.
+
+Every draft URL carries the draft's id, and every view checks the draft is the
+resident's own (their account, or this browser's session for anonymous drafts):
+anyone else gets a 404.
+"""
+
+import functools
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.selectors import profile_initial
+
+from .constants import SignIn
+from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, pounds
+from .models import Draft, ServiceForm, Submission, Upload
+from .selectors import (
+    SESSION_DRAFTS,
+    SESSION_SUBMISSIONS,
+    draft_for_form,
+    draft_is_expired,
+    session_owns_draft,
+    submission_answer_rows,
+    upload_visible_to,
+)
+from .services import (
+    SubmissionIncomplete,
+    draft_by_resume_token,
+    draft_claim,
+    draft_create,
+    draft_expires_at,
+    draft_resume_link_send,
+    draft_step_save,
+    form_error_record,
+    form_version_current,
+    submission_create,
+    submission_payment,
+    upload_remove,
+)
+
+
+def _session_list_add(request: HttpRequest, key: str, value: str) -> None:
+    items = [item for item in request.session.get(key) or [] if item != value]
+    request.session[key] = [*items[-19:], value]
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
+
+
+def _claim_session_drafts(request: HttpRequest) -> None:
+    """A resident who signed in partway keeps the answers this browser gave before."""
+    if not request.user.is_authenticated or not request.session.get(SESSION_DRAFTS):
+        return
+    for draft in Draft.objects.filter(pk__in=request.session[SESSION_DRAFTS], user__isnull=True):
+        draft_claim(draft=draft, user=request.user)
+    request.session[SESSION_DRAFTS] = []
+
+
+def _login_url(next_url: str) -> str:
+    return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+
+
+def _closed(request: HttpRequest, form: ServiceForm) -> HttpResponse:
+    from cms.models import ContactPage
+
+    contact_page = ContactPage.objects.live().public().first()
+    return render(request, "forms_engine/closed.html", {"service_form": form, "contact_page": contact_page})
+
+
+class _Stop(Exception):
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+def _draft_for(request: HttpRequest, slug: str, draft_id) -> Draft:
+    """The resident's own, unsent, unexpired draft, or a response that ends the request."""
+    draft = (
+        Draft.objects.select_related("version__form").filter(pk=draft_id, version__form__slug=slug).first()
+    )
+    if draft is None:
+        raise Http404("No such form in progress")
+    if draft.user_id:
+        if not request.user.is_authenticated:
+            raise _Stop(redirect_to_login(request.get_full_path()))
+        if draft.user_id != request.user.pk:
+            raise Http404("No such form in progress")
+    else:
+        if not session_owns_draft(request, draft):
+            raise Http404("No such form in progress")
+        if request.user.is_authenticated:
+            draft_claim(draft=draft, user=request.user)
+            _claim_session_drafts(request)
+        elif draft.version.schema.get("sign_in") == SignIn.REQUIRED:
+            raise _Stop(redirect_to_login(request.get_full_path()))
+    form = draft.version.form
+    if form.archived or not form.live:
+        raise _Stop(_closed(request, form))
+    if draft.submitted_at:
+        submission = Submission.objects.filter(idempotency_key=draft.idempotency_key).first()
+        if submission is not None:
+            raise _Stop(_after_submit(request, submission))
+        raise Http404("No such form in progress")
+    if draft_is_expired(draft):
+        messages.info(
+            request,
+            f"Answers are kept for {settings.FORM_DRAFT_DAYS} days, so yours have been deleted. "
+            "Please start again.",
+        )
+        raise _Stop(redirect(form.get_absolute_url()))
+    return draft
+
+
+def with_draft(view):
+    @functools.wraps(view)
+    def wrapped(request, slug, draft, *args, **kwargs):
+        try:
+            loaded = _draft_for(request, slug, draft)
+            return view(request, loaded, *args, **kwargs)
+        except _Stop as stop:
+            return stop.response
+
+    return never_cache(wrapped)
+
+
+def _flow(draft: Draft) -> Flow:
+    return Flow(draft.version.schema, anonymous=draft.user_id is None)
+
+
+def _step_url(draft: Draft, number: int, *, change: bool = False) -> str:
+    url = reverse(
+        "forms_engine:step", kwargs={"slug": draft.version.form.slug, "draft": draft.pk, "number": number}
+    )
+    return f"{url}?change=1" if change else url
+
+
+def _check_url(draft: Draft) -> str:
+    return reverse("forms_engine:check", kwargs={"slug": draft.version.form.slug, "draft": draft.pk})
+
+
+def _uploads(draft: Draft, flow: Flow, answers: dict, names=None) -> dict[str, Upload]:
+    """The files the answers point at, by question name (no query when none are asked for)."""
+    wanted = {
+        str(answers[name]): name
+        for name, q in flow.questions.items()
+        if q["type"] == "file" and answers.get(name) and (names is None or name in names)
+    }
+    if not wanted:
+        return {}
+    return {wanted[str(u.pk)]: u for u in Upload.objects.filter(draft=draft, pk__in=list(wanted))}
+
+
+def _after_submit(request: HttpRequest, submission: Submission) -> HttpResponse:
+    payment = getattr(submission, "payment", None) or submission_payment(submission)
+    if payment is not None and payment.status not in ("success",):
+        return redirect("payments:pay", reference=payment.reference)
+    return redirect("forms_engine:done", slug=submission.version.form.slug, key=submission.idempotency_key)
+
+
+# Pages
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    """'Before you start': what to have ready, signing in (if the form asks), and Start."""
+    service_form = get_object_or_404(ServiceForm, slug=slug)
+    if service_form.archived:
+        return _closed(request, service_form)
+    version = form_version_current(form=service_form)
+    if version is None:
+        if service_form.versions.exists():  # was live once, then unpublished: closed, not missing
+            return _closed(request, service_form)
+        raise Http404("This form is not published")
+    _claim_session_drafts(request)
+    schema = version.schema
+    sign_in = schema.get("sign_in") or SignIn.OPTIONAL
+    existing = draft_for_form(request=request, form=service_form)
+    if request.method == "POST":
+        if sign_in == SignIn.REQUIRED and not request.user.is_authenticated:
+            return redirect(_login_url(request.path))
+        if request.POST.get("action") == "continue" and existing is not None:
+            return redirect("forms_engine:resume_draft", slug=slug, draft=existing.pk)
+        anonymous = not request.user.is_authenticated
+        draft = draft_create(
+            version=version,
+            user=request.user,
+            session_key=_session_key(request) if anonymous else "",
+            request=request,
+        )
+        if anonymous:
+            _session_list_add(request, SESSION_DRAFTS, str(draft.pk))
+        return redirect(_step_url(draft, 1))
+    return render(
+        request,
+        "forms_engine/start.html",
+        {
+            "service_form": service_form,
+            "schema": schema,
+            "sign_in": sign_in,
+            "existing": existing,
+            "existing_expires_at": draft_expires_at(existing) if existing else None,
+            "login_url": _login_url(request.path),
+            "signup_url": f"{reverse('account_signup')}?{urlencode({'next': request.path})}",
+            "fee": schema.get("fee") or {},
+            "fee_text": pounds(int((schema.get("fee") or {}).get("amount_pence") or 0)),
+        },
+    )
+
+
+@with_draft
+def resume_draft(request: HttpRequest, draft: Draft) -> HttpResponse:
+    """Carry on where the resident left off (My account's and the email's links land here)."""
+    flow = _flow(draft)
+    answers = flow.prune(draft.answers)
+    if draft.current_step == "check":
+        incomplete = flow.first_incomplete(answers)
+        return redirect(_step_url(draft, incomplete) if incomplete else _check_url(draft))
+    number = flow.number_of(draft.current_step) if draft.current_step else None
+    if number is None or not flow.step_visible(number, answers):
+        number = flow.first_incomplete(answers)
+    if number is None:
+        return redirect(_check_url(draft))
+    return redirect(_step_url(draft, number))
+
+
+@with_draft
+def step(request: HttpRequest, draft: Draft, number: int) -> HttpResponse:
+    flow = _flow(draft)
+    this_step = flow.step(number)
+    if this_step is None:
+        if number == len(flow.steps) + 1:  # the email step, gone because the resident has signed in
+            return redirect("forms_engine:resume_draft", slug=draft.version.form.slug, draft=draft.pk)
+        raise Http404("No such step")
+    answers = flow.prune(draft.answers)
+    if not flow.step_visible(number, answers):
+        return redirect("forms_engine:resume_draft", slug=draft.version.form.slug, draft=draft.pk)
+    change = (request.GET.get("change") or request.POST.get("change")) == "1"
+    file_names = {q["name"] for q in this_step["questions"] if q["type"] == "file"}
+    uploads = _uploads(draft, flow, answers, file_names) if file_names else {}
+    options = {
+        "step": this_step,
+        "answers": answers,
+        "uploads": uploads,
+        "profile": profile_initial(request.user),
+    }
+    if request.method == "POST":
+        partial = request.POST.get("action") == "save"
+        form = StepForm(request.POST, request.FILES, partial=partial, **options)
+        if form.is_valid():
+            next_number = draft_step_save(
+                draft=draft, flow=flow, number=number, form=form, request=request, partial=partial
+            )
+            if partial:
+                return redirect("forms_engine:saved", slug=draft.version.form.slug, draft=draft.pk)
+            if change:
+                incomplete = flow.first_incomplete(draft.answers)
+                return redirect(_step_url(draft, incomplete) if incomplete else _check_url(draft))
+            return redirect(_step_url(draft, next_number) if next_number else _check_url(draft))
+        if any(isinstance(v, PendingUpload) for v in form.step_answers.values()):
+            draft_step_save(
+                draft=draft, flow=flow, number=number, form=form, request=request, files_only=True
+            )
+            form.uploads.update(_uploads(draft, flow, draft.answers, file_names))
+        form_error_record(
+            draft=draft, number=number, step=this_step, fields=form.error_names(), request=request
+        )
+    elif request.method == "GET" or request.method == "HEAD":
+        form = StepForm(**options)
+    else:
+        return HttpResponse(status=405)
+    rows = form.rows()
+    previous = flow.previous_number(number, answers)
+    if change:
+        back_url = _check_url(draft)
+    elif previous:
+        back_url = _step_url(draft, previous)
+    else:
+        back_url = draft.version.form.get_absolute_url()
+    heading_row = (
+        rows[0]
+        if len(rows) == 1 and not this_step.get("intro") and _same(rows[0]["q"]["label"], this_step["title"])
+        else None
+    )
+    return render(
+        request,
+        "forms_engine/step.html",
+        {
+            "form": form,
+            "rows": rows,
+            "heading_row": heading_row,
+            "step": this_step,
+            "number": number,
+            "draft": draft,
+            "schema": draft.version.schema,
+            "change": change,
+            "back_url": back_url,
+            "multipart": bool(file_names),
+            "has_location": any(row["q"]["type"] == "location" for row in rows),
+            "signed_in": request.user.is_authenticated,
+        },
+    )
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold().rstrip("?") == " ".join(b.split()).casefold().rstrip("?")
+
+
+@with_draft
+def check(request: HttpRequest, draft: Draft) -> HttpResponse:
+    """Check your answers, with a Change link for each, then send."""
+    flow = _flow(draft)
+    answers = flow.prune(draft.answers)
+    uploads = _uploads(draft, flow, answers)
+    error = None
+    if request.method == "POST":
+        try:
+            submission = submission_create(draft=draft, request=request)
+        except SubmissionIncomplete as exc:
+            error = {"message": exc.message, "url": _step_url(draft, exc.step, change=True)}
+        else:
+            if submission.user_id is None:
+                _session_list_add(request, SESSION_SUBMISSIONS, str(submission.idempotency_key))
+            return _after_submit(request, submission)
+    schema = draft.version.schema
+    fee = fee_pence(schema, answers)
+    sections = flow.summary(answers, uploads)
+    for section in sections:
+        for row in section["rows"]:
+            row["change_url"] = _step_url(draft, section["number"], change=True)
+            if row["upload"] is not None:
+                row["remove_url"] = reverse(
+                    "forms_engine:remove_upload",
+                    kwargs={"slug": schema["slug"], "draft": draft.pk, "upload": row["upload"].pk},
+                )
+    incomplete = flow.first_incomplete(answers)
+    last = flow.visible_steps(answers)[-1][0] if flow.visible_steps(answers) else 1
+    return render(
+        request,
+        "forms_engine/check.html",
+        {
+            "draft": draft,
+            "schema": schema,
+            "sections": sections,
+            "fee": fee,
+            "fee_text": pounds(fee) if fee else "",
+            "fee_quantity": fee_quantity(schema, answers),
+            "error": error,
+            "incomplete_url": _step_url(draft, incomplete) if incomplete else "",
+            "back_url": _step_url(draft, last),
+        },
+        status=400 if error else 200,
+    )
+
+
+RESUME_LINKS_PER_HOUR = 3
+
+
+class ResumeEmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="We will send you a link to come back to your answers. Nothing else.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter an email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+
+
+@with_draft
+def saved(request: HttpRequest, draft: Draft) -> HttpResponse:
+    """After "Save and come back later": where to find the answers again."""
+    context = {"draft": draft, "schema": draft.version.schema, "expires_at": draft_expires_at(draft)}
+    if request.user.is_authenticated:
+        return render(request, "forms_engine/saved.html", context)
+    flow = _flow(draft)
+    form = ResumeEmailForm(request.POST or None, initial={"email": flow.contact_email(draft.answers)})
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        # A few links an hour per draft: enough for a typo, too few to pester someone else's inbox.
+        sent_key = f"forms_engine:resume_links:{draft.pk}"
+        cache.add(sent_key, 0, timeout=3600)
+        if cache.incr(sent_key) > RESUME_LINKS_PER_HOUR:
+            form.add_error(
+                "email", "You have asked for several links already. Check your email, or try later"
+            )
+        else:
+            draft_resume_link_send(draft=draft, email=email, request=request)
+            return render(request, "forms_engine/saved_email_sent.html", {**context, "email": email})
+    resume_url = reverse(
+        "forms_engine:resume_draft", kwargs={"slug": draft.version.form.slug, "draft": draft.pk}
+    )
+    return render(
+        request,
+        "forms_engine/saved_anonymous.html",
+        {**context, "form": form, "login_url": _login_url(resume_url)},
+    )
+
+
+@never_cache
+def resume(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: the draft becomes this browser's (or this account's) again."""
+    draft = draft_by_resume_token(token)
+    if draft is None:
+        return render(
+            request, "forms_engine/resume_invalid.html", {"draft_days": settings.FORM_DRAFT_DAYS}, status=404
+        )
+    if draft.user_id:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if draft.user_id != request.user.pk:
+            return render(
+                request,
+                "forms_engine/resume_invalid.html",
+                {"draft_days": settings.FORM_DRAFT_DAYS},
+                status=404,
+            )
+    else:
+        _session_list_add(request, SESSION_DRAFTS, str(draft.pk))
+        if request.user.is_authenticated:
+            draft_claim(draft=draft, user=request.user)
+        else:
+            Draft.objects.filter(pk=draft.pk).update(session_key=_session_key(request))
+    return redirect("forms_engine:resume_draft", slug=draft.version.form.slug, draft=draft.pk)
+
+
+@with_draft
+def remove_upload(request: HttpRequest, draft: Draft, upload) -> HttpResponse:
+    found = Upload.objects.filter(pk=upload, draft=draft, submission__isnull=True).first()
+    if found is None:
+        raise Http404("No such file")
+    if request.method == "POST":
+        upload_remove(draft=draft, upload=found)
+        messages.success(request, f"{found.original_name} has been removed")
+        return redirect(_check_url(draft))
+    return render(
+        request,
+        "forms_engine/remove_upload.html",
+        {"draft": draft, "upload": found, "schema": draft.version.schema, "back_url": _check_url(draft)},
+    )
+
+
+@never_cache
+def done(request: HttpRequest, slug: str, key) -> HttpResponse:
+    """The confirmation: the case reference and what happens next."""
+    submission = (
+        Submission.objects.select_related("case", "version__form")
+        .filter(idempotency_key=key, version__form__slug=slug)
+        .first()
+    )
+    if submission is None:
+        raise Http404("No such submission")
+    if submission.user_id:
+        if not (request.user.is_authenticated and request.user.pk == submission.user_id):
+            raise Http404("No such submission")
+    elif str(submission.idempotency_key) not in (request.session.get(SESSION_SUBMISSIONS) or []):
+        raise Http404("No such submission")
+    payment = submission_payment(submission)
+    schema = submission.version.schema
+    return render(
+        request,
+        "forms_engine/done.html",
+        {
+            "submission": submission,
+            "case": submission.case,
+            "schema": schema,
+            "payment": payment,
+            "paid": payment is not None and payment.status == "success",
+            "fee_text": pounds(submission.fee_pence) if submission.fee_pence else "",
+            "rows": submission_answer_rows(submission),
+        },
+    )
+
+
+@never_cache
+def upload_download(request: HttpRequest, pk) -> HttpResponse:
+    """A private upload, to its owner or to staff allowed to see its case; everyone else 404."""
+    upload = Upload.objects.select_related("submission__case").filter(pk=pk).first()
+    if upload is None or not upload_visible_to(request, upload):
+        raise Http404("No such file")
+    try:
+        handle = upload.file.open("rb")
+    except OSError:
+        raise Http404("No such file") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=upload.original_name, content_type=upload.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,555 @@
+"""Finance staff's workspace in the Wagtail admin: payments, refunds, bills and reconciliation.
+
+Payments are read-only records here: nobody (not even a superuser) edits or deletes one
+through the admin; money moves only through ``services`` (refunds), which write the
+history. The Finance group gets ``view_payment``, ``refund_payment``,
+``reconcile_payments`` and the bill permissions (migration 0002).
+"""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import django_filters
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from wagtail.admin import messages
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from .constants import BillStatus, PaymentStatus, Provider, VatStatus
+from .forms import BillImportForm, RefundForm, pence_from_pounds
+from .models import Bill, Payment, pounds
+from .reconciliation import reconciliation_report, report_csv
+from .services import PaymentError, payment_refund, postcode_normalise
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Payments can be viewed (with ``view_payment``) and never added, edited or deleted here."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "change", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+payment_permission_policy = ReadOnlyPermissionPolicy(Payment)
+
+
+class NoDeletePermissionPolicy(ModelPermissionPolicy):
+    """Bills are never deleted (payments point at them): a bill no longer owed is cancelled."""
+
+    def user_has_permission(self, user, action):
+        return action != "delete" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+bill_permission_policy = NoDeletePermissionPolicy(Bill)
+
+
+def can_refund(user) -> bool:
+    return user.has_perm("payments.refund_payment")
+
+
+def can_reconcile(user) -> bool:
+    return user.has_perm("payments.reconcile_payments")
+
+
+# --- Payments -------------------------------------------------------------------------------
+
+
+class PaymentFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=PaymentStatus.choices, empty_label="Any status", widget=forms.RadioSelect
+    )
+    provider = django_filters.ChoiceFilter(
+        label="Provider", choices=Provider.choices, empty_label="Any provider", widget=forms.RadioSelect
+    )
+    created_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    service_code = django_filters.NumberFilter(label="Service (LGSL code)")
+    kind = django_filters.ChoiceFilter(
+        label="For",
+        choices=[("case", "Requests"), ("bill", "Bills")],
+        empty_label="Anything",
+        method="filter_kind",
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["status", "provider", "created_at", "service_code", "kind"]
+
+    def filter_kind(self, queryset, name, value):
+        if value == "case":
+            return queryset.filter(case__isnull=False)
+        if value == "bill":
+            return queryset.filter(bill__isnull=False)
+        return queryset
+
+
+def _money(payment) -> str:
+    text = payment.amount_display
+    if payment.amount_refunded_pence:
+        text += f" ({payment.refunded_display} refunded)"
+    return text
+
+
+class PaymentIndexView(generic.IndexView):
+    page_title = "Payments"
+    search_fields = ["reference", "provider_id", "email", "case__reference", "bill__reference"]
+    search_backend_name = None
+    default_ordering = "-created_at"
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("case", "bill")
+
+    @cached_property
+    def columns(self):
+        title_column = self._get_title_column_class(TitleColumn)
+        return [
+            title_column(
+                "reference",
+                label="Reference",
+                sort_key="reference",
+                get_url=lambda p: self.get_inspect_url(p),
+            ),
+            Column(
+                "created_at",
+                label="Created",
+                sort_key="created_at",
+                accessor=lambda p: timezone.localtime(p.created_at).strftime("%-d %b %Y %H:%M"),
+            ),
+            Column("description", label="What for"),
+            Column("amount", label="Amount", accessor=_money, sort_key="amount_pence"),
+            Column("status", label="Status", accessor="get_status_display", sort_key="status"),
+            Column("failure", label="Failure", accessor="get_failure_code_display"),
+            Column("provider", label="Provider", accessor="get_provider_display", sort_key="provider"),
+            Column("service_code", label="Service", sort_key="service_code"),
+        ]
+
+
+class PaymentInspectView(generic.InspectView):
+    template_name = "payments/admin/payment_inspect.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Payment.objects.select_related("case", "bill", "user"), pk=self.pk)
+
+    def get_page_subtitle(self):
+        return self.object.reference
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        payment = self.object
+        context.update(
+            {
+                "payment": payment,
+                "events": payment.events.select_related("actor"),
+                "refunds": payment.refunds.select_related("staff"),
+                "webhooks": payment.webhook_events.order_by("received_at"),
+                "can_refund": can_refund(self.request.user) and payment.refundable_pence > 0,
+                "refund_url": reverse("payments_admin:refund", args=[payment.pk]),
+                "case_url": _case_url(payment),
+            }
+        )
+        return context
+
+
+def _case_url(payment) -> str:
+    if not payment.case_id:
+        return ""
+    try:
+        return reverse("cases_admin:case", args=[payment.case_id])
+    except Exception:  # noqa: BLE001 - the cases workspace may not be installed
+        return ""
+
+
+class PaymentViewSet(ModelViewSet):
+    model = Payment
+    name = "finance_payments"
+    url_prefix = "payments"
+    icon = "list-ul"
+    menu_label = "Payments"
+    menu_order = 100
+    permission_policy = payment_permission_policy
+    index_view_class = PaymentIndexView
+    inspect_view_class = PaymentInspectView
+    inspect_view_enabled = True
+    filterset_class = PaymentFilterSet
+    copy_view_enabled = False
+    add_to_reference_index = False
+    list_export = [
+        "reference",
+        "created_at",
+        "finished_at",
+        "description",
+        "amount_pence",
+        "amount_refunded_pence",
+        "currency",
+        "vat_status",
+        "status",
+        "failure_code",
+        "provider",
+        "provider_id",
+        "service_code",
+    ]
+    export_filename = "payments"
+    form_fields = ["description"]  # never shown: nobody may add or edit a payment
+
+
+def refund_view(request, pk):
+    """Refund a payment, in full or in part, with a reason the resident will see."""
+    if not can_refund(request.user):
+        raise PermissionDenied
+    payment = get_object_or_404(Payment.objects.select_related("case", "bill"), pk=pk)
+    inspect_url = reverse("finance_payments:inspect", args=[payment.pk])
+    if payment.refundable_pence <= 0:
+        messages.error(request, "There is nothing left to refund on this payment.")
+        return HttpResponseRedirect(inspect_url)
+    form = RefundForm(request.POST or None, payment=payment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            refund = payment_refund(
+                payment=payment,
+                amount_pence=form.cleaned_data["amount_pence"],
+                reason=form.cleaned_data["reason"],
+                staff=request.user,
+            )
+        except PaymentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if refund.status == "error":
+                messages.error(request, f"The provider refused the refund: {refund.failure_message}")
+            elif refund.status == "submitted":
+                messages.warning(
+                    request, f"Refund of {refund.amount_display} sent; waiting for the provider."
+                )
+            else:
+                messages.success(request, f"Refunded {refund.amount_display} of {payment.reference}.")
+            return HttpResponseRedirect(inspect_url)
+    return TemplateResponse(
+        request,
+        "payments/admin/refund.html",
+        {"payment": payment, "form": form, "inspect_url": inspect_url, "error_summary": _error_summary(form)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _error_summary(form) -> list[tuple[str, str]]:
+    items = [("refund-form", error) for error in form.non_field_errors()]
+    for name in form.fields:
+        for error in form.errors.get(name, []):
+            bound = form[name]
+            anchor = bound.auto_id + ("_0" if isinstance(bound.field.widget, forms.RadioSelect) else "")
+            items.append((anchor, error))
+    return items
+
+
+# --- Bills ----------------------------------------------------------------------------------
+
+
+class BillForm(WagtailAdminModelForm):
+    amount_due = forms.CharField(
+        label="Amount due (£)", help_text="In pounds and pence, e.g. 120.50", max_length=14
+    )
+
+    class Meta:
+        model = Bill
+        fields = [
+            "reference",
+            "postcode",
+            "description",
+            "payer_name",
+            "allows_part_payment",
+            "vat_status",
+            "service_code",
+            "due_date",
+            "status",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["amount_due"].initial = f"{self.instance.amount_due_pence / 100:.2f}"
+
+    def clean_amount_due(self) -> int:
+        amount = pence_from_pounds(self.cleaned_data["amount_due"])
+        if amount <= 0:
+            raise forms.ValidationError("Enter an amount more than £0")
+        return amount
+
+    def clean_postcode(self) -> str:
+        return _postcode_display(self.cleaned_data["postcode"])
+
+    def save(self, commit=True):
+        self.instance.amount_due_pence = self.cleaned_data["amount_due"]
+        if (
+            self.instance.amount_paid_pence >= self.instance.amount_due_pence
+            and self.instance.status == "open"
+        ):
+            self.instance.status = BillStatus.PAID
+        return super().save(commit=commit)
+
+
+def _postcode_display(value: str) -> str:
+    compact = postcode_normalise(value)
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 4 else compact
+
+
+class BillIndexView(generic.IndexView):
+    page_title = "Bills"
+    search_fields = ["reference", "payer_name", "description"]
+    search_backend_name = None
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.permission_policy.user_has_permission(self.request.user, "add"):
+            buttons.append(
+                HeaderButton("Import from CSV", url=reverse("payments_admin:bill_import"), icon_name="upload")
+            )
+        return buttons
+
+    @cached_property
+    def columns(self):
+        title_column = self._get_title_column_class(TitleColumn)
+        return [
+            title_column(
+                "reference",
+                label="Reference",
+                sort_key="reference",
+                get_url=lambda b: self.get_edit_url(b) or self.get_inspect_url(b),
+            ),
+            Column("description", label="What for"),
+            Column("payer_name", label="Payer"),
+            Column("amount_due", label="Due", accessor="amount_due_display", sort_key="amount_due_pence"),
+            Column("amount_paid", label="Paid", accessor="amount_paid_display", sort_key="amount_paid_pence"),
+            Column("status", label="Status", accessor="get_status_display", sort_key="status"),
+        ]
+
+
+class BillViewSet(ModelViewSet):
+    model = Bill
+    name = "finance_bills"
+    url_prefix = "bills"
+    icon = "doc-full"
+    menu_label = "Bills"
+    menu_order = 110
+    permission_policy = bill_permission_policy
+    index_view_class = BillIndexView
+    list_filter = ["status", "allows_part_payment"]
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    add_to_reference_index = False
+    list_export = [
+        "reference",
+        "postcode",
+        "description",
+        "payer_name",
+        "amount_due_pence",
+        "amount_paid_pence",
+        "allows_part_payment",
+        "vat_status",
+        "service_code",
+        "due_date",
+        "status",
+    ]
+    export_filename = "bills"
+
+    def get_form_class(self, for_update=False):
+        return BillForm
+
+
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0", ""}
+REQUIRED_COLUMNS = ("reference", "postcode", "description", "amount")
+
+
+def bills_import(*, text: str) -> tuple[int, int, list[str]]:
+    """Create or update bills from CSV text. All or nothing: any bad row means no change.
+
+    Returns (created, updated, errors); each error names its row and what to fix.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    if missing:
+        return 0, 0, [f"The file must have the columns: {', '.join(missing)} (on its first line)"]
+    rows, errors, seen = [], [], set()
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        problems = []
+        reference = row.get("reference", "")
+        if not reference:
+            problems.append("enter the bill reference")
+        elif len(reference) > 32:
+            problems.append("the reference must be 32 characters or less")
+        elif reference.upper() in seen:
+            problems.append(f"reference {reference} is in the file twice")
+        seen.add(reference.upper())
+        if not postcode_normalise(row.get("postcode", "")):
+            problems.append("enter the postcode")
+        if not row.get("description"):
+            problems.append("enter what the bill is for (description)")
+        try:
+            amount = pence_from_pounds(row.get("amount", ""))
+            if amount <= 0:
+                problems.append("the amount must be more than £0")
+        except forms.ValidationError:
+            amount = 0
+            problems.append(f"amount '{row.get('amount', '')}' is not an amount in pounds, like 120.50")
+        part = row.get("allows_part_payment", "").lower()
+        if part not in _YES | _NO:
+            problems.append("allows_part_payment must be yes or no")
+        vat = row.get("vat_status", "") or VatStatus.OUTSIDE_SCOPE
+        if vat not in VatStatus.values:
+            problems.append(f"vat_status must be one of {', '.join(VatStatus.values)}")
+        service_code = row.get("service_code", "")
+        if service_code and not service_code.isdigit():
+            problems.append("service_code must be an LGSL number, like 530")
+        due = None
+        if row.get("due_date"):
+            try:
+                due = date.fromisoformat(row["due_date"])
+            except ValueError:
+                problems.append("due_date must be a date like 2026-03-31")
+        if problems:
+            errors.append(f"Row {number}: " + "; ".join(problems))
+            continue
+        rows.append(
+            {
+                "reference": reference,
+                "postcode": _postcode_display(row["postcode"]),
+                "description": row["description"][:200],
+                "payer_name": row.get("payer_name", "")[:150],
+                "amount_due_pence": amount,
+                "allows_part_payment": part in _YES,
+                "vat_status": vat,
+                "service_code": int(service_code) if service_code else None,
+                "due_date": due,
+            }
+        )
+    if not rows and not errors:
+        errors.append("The file has no bills in it")
+    if errors:
+        return 0, 0, errors
+    created = updated = 0
+    with transaction.atomic():
+        for values in rows:
+            bill = Bill.objects.select_for_update().filter(reference__iexact=values["reference"]).first()
+            if bill is None:
+                Bill.objects.create(**values)
+                created += 1
+                continue
+            if bill.amount_paid_pence and values["amount_due_pence"] < bill.amount_paid_pence:
+                transaction.set_rollback(True)
+                return (
+                    0,
+                    0,
+                    [
+                        f"Bill {bill.reference}: the new amount is less than the "
+                        f"{pounds(bill.amount_paid_pence)} already paid"
+                    ],
+                )
+            for key, value in values.items():
+                setattr(bill, key, value)
+            if bill.status == BillStatus.PAID and bill.amount_paid_pence < bill.amount_due_pence:
+                bill.status = BillStatus.OPEN
+            bill.save()
+            updated += 1
+    return created, updated, []
+
+
+def bill_import_view(request):
+    if not request.user.has_perm("payments.add_bill"):
+        raise PermissionDenied
+    form = BillImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = upload.read(2 * 1024 * 1024 + 1).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            errors = ["The file must be a CSV saved as UTF-8 text"]
+        else:
+            if len(text) > 2 * 1024 * 1024:
+                errors = ["The file must be 2MB or smaller"]
+            else:
+                created, updated, errors = bills_import(text=text)
+                if not errors:
+                    messages.success(request, f"Imported bills: {created} new, {updated} updated.")
+                    return HttpResponseRedirect(reverse("finance_bills:index"))
+    return TemplateResponse(
+        request,
+        "payments/admin/bill_import.html",
+        {"form": form, "errors": errors, "index_url": reverse("finance_bills:index")},
+        status=400 if (errors or form.errors) else 200,
+    )
+
+
+# --- Reconciliation -------------------------------------------------------------------------
+
+
+class ReconcileForm(forms.Form):
+    date = forms.DateField(
+        label="Day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date like 2026-03-31"},
+    )
+    provider = forms.ChoiceField(label="Provider", choices=Provider.choices, required=False)
+
+
+def reconciliation_view(request):
+    if not can_reconcile(request.user):
+        raise PermissionDenied
+    from django.conf import settings
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    data = request.GET.copy()
+    data.setdefault("date", yesterday.isoformat())
+    data.setdefault("provider", settings.PAYMENTS_PROVIDER)
+    form = ReconcileForm(data)
+    report = None
+    if form.is_valid():
+        report = reconciliation_report(
+            day=form.cleaned_data["date"], provider_name=form.cleaned_data["provider"] or None
+        )
+        if request.GET.get("format") == "csv" and not report.error:
+            response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="reconciliation-{report.provider}-{report.day.isoformat()}.csv"'
+            )
+            return response
+    csv_query = data.copy()
+    csv_query["format"] = "csv"
+    return TemplateResponse(
+        request,
+        "payments/admin/reconciliation.html",
+        {"form": form, "report": report, "csv_url": f"?{csv_query.urlencode()}"},
+    )
+
+
+def admin_urls():
+    return [
+        path("<int:pk>/refund/", refund_view, name="refund"),
+        path("bills/import/", bill_import_view, name="bill_import"),
+        path("reconciliation/", reconciliation_view, name="reconciliation"),
+    ]

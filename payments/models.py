@@ -1,0 +1,358 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from .constants import (
+    FAILURE_STATUSES,
+    FINISHED_STATUSES,
+    IN_PROGRESS_STATUSES,
+    RESIDENT_LABELS,
+    BillStatus,
+    EventSource,
+    FailureCode,
+    PaymentEventType,
+    PaymentStatus,
+    Provider,
+    RefundStatus,
+    SandboxStatus,
+    VatStatus,
+    WebhookStatus,
+)
+
+# Crockford's base32 without look-alikes: easy to read out on the phone.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def payment_reference_new() -> str:
+    """``PAY-XXXX-XXXX-XXXX``: 60 random bits, so a reference cannot be guessed.
+
+    A payment made without an account is reached by its reference alone (the pay page
+    and receipt links), so the reference has to be as hard to guess as a password.
+    """
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return f"PAY-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def pounds(pence: int) -> str:
+    """``£12.50``, or ``£12`` for whole pounds, as GOV.UK writes money."""
+    pounds_, rest = divmod(int(pence), 100)
+    return f"£{pounds_:,}" if not rest else f"£{pounds_:,}.{rest:02d}"
+
+
+class Bill(models.Model):
+    """Money owed to the council that anyone can pay by its reference and postcode."""
+
+    reference = models.CharField(
+        max_length=32, unique=True, help_text="As printed on the bill, e.g. INV-204518"
+    )
+    postcode = models.CharField(max_length=10, help_text="The postcode the bill was sent to.")
+    description = models.CharField(max_length=200, help_text="What it is for, e.g. 'Trade waste, March 2026'")
+    payer_name = models.CharField(max_length=150, blank=True)
+    amount_due_pence = models.PositiveIntegerField("amount due (pence)")
+    amount_paid_pence = models.PositiveIntegerField("amount paid (pence)", default=0, editable=False)
+    allows_part_payment = models.BooleanField(default=False)
+    vat_status = models.CharField(max_length=16, choices=VatStatus.choices, default=VatStatus.OUTSIDE_SCOPE)
+    service_code = models.PositiveIntegerField("LGSL code", null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=BillStatus.choices, default=BillStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_due_pence__gt=0), name="bill_amount_due_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in BillStatus]), name="bill_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.description}"
+
+    @property
+    def outstanding_pence(self) -> int:
+        return max(self.amount_due_pence - self.amount_paid_pence, 0)
+
+    @property
+    def amount_due_display(self) -> str:
+        return pounds(self.amount_due_pence)
+
+    @property
+    def amount_paid_display(self) -> str:
+        return pounds(self.amount_paid_pence)
+
+    @property
+    def outstanding_display(self) -> str:
+        return pounds(self.outstanding_pence)
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status == BillStatus.OPEN and self.outstanding_pence > 0
+
+
+class Payment(models.Model):
+    """One attempt to take money for a case's fee or a bill (a new attempt is a new Payment)."""
+
+    reference = models.CharField(max_length=20, unique=True, default=payment_reference_new, editable=False)
+    amount_pence = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="GBP")
+    description = models.CharField(max_length=200)
+    vat_status = models.CharField(max_length=16, choices=VatStatus.choices, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    email = models.EmailField(blank=True, help_text="Where the receipt goes.")
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    service_code = models.PositiveIntegerField("LGSL code", null=True, blank=True, db_index=True)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+
+    provider = models.CharField(max_length=12, choices=Provider.choices, blank=True)
+    # Stripe: the Checkout Session id; sandbox: its own checkout id.
+    provider_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Stripe: the PaymentIntent, which refunds and balance transactions point at.
+    provider_payment_intent = models.CharField(max_length=255, blank=True, db_index=True)
+    next_url = models.URLField(max_length=2000, blank=True, help_text="The provider's payment page.")
+    idempotency_key = models.CharField(max_length=64, blank=True)
+
+    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
+    failure_code = models.CharField(max_length=24, choices=FailureCode.choices, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    amount_refunded_pence = models.PositiveIntegerField(default=0, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("refund_payment", "Can refund payments"),
+            ("reconcile_payments", "Can reconcile payments with the provider"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="payment_status_updated"),
+            models.Index(fields=["user", "-created_at"], name="payment_user_recent"),
+            models.Index(fields=["finished_at"], name="payment_finished"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_pence__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in PaymentStatus]), name="payment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded_pence__lte=F("amount_pence")),
+                name="payment_refunds_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded_pence=0) | Q(status=PaymentStatus.SUCCESS),
+                name="payment_refunds_only_when_paid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=sorted(s.value for s in FAILURE_STATUSES)) | Q(failure_code=""),
+                name="payment_failure_code_only_on_failure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {pounds(self.amount_pence)} {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payments:pay", kwargs={"reference": self.reference})
+
+    @property
+    def amount_display(self) -> str:
+        return pounds(self.amount_pence)
+
+    @property
+    def refunded_display(self) -> str:
+        return pounds(self.amount_refunded_pence)
+
+    @property
+    def refundable_pence(self) -> int:
+        return self.amount_pence - self.amount_refunded_pence if self.status == PaymentStatus.SUCCESS else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in IN_PROGRESS_STATUSES
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status in FAILURE_STATUSES
+
+    @property
+    def resident_status_label(self) -> str:
+        if self.status == PaymentStatus.SUCCESS and self.amount_refunded_pence:
+            if self.amount_refunded_pence == self.amount_pence:
+                return "Refunded"
+            return "Partly refunded"
+        return RESIDENT_LABELS[PaymentStatus(self.status)]
+
+    @property
+    def receipt_email(self) -> str:
+        return self.email or (self.user.email if self.user_id else "")
+
+
+class PaymentEvent(models.Model):
+    """One entry in a payment's history: every status change, refund and receipt."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=24, choices=PaymentEventType.choices)
+    source = models.CharField(max_length=16, choices=EventSource.choices, default=EventSource.SYSTEM)
+    status_from = models.CharField(max_length=12, blank=True)
+    status_to = models.CharField(max_length=12, blank=True)
+    failure_code = models.CharField(max_length=24, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.type} {self.status_from}->{self.status_to}"
+
+
+class Refund(models.Model):
+    """Money given back on a successful payment, in full or in part."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_pence = models.PositiveIntegerField()
+    reason = models.TextField()
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=RefundStatus.choices, default=RefundStatus.SUBMITTED)
+    provider_id = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=64, default=uuid.uuid4, editable=False)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_pence__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in RefundStatus]), name="refund_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["provider_id"], condition=~Q(provider_id=""), name="refund_provider_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {pounds(self.amount_pence)} on {self.payment_id} ({self.status})"
+
+    @property
+    def amount_display(self) -> str:
+        return pounds(self.amount_pence)
+
+
+class WebhookEvent(models.Model):
+    """A verified message from a payment provider, stored once and processed once."""
+
+    provider = models.CharField(max_length=12, choices=Provider.choices)
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    deliveries = models.PositiveIntegerField(default=1, help_text="How many times the provider sent it.")
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id} {self.type}"
+
+
+class WebhookRejection(models.Model):
+    """A webhook request refused because its signature did not verify (kept for investigation)."""
+
+    provider = models.CharField(max_length=12, choices=Provider.choices)
+    reason = models.CharField(max_length=300)
+    signature_header = models.CharField(max_length=500, blank=True)
+    body_excerpt = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} rejected at {self.received_at:%Y-%m-%d %H:%M}: {self.reason}"
+
+
+def _sandbox_id() -> str:
+    return f"sbx_{secrets.token_urlsafe(18)}"
+
+
+class SandboxCheckout(models.Model):
+    """The sandbox provider's side of a payment: what a real provider would hold.
+
+    Kept apart from ``Payment`` on purpose, so the portal only learns an outcome the way
+    it would from a real provider: a status fetch or a signed webhook.
+    """
+
+    id = models.CharField(primary_key=True, max_length=40, default=_sandbox_id, editable=False)
+    payment_reference = models.CharField(max_length=20, db_index=True)
+    amount_pence = models.PositiveIntegerField()
+    description = models.CharField(max_length=200)
+    return_url = models.CharField(max_length=2000)
+    cancel_url = models.CharField(max_length=2000)
+    status = models.CharField(max_length=12, choices=SandboxStatus.choices, default=SandboxStatus.OPEN)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    amount_refunded_pence = models.PositiveIntegerField(default=0)
+    settle_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.status}"
+
+
+class SandboxRefund(models.Model):
+    """A refund as the sandbox provider records it (for status and reconciliation)."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=_sandbox_id, editable=False)
+    checkout = models.ForeignKey(SandboxCheckout, on_delete=models.CASCADE, related_name="refunds")
+    amount_pence = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=12, default="succeeded")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.amount_pence}"

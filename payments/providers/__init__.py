@@ -1,0 +1,25 @@
+"""Payment providers: ``sandbox`` (the built-in test provider) and ``stripe``."""
+
+from django.conf import settings
+
+from .base import PaymentProvider, ProviderError, WebhookVerificationError
+
+__all__ = ["PaymentProvider", "ProviderError", "WebhookVerificationError", "get_provider", "provider_default"]
+
+
+def provider_default() -> str:
+    """The provider new payments use: ``PAYMENTS_PROVIDER`` (``stripe`` or ``sandbox``)."""
+    return settings.PAYMENTS_PROVIDER
+
+
+def get_provider(name: str | None = None) -> PaymentProvider:
+    name = name or provider_default()
+    if name == "stripe":
+        from .stripe import StripeProvider
+
+        return StripeProvider()
+    if name == "sandbox":
+        from .sandbox import SandboxProvider
+
+        return SandboxProvider()
+    raise ValueError(f"Unknown payment provider {name!r}")

@@ -1,0 +1,267 @@
+"""The built-in test provider: a hosted-style card page served by the portal itself.
+
+It behaves like a small Stripe: it keeps its own records (``SandboxCheckout``), answers
+status fetches from them, and tells the portal about outcomes with webhooks that are
+Stripe-shaped and signed with Stripe's scheme using the sandbox secret, so they go
+through exactly the same verification, storage and processing as Stripe's.
+"""
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import date, datetime, timedelta
+
+import stripe
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..constants import FailureCode, PaymentStatus, RefundStatus, SandboxStatus
+from ..models import SandboxCheckout, SandboxRefund
+from .base import (
+    PaymentProvider,
+    ProviderError,
+    ProviderTransaction,
+    RefundResult,
+    StartResult,
+    StatusResult,
+    WebhookMessage,
+    WebhookVerificationError,
+)
+
+# Card numbers that choose the outcome, as on GOV.UK Pay's and Stripe's test cards.
+TEST_CARDS = {
+    "4242424242424242": "success",
+    "4000000000000002": "declined",
+    "4000000000000119": "error",
+    "4000000000003220": "delayed",
+}
+
+_STATUS = {
+    SandboxStatus.OPEN: StatusResult(PaymentStatus.STARTED),
+    SandboxStatus.PROCESSING: StatusResult(PaymentStatus.SUBMITTED),
+    SandboxStatus.PAID: StatusResult(PaymentStatus.SUCCESS),
+    SandboxStatus.DECLINED: StatusResult(
+        PaymentStatus.FAILED, FailureCode.DECLINED, message="Your card was declined"
+    ),
+    SandboxStatus.ERROR: StatusResult(
+        PaymentStatus.ERROR, FailureCode.PROVIDER_ERROR, message="The card processor had a problem"
+    ),
+    SandboxStatus.CANCELLED: StatusResult(PaymentStatus.CANCELLED, FailureCode.CANCELLED_BY_USER),
+    SandboxStatus.EXPIRED: StatusResult(PaymentStatus.FAILED, FailureCode.EXPIRED),
+}
+
+
+def sandbox_webhook_secret() -> str:
+    """``SANDBOX_WEBHOOK_SECRET``, or one derived from ``SECRET_KEY`` so it is never a known value."""
+    configured = getattr(settings, "SANDBOX_WEBHOOK_SECRET", "")
+    if configured:
+        return configured
+    digest = hmac.new(settings.SECRET_KEY.encode(), b"payments.sandbox.webhook", hashlib.sha256).hexdigest()
+    return f"whsec_sandbox_{digest[:32]}"
+
+
+def _intent_id(checkout: SandboxCheckout) -> str:
+    return f"pi_{checkout.id}"
+
+
+def session_object(checkout: SandboxCheckout) -> dict:
+    """The checkout as a Stripe Checkout Session object."""
+    status = {
+        SandboxStatus.OPEN: ("open", "unpaid"),
+        SandboxStatus.PROCESSING: ("complete", "unpaid"),
+        SandboxStatus.PAID: ("complete", "paid"),
+        SandboxStatus.EXPIRED: ("expired", "unpaid"),
+    }.get(checkout.status, ("open", "unpaid"))
+    return {
+        "id": checkout.id,
+        "object": "checkout.session",
+        "status": status[0],
+        "payment_status": status[1],
+        "amount_total": checkout.amount_pence,
+        "currency": "gbp",
+        "client_reference_id": checkout.payment_reference,
+        "metadata": {"payment_reference": checkout.payment_reference},
+        "payment_intent": _intent_id(checkout),
+    }
+
+
+def webhook_send(event_type: str, data_object: dict) -> tuple[int, str]:
+    """Sign a Stripe-shaped event with the sandbox secret and hand it to the webhook endpoint's
+    code (the same function the HTTP endpoint calls)."""
+    from ..webhooks import webhook_receive
+
+    body = json.dumps(
+        {
+            "id": f"evt_sbx_{secrets.token_hex(12)}",
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "livemode": False,
+            "data": {"object": data_object},
+        }
+    )
+    signature = stripe.WebhookSignature.generate_signature_header(body, sandbox_webhook_secret())
+    return webhook_receive(provider_name="sandbox", body=body.encode(), signature=signature)
+
+
+def sandbox_card_submit(*, checkout: SandboxCheckout, card_number: str) -> str:
+    """Record the outcome a test card chooses and send the webhook a real provider would.
+
+    Returns the outcome: ``success``, ``declined``, ``error`` or ``delayed``.
+    """
+    outcome = TEST_CARDS[card_number]
+    now = timezone.now()
+    with transaction.atomic():
+        checkout = SandboxCheckout.objects.select_for_update().get(pk=checkout.pk)
+        if checkout.status != SandboxStatus.OPEN:
+            raise ProviderError("This payment page has already been used")
+        checkout.card_last4 = card_number[-4:]
+        if outcome == "success":
+            checkout.status, checkout.paid_at = SandboxStatus.PAID, now
+        elif outcome == "declined":
+            checkout.status = SandboxStatus.DECLINED
+        elif outcome == "error":
+            checkout.status = SandboxStatus.ERROR
+        else:
+            checkout.status = SandboxStatus.PROCESSING
+            checkout.settle_after = now + timedelta(seconds=settings.SANDBOX_DELAY_SECONDS)
+        checkout.save()
+    if outcome in ("success", "delayed"):
+        webhook_send("checkout.session.completed", session_object(checkout))
+    if outcome == "delayed":
+        _schedule_settlement(checkout)
+    return outcome
+
+
+def _schedule_settlement(checkout: SandboxCheckout) -> None:
+    from django.tasks import default_task_backend
+
+    from ..tasks import sandbox_settle
+
+    # Without a backend that can defer (tests, development), the housekeeping job settles it.
+    if default_task_backend.supports_defer:
+        transaction.on_commit(
+            lambda: sandbox_settle.using(run_after=checkout.settle_after).enqueue(),
+            robust=True,
+        )
+
+
+def sandbox_settle_due(*, now: datetime | None = None) -> int:
+    """Settle delayed sandbox payments whose time has come, each with a signed webhook."""
+    now = now or timezone.now()
+    settled = 0
+    for checkout_id in SandboxCheckout.objects.filter(
+        status=SandboxStatus.PROCESSING, settle_after__lte=now
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            checkout = SandboxCheckout.objects.select_for_update().get(pk=checkout_id)
+            if checkout.status != SandboxStatus.PROCESSING:
+                continue
+            checkout.status, checkout.paid_at = SandboxStatus.PAID, now
+            checkout.save(update_fields=["status", "paid_at"])
+        webhook_send("checkout.session.async_payment_succeeded", session_object(checkout))
+        settled += 1
+    return settled
+
+
+class SandboxProvider(PaymentProvider):
+    name = "sandbox"
+
+    def start(self, payment, *, return_url: str, cancel_url: str) -> StartResult:
+        from django.urls import reverse
+
+        # The idempotency key doubles as the lookup: pressing Pay twice opens one checkout.
+        checkout = SandboxCheckout.objects.filter(payment_reference=payment.reference).first()
+        if checkout is None:
+            checkout = SandboxCheckout.objects.create(
+                payment_reference=payment.reference,
+                amount_pence=payment.amount_pence,
+                description=payment.description,
+                return_url=return_url,
+                cancel_url=cancel_url,
+            )
+        url = reverse("payments:sandbox", kwargs={"checkout_id": checkout.pk})
+        return StartResult(provider_id=checkout.pk, next_url=url, payment_intent=_intent_id(checkout))
+
+    def _checkout(self, payment) -> SandboxCheckout:
+        checkout = SandboxCheckout.objects.filter(pk=payment.provider_id).first()
+        if checkout is None:
+            raise ProviderError(f"The sandbox has no checkout {payment.provider_id!r}")
+        return checkout
+
+    def fetch_status(self, payment) -> StatusResult:
+        checkout = self._checkout(payment)
+        result = _STATUS[SandboxStatus(checkout.status)]
+        return StatusResult(result.status, result.failure_code, _intent_id(checkout), result.message)
+
+    def cancel(self, payment) -> StatusResult:
+        with transaction.atomic():
+            checkout = SandboxCheckout.objects.select_for_update().get(pk=self._checkout(payment).pk)
+            if checkout.status == SandboxStatus.OPEN:
+                checkout.status = SandboxStatus.CANCELLED
+                checkout.save(update_fields=["status"])
+        return self.fetch_status(payment)
+
+    def refund(self, refund) -> RefundResult:
+        with transaction.atomic():
+            checkout = SandboxCheckout.objects.select_for_update().get(pk=self._checkout(refund.payment).pk)
+            existing = SandboxRefund.objects.filter(idempotency_key=str(refund.idempotency_key)).first()
+            if existing:
+                return RefundResult(existing.pk, RefundStatus.SUCCESS)
+            if checkout.status != SandboxStatus.PAID:
+                raise ProviderError("The sandbox cannot refund a payment that was not taken")
+            if checkout.amount_refunded_pence + refund.amount_pence > checkout.amount_pence:
+                raise ProviderError("The sandbox refused: the refund is more than is left on the payment")
+            created = SandboxRefund.objects.create(
+                checkout=checkout,
+                amount_pence=refund.amount_pence,
+                idempotency_key=str(refund.idempotency_key),
+            )
+            checkout.amount_refunded_pence += refund.amount_pence
+            checkout.save(update_fields=["amount_refunded_pence"])
+        return RefundResult(created.pk, RefundStatus.SUCCESS)
+
+    def parse_webhook(self, body: bytes, signature: str) -> WebhookMessage:
+        try:
+            stripe.WebhookSignature.verify_header(
+                body, signature, sandbox_webhook_secret(), settings.PAYMENTS_WEBHOOK_TOLERANCE
+            )
+            payload = json.loads(body)
+            return WebhookMessage(event_id=payload["id"], type=payload["type"], payload=payload)
+        except stripe.SignatureVerificationError as exc:
+            raise WebhookVerificationError(str(exc)) from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise WebhookVerificationError(f"Not a webhook event: {exc}") from exc
+
+    def list_transactions(self, day: date) -> list[ProviderTransaction]:
+        start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+        end = start + timedelta(days=1)
+        found = [
+            ProviderTransaction(
+                kind="payment",
+                provider_id=checkout.pk,
+                amount_pence=checkout.amount_pence,
+                created=checkout.paid_at,
+                payment_reference=checkout.payment_reference,
+                payment_intent=_intent_id(checkout),
+            )
+            for checkout in SandboxCheckout.objects.filter(paid_at__gte=start, paid_at__lt=end)
+        ]
+        found += [
+            ProviderTransaction(
+                kind="refund",
+                provider_id=refund.pk,
+                amount_pence=refund.amount_pence,
+                created=refund.created_at,
+                payment_reference=refund.checkout.payment_reference,
+                payment_intent=_intent_id(refund.checkout),
+            )
+            for refund in SandboxRefund.objects.filter(
+                created_at__gte=start, created_at__lt=end
+            ).select_related("checkout")
+        ]
+        return found

@@ -1,0 +1,50 @@
+"""Reads that views and other apps share."""
+
+from django.db.models import QuerySet
+
+from .constants import PaymentStatus
+from .models import Payment
+
+
+def payment_list_for_user(user) -> QuerySet[Payment]:
+    """The resident's payments, newest first (every attempt, so failures show too)."""
+    if not getattr(user, "is_authenticated", False):
+        return Payment.objects.none()
+    return Payment.objects.filter(user=user).select_related("case", "bill").order_by("-created_at", "-pk")
+
+
+def payments_due_for_user(user) -> QuerySet[Payment]:
+    """Fees still to pay: the newest attempt of each of the resident's requests awaiting payment."""
+    from portal.cases.constants import CaseStatus
+
+    if not getattr(user, "is_authenticated", False):
+        return Payment.objects.none()
+    latest = {}
+    for payment in (
+        Payment.objects.filter(user=user, case__status=CaseStatus.AWAITING_PAYMENT)
+        .select_related("case")
+        .order_by("case_id", "-created_at", "-pk")
+    ):
+        latest.setdefault(payment.case_id, payment)
+    return Payment.objects.filter(pk__in=[p.pk for p in latest.values()]).select_related("case")
+
+
+def payment_for_resident(user, reference: str) -> Payment | None:
+    """A payment the person may see: their own, or one made without an account (its reference is
+    unguessable and is what the payer was given). Anyone else's is None (a 404)."""
+    payment = Payment.objects.select_related("case", "bill", "user").filter(reference=reference).first()
+    if payment is None:
+        return None
+    if payment.user_id is None:
+        return payment
+    if getattr(user, "is_authenticated", False) and user.pk == payment.user_id:
+        return payment
+    return None
+
+
+def receipt_refunds(payment: Payment):
+    return payment.refunds.exclude(status="error").order_by("created_at")
+
+
+def is_paid(payment: Payment) -> bool:
+    return payment.status == PaymentStatus.SUCCESS

@@ -1,0 +1,331 @@
+"""Resident payment pages, "Pay a bill", the sandbox's card page and the provider webhooks.
+
+A payment made while signed in is only ever shown to its owner (anyone else gets 404); a
+payment made without an account is reached by its reference, which cannot be guessed.
+"""
+
+import contextlib
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services
+from .constants import FAILURE_STATUSES, IN_PROGRESS_STATUSES, EventSource, PaymentStatus, SandboxStatus
+from .forms import BillAmountForm, BillLookupForm, SandboxCardForm
+from .models import Bill, Payment, SandboxCheckout, pounds
+from .providers import ProviderError
+from .providers.sandbox import TEST_CARDS, sandbox_card_submit
+from .selectors import payment_for_resident, payment_list_for_user, receipt_refunds
+from .webhooks import webhook_receive
+
+# Pages whose form sends the payer on to Stripe Checkout: browsers apply form-action to the
+# redirect that follows the POST.
+_PAY_CSP = {
+    **settings.SECURE_CSP,
+    "form-action": [*settings.SECURE_CSP.get("form-action", []), "https://checkout.stripe.com"],
+}
+SESSION_BILL = "payments_bill"
+LOOKUP_LIMIT = 10
+LOOKUP_WINDOW_SECONDS = 15 * 60
+
+
+def _payment(request: HttpRequest, reference: str) -> Payment:
+    payment = payment_for_resident(request.user, reference)
+    if payment is None:
+        if not request.user.is_authenticated and Payment.objects.filter(reference=reference).exists():
+            raise _SignIn
+        raise Http404("No such payment")
+    return payment
+
+
+class _SignIn(Exception):
+    pass
+
+
+def _owner_view(view):
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _SignIn:
+            return redirect_to_login(request.get_full_path())
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _council_contact() -> dict:
+    from cms.models import CouncilSettings
+
+    try:
+        council = CouncilSettings.load()
+    except Exception:  # noqa: BLE001 - the page still works without the council's settings
+        return {}
+    return {"phone": council.phone, "opening_hours": getattr(council, "opening_hours", "")}
+
+
+def _what_for(payment: Payment) -> dict:
+    return {
+        "case": payment.case,
+        "bill": payment.bill,
+        "vat_label": payment.get_vat_status_display() if payment.vat_status else "",
+    }
+
+
+@never_cache
+@csp_override(_PAY_CSP)
+@require_http_methods(["GET", "POST"])
+@_owner_view
+def pay(request: HttpRequest, reference: str) -> HttpResponse:
+    """What is being paid for and how much, with the button that opens the payment page."""
+    payment = _payment(request, reference)
+    if payment.status not in (PaymentStatus.CREATED, PaymentStatus.STARTED):
+        return redirect("payments:result", reference=payment.reference)
+    error = ""
+    if request.method == "POST":
+        try:
+            payment = services.payment_start(payment=payment, request=request)
+        except services.PaymentError as exc:
+            error = str(exc)
+        else:
+            if payment.status == PaymentStatus.STARTED and payment.next_url:
+                return redirect(payment.next_url)
+            return redirect("payments:result", reference=payment.reference)
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "payment": payment,
+            "error": error,
+            "expiry_hours": settings.PAYMENT_EXPIRY_HOURS,
+            **_what_for(payment),
+        },
+        status=400 if error else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+@_owner_view
+def payment_return(request: HttpRequest, reference: str) -> HttpResponse:
+    """Where the provider sends the payer back: the status is fetched from the provider, never
+    taken from this URL."""
+    payment = _payment(request, reference)
+    services.payment_status_sync(payment=payment, source=EventSource.RETURN, request=request)
+    return redirect("payments:result", reference=payment.reference)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@_owner_view
+def payment_cancel(request: HttpRequest, reference: str) -> HttpResponse:
+    """The payer chose "cancel" on the payment page."""
+    payment = _payment(request, reference)
+    if payment.status in (PaymentStatus.CREATED, *IN_PROGRESS_STATUSES):
+        services.payment_cancel(payment=payment, source=EventSource.RETURN, request=request)
+    return redirect("payments:result", reference=payment.reference)
+
+
+@never_cache
+@csp_override(_PAY_CSP)
+@_owner_view
+def result(request: HttpRequest, reference: str) -> HttpResponse:
+    """The confirmation (paid), the "not paid" page with try again, or "being confirmed"."""
+    payment = _payment(request, reference)
+    if payment.status == PaymentStatus.CREATED:
+        return redirect("payments:pay", reference=payment.reference)
+    context = {"payment": payment, **_what_for(payment)}
+    if payment.status == PaymentStatus.SUCCESS:
+        return render(request, "payments/confirmation.html", context)
+    if payment.status in FAILURE_STATUSES:
+        later = payment.retries.order_by("-created_at").first()
+        return render(
+            request,
+            "payments/failure.html",
+            {**context, "council": _council_contact(), "newer": later, "can_retry": _can_retry(payment)},
+        )
+    return render(request, "payments/pending.html", context)
+
+
+def _can_retry(payment: Payment) -> bool:
+    from portal.cases.constants import CaseStatus
+
+    if payment.case_id:
+        return payment.case.status == CaseStatus.AWAITING_PAYMENT
+    if payment.bill_id:
+        return payment.bill.is_payable
+    return True
+
+
+@require_POST
+@_owner_view
+def retry(request: HttpRequest, reference: str) -> HttpResponse:
+    """Try again after a failure: a new attempt for the same amount, straight to the payment page."""
+    payment = _payment(request, reference)
+    try:
+        attempt = services.payment_retry(payment=payment, request=request)
+        if attempt.status == PaymentStatus.CREATED:
+            attempt = services.payment_start(payment=attempt, request=request)
+    except services.PaymentError as exc:
+        context = {"payment": payment, "council": _council_contact(), "error": str(exc), **_what_for(payment)}
+        return render(request, "payments/failure.html", context, status=400)
+    if attempt.status == PaymentStatus.STARTED and attempt.next_url:
+        return redirect(attempt.next_url)
+    return redirect("payments:result", reference=attempt.reference)
+
+
+@never_cache
+@_owner_view
+def receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    payment = _payment(request, reference)
+    if payment.status != PaymentStatus.SUCCESS:
+        raise Http404("No receipt for this payment")
+    return render(
+        request,
+        "payments/receipt.html",
+        {"payment": payment, "refunds": receipt_refunds(payment), **_what_for(payment)},
+    )
+
+
+@never_cache
+def history(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render(request, "payments/history.html", {"payments": payment_list_for_user(request.user)})
+
+
+# --- Pay a bill -----------------------------------------------------------------------------
+
+
+def _lookup_keys(request: HttpRequest, reference: str) -> list[str]:
+    from portal.interactions.visitor import client_ip
+
+    who = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip(request)}".encode()).hexdigest()[:32]
+    bill = hashlib.sha256(reference.strip().upper().encode()).hexdigest()[:32]
+    return [f"payments:bill-lookup:ip:{who}", f"payments:bill-lookup:ref:{bill}"]
+
+
+def _lookup_blocked(keys: list[str]) -> bool:
+    return any((cache.get(key) or 0) >= LOOKUP_LIMIT for key in keys)
+
+
+def _lookup_failed(keys: list[str]) -> None:
+    for key in keys:
+        cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def bill_start(request: HttpRequest) -> HttpResponse:
+    """Pay a bill: find it by its reference and postcode.
+
+    Failed look-ups are limited per address and per reference (``LOOKUP_LIMIT`` in
+    ``LOOKUP_WINDOW_SECONDS``), so postcodes cannot be guessed bill by bill.
+    """
+    form = BillLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reference, postcode = form.cleaned_data["reference"], form.cleaned_data["postcode"]
+        keys = _lookup_keys(request, reference)
+        if _lookup_blocked(keys):
+            return render(request, "payments/bill_too_many.html", status=429)
+        bill = services.bill_find(reference=reference, postcode=postcode)
+        if bill is None:
+            _lookup_failed(keys)
+            form.add_error(
+                "reference",
+                "We could not find a bill with that reference and postcode. Check both against your bill",
+            )
+        else:
+            request.session[SESSION_BILL] = bill.pk
+            return redirect("payments:bill_amount")
+    return render(request, "payments/bill_start.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def bill_amount(request: HttpRequest) -> HttpResponse:
+    """The bill found: the amount due, part payment where allowed, then on to pay."""
+    bill = Bill.objects.filter(pk=request.session.get(SESSION_BILL)).first()
+    if bill is None:
+        return redirect("payments:bill_start")
+    if not bill.is_payable:
+        return render(request, "payments/bill_paid.html", {"bill": bill})
+    ask_email = not request.user.is_authenticated
+    form = BillAmountForm(request.POST or None, bill=bill, ask_email=ask_email)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        amount = form.cleaned_data.get("amount") if bill.allows_part_payment else None
+        try:
+            payment = services.bill_payment_create(
+                bill=bill,
+                amount_pence=amount,
+                user=request.user if request.user.is_authenticated else None,
+                email=form.cleaned_data.get("email", ""),
+            )
+        except services.PaymentError as exc:
+            error = str(exc)
+        else:
+            request.session.pop(SESSION_BILL, None)
+            return redirect("payments:pay", reference=payment.reference)
+    if not form.is_bound and "amount" in form.fields:
+        form.initial["amount"] = f"{bill.outstanding_pence / 100:.2f}"
+    return render(
+        request,
+        "payments/bill_amount.html",
+        {"bill": bill, "form": form, "error": error, "outstanding": pounds(bill.outstanding_pence)},
+        status=400 if (form.errors or error) else 200,
+    )
+
+
+# --- The sandbox provider's own page --------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sandbox(request: HttpRequest, checkout_id: str) -> HttpResponse:
+    """The sandbox's hosted card page, clearly marked as a test: card numbers choose the outcome."""
+    checkout = get_object_or_404(SandboxCheckout, pk=checkout_id)
+    if checkout.status != SandboxStatus.OPEN:
+        return redirect(checkout.return_url)
+    form = SandboxCardForm(request.POST or None, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        # Already used (e.g. in a second tab): the return page shows where it stands.
+        with contextlib.suppress(ProviderError):
+            sandbox_card_submit(checkout=checkout, card_number=form.cleaned_data["card_number"])
+        return redirect(checkout.return_url)
+    cards = [(f"{n[:4]} {n[4:8]} {n[8:12]} {n[12:]}", outcome) for n, outcome in TEST_CARDS.items()]
+    return render(
+        request,
+        "payments/sandbox.html",
+        {"checkout": checkout, "form": form, "amount": pounds(checkout.amount_pence), "cards": cards},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Webhooks -------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    if provider not in ("stripe", "sandbox"):
+        raise Http404
+    if provider == "stripe" and not settings.STRIPE_WEBHOOK_SECRET:
+        raise Http404
+    status, reason = webhook_receive(
+        provider_name=provider, body=request.body, signature=request.headers.get("Stripe-Signature", "")
+    )
+    return HttpResponse(reason, status=status, content_type="text/plain")

@@ -1,0 +1,528 @@
+"""The staff workspace for cases, inside the Wagtail admin: the queue and the case view.
+
+The queue is a plain admin view rather than Wagtail's generic IndexView: its rows are
+scoped per officer by ``permissions.cases_visible_to_staff``, its bulk actions go case by
+case through the transition service (reporting each refusal), and it works without
+JavaScript. Every action calls one service; the view only parses and reports.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.forms.renderers import DjangoTemplates
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import TemplateView
+
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from portal.interactions.models import LgslService
+
+from .constants import (
+    MESSAGE_REQUIRED_FOR,
+    OPEN_STATUSES,
+    STAFF_LABELS,
+    Actor,
+    CaseStatus,
+    EventType,
+    allowed_moves,
+)
+from .forms import (
+    BulkForm,
+    CaseAssistedContactForm,
+    FastSelect,
+    NoteForm,
+    OfficerMessageForm,
+    StatusForm,
+    SupportNeedsStaffForm,
+    case_workers,
+)
+from .models import Case, CaseAttachment, Team
+from .permissions import cases_visible_to_staff, staff_can_view_case, staff_is_case_worker
+from .satisfaction import case_satisfaction_for_staff, case_satisfaction_record_assisted
+from .selectors import (
+    case_answer_rows,
+    case_full_timeline,
+    case_is_overdue,
+    case_notifications,
+    due_soon_cutoff,
+)
+from .services import (
+    CaseError,
+    case_assign,
+    case_event_add,
+    case_note_add,
+    case_officer_message,
+    case_staff_transition,
+)
+from .support_needs import (
+    SupportNeedsError,
+    case_support_needs,
+    case_support_needs_update,
+    cases_with_support_flag,
+)
+
+PER_PAGE = 50
+SORTS = {
+    "due": ("due_on", "pk"),
+    "-due": ("-due_on", "-pk"),
+    "newest": ("-created_at", "-pk"),
+    "oldest": ("created_at", "pk"),
+}
+
+
+def can_use_queue(user) -> bool:
+    return staff_is_case_worker(user) and user.has_perm("cases.view_case")
+
+
+class QueueFilterForm(forms.Form):
+    default_renderer = DjangoTemplates
+
+    q = forms.CharField(label="Reference or resident email", required=False, max_length=254)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        widget=FastSelect,
+        choices=[("", "All open"), ("all", "Any status")] + [(s.value, STAFF_LABELS[s]) for s in CaseStatus],
+    )
+    service = forms.TypedChoiceField(
+        label="Service", required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
+    team = forms.ModelChoiceField(
+        label="Team", required=False, queryset=Team.objects.all(), empty_label="Any team", widget=FastSelect
+    )
+    assignee = forms.ChoiceField(label="Assigned to", required=False, widget=FastSelect)
+    due = forms.ChoiceField(
+        label="Deadline",
+        required=False,
+        widget=FastSelect,
+        choices=[("", "Any"), ("overdue", "Overdue"), ("soon", "Due within 2 working days")],
+    )
+    support = forms.ChoiceField(
+        label="Extra support",
+        required=False,
+        widget=FastSelect,
+        choices=[("", "Any"), ("yes", "Needs extra support")],
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        widget=FastSelect,
+        choices=[
+            ("due", "Due date, soonest first"),
+            ("-due", "Due date, latest first"),
+            ("newest", "Newest first"),
+            ("oldest", "Oldest first"),
+        ],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", "Any service")] + service_choices()
+        self.fields["assignee"].choices = [("", "Anyone"), ("me", "Me"), ("none", "Nobody")] + [
+            (str(u.pk), u.full_name or u.email) for u in case_workers()
+        ]
+
+
+SERVICE_CHOICES_KEY = "cases:queue:service-choices"
+
+
+def service_choices() -> list[tuple[int, str]]:
+    """The services that have cases, by name; cached for a few minutes (it reads every case)."""
+    choices = cache.get(SERVICE_CHOICES_KEY)
+    if choices is None:
+        codes = list(
+            Case.objects.filter(service_code__isnull=False)
+            .order_by()
+            .values_list("service_code", flat=True)
+            .distinct()
+        )
+        labels = dict(LgslService.objects.filter(code__in=codes).values_list("code", "label"))
+        choices = sorted(
+            ((code, f"{labels.get(code, 'Service')} ({code})") for code in codes), key=lambda c: c[1]
+        )
+        cache.set(SERVICE_CHOICES_KEY, choices, 300)
+    return choices
+
+
+def queue_filter(queryset, data: dict, user, today=None):
+    """Apply the queue's filters, search and sort (``data`` is a valid QueueFilterForm's data)."""
+    today = today or timezone.localdate()
+    status = data.get("status") or ""
+    if status == "":
+        queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
+    elif status != "all":
+        queryset = queryset.filter(status=status)
+    if data.get("service"):
+        queryset = queryset.filter(service_code=data["service"])
+    if data.get("team"):
+        queryset = queryset.filter(team=data["team"])
+    assignee = data.get("assignee") or ""
+    if assignee == "me":
+        queryset = queryset.filter(assignee=user)
+    elif assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee:
+        queryset = queryset.filter(assignee_id=assignee)
+    due = data.get("due") or ""
+    running = [CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS]
+    if due == "overdue":
+        queryset = queryset.filter(status__in=running, due_on__lt=today)
+    elif due == "soon":
+        queryset = queryset.filter(status__in=running, due_on__gte=today, due_on__lte=due_soon_cutoff(today))
+    q = (data.get("q") or "").strip()
+    if q:
+        # References are upper case and emails lower case when stored, so exact (indexed) matches.
+        queryset = queryset.filter(
+            Q(reference=q.upper())
+            | Q(contact_email=q.lower())
+            | Q(resident_id__in=get_user_model().objects.filter(email=q.lower()).values("pk"))
+        )
+    queryset = cases_with_support_flag(queryset)
+    if data.get("support") == "yes":
+        queryset = queryset.filter(has_support_needs=True)
+    return queryset.order_by(*SORTS.get(data.get("sort") or "due", SORTS["due"]))
+
+
+class CaseQueueView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "cases/admin/queue.html"
+    page_title = "Cases"
+    header_icon = "tasks"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_use_queue(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": "Cases"}]
+
+    @cached_property
+    def visible(self):
+        return cases_visible_to_staff(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = QueueFilterForm(self.request.GET or None, user=self.request.user)
+        data = filters.cleaned_data if filters.is_valid() else {}
+        queryset = queue_filter(self.visible, data, self.request.user).select_related(
+            "team", "assignee", "resident"
+        )
+        paginator = Paginator(queryset, PER_PAGE)
+        number = self.request.GET.get("p")
+        page = paginator.get_page(paginator.num_pages if number == "last" else number)
+        today = timezone.localdate()
+        for case in page.object_list:
+            case.overdue = case_is_overdue(case, today)
+        query = self.request.GET.copy()
+        query.pop("p", None)
+        context.update(
+            filters=filters,
+            page_obj=page,
+            cases=page.object_list,
+            query=query.urlencode(),
+            bulk=kwargs.get("bulk") or BulkForm(cases_queryset=self.visible),
+            selected=set(self.request.POST.getlist("cases")) if self.request.method == "POST" else set(),
+            can_change=self.request.user.has_perm("cases.change_case"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        """Bulk actions: each ticked case goes through the services on its own; refusals are listed."""
+        if not request.user.has_perm("cases.change_case"):
+            raise PermissionDenied
+        form = BulkForm(request.POST, cases_queryset=self.visible)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(bulk=form))
+        done, failed = [], []
+        data = form.cleaned_data
+        for case in data["cases"]:
+            try:
+                if data["action"] == "assign":
+                    case_assign(case=case, actor=request.user, assignee=data["assignee"], team=data["team"])
+                else:
+                    case_staff_transition(
+                        case=case, actor=request.user, to=data["to"], message=data["message"], request=request
+                    )
+            except CaseError as error:
+                failed.append(f"{case.reference}: {error}")
+            else:
+                done.append(case.reference)
+        if done:
+            verb = "Assigned" if data["action"] == "assign" else "Changed the status of"
+            messages.success(
+                request, f"{verb} {len(done)} case{'s' if len(done) != 1 else ''}: {', '.join(done)}"
+            )
+        if failed:
+            messages.error(
+                request,
+                f"{len(failed)} case{'s were' if len(failed) != 1 else ' was'} not changed. "
+                + " ".join(failed),
+            )
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def _case_for_staff(request, pk) -> Case:
+    case = get_object_or_404(
+        Case.objects.select_related(
+            "team",
+            "assignee",
+            "resident",
+            # The support needs shown on the case, fetched in the same query.
+            "resident__support_needs__recorded_by",
+            "support_needs__recorded_by",
+        ),
+        pk=pk,
+    )
+    if not can_use_queue(request.user) or not staff_can_view_case(request.user, case):
+        raise Http404("No such case")
+    return case
+
+
+class CaseDetailView(WagtailAdminTemplateMixin, View):
+    template_name = "cases/admin/case.html"
+    header_icon = "tasks"
+    ACTIONS = ("assign_me", "status", "note", "message")
+
+    def dispatch(self, request, pk):
+        self.case = _case_for_staff(request, pk)
+        return super().dispatch(request, pk)
+
+    def get_page_title(self):
+        return f"{self.case.reference}: {self.case.title}"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("cases_admin:queue"), "label": "Cases"},
+            {"url": "", "label": self.case.reference},
+        ]
+
+    def _forms(self, bound=None, action=""):
+        moves = allowed_moves(self.case.status, Actor.STAFF)
+        data = bound if bound is not None else None
+        return {
+            "status_form": StatusForm(data if action == "status" else None, moves=moves),
+            "note_form": NoteForm(data if action == "note" else None),
+            "message_form": OfficerMessageForm(data if action == "message" else None),
+        }
+
+    def get(self, request, pk):
+        return self.render(self._forms())
+
+    def render(self, forms_, status=200):
+        case = self.case
+        context = self.get_context_data(
+            case=case,
+            timeline=case_full_timeline(case),
+            notifications=list(case_notifications(case)),
+            rows=case_answer_rows(case),
+            overdue=case_is_overdue(case),
+            can_change=request_can_change(self.request),
+            message_required=sorted(MESSAGE_REQUIRED_FOR),
+            attachments=list(case.attachments.all()),
+            payments=list(case.payments.order_by("created_at")),
+            satisfaction=case_satisfaction_for_staff(case),
+            can_view_payments=self.request.user.has_perm("payments.view_payment"),
+            can_refund=self.request.user.has_perm("payments.refund_payment"),
+            support=case_support_needs(case),
+            **forms_,
+        )
+        return TemplateResponse(self.request, self.template_name, context, status=status)
+
+    def post(self, request, pk):
+        if not request_can_change(request):
+            raise PermissionDenied
+        action = request.POST.get("action", "")
+        if action not in self.ACTIONS:
+            raise Http404("No such action")
+        forms_ = self._forms(request.POST, action)
+        case = self.case
+        try:
+            if action == "assign_me":
+                case_assign(case=case, actor=request.user, assignee=request.user)
+                messages.success(request, f"{case.reference} is assigned to you")
+            elif action == "status":
+                form = forms_["status_form"]
+                if not form.is_valid():
+                    return self.render(forms_)
+                to = form.cleaned_data["to"]
+                case_staff_transition(
+                    case=case,
+                    actor=request.user,
+                    to=to,
+                    message=form.cleaned_data["message"],
+                    request=request,
+                )
+                messages.success(request, f"{case.reference} is now {STAFF_LABELS[CaseStatus(to)].lower()}")
+            elif action == "note":
+                form = forms_["note_form"]
+                if not form.is_valid():
+                    return self.render(forms_)
+                case_note_add(case=case, actor=request.user, message=form.cleaned_data["message"])
+                messages.success(request, "Note added")
+            else:
+                form = forms_["message_form"]
+                if not form.is_valid():
+                    return self.render(forms_)
+                case_officer_message(
+                    case=case, actor=request.user, message=form.cleaned_data["message"], request=request
+                )
+                messages.success(request, "Message sent to the resident")
+        except CaseError as error:
+            target = {"status": "status_form", "note": "note_form", "message": "message_form"}.get(action)
+            if target is None:
+                messages.error(request, str(error))
+                return HttpResponseRedirect(reverse("cases_admin:case", args=[case.pk]))
+            forms_[target].add_error(None, str(error))
+            return self.render(forms_)
+        return HttpResponseRedirect(reverse("cases_admin:case", args=[case.pk]))
+
+
+def request_can_change(request) -> bool:
+    return request.user.has_perm("cases.change_case")
+
+
+class CaseAssistedContactView(WagtailAdminTemplateMixin, View):
+    """Record a phone call, visit or email about this case, in the interaction log and on its timeline."""
+
+    template_name = "cases/admin/contact.html"
+    header_icon = "mobile-alt"
+
+    def dispatch(self, request, pk):
+        self.case = _case_for_staff(request, pk)
+        if not (request_can_change(request) and request.user.has_perm("interactions.add_assistedcontact")):
+            raise PermissionDenied
+        return super().dispatch(request, pk)
+
+    def get_page_title(self):
+        return f"Record a contact about {self.case.reference}"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("cases_admin:queue"), "label": "Cases"},
+            {"url": reverse("cases_admin:case", args=[self.case.pk]), "label": self.case.reference},
+            {"url": "", "label": "Record a contact"},
+        ]
+
+    def get(self, request, pk):
+        return self.render(CaseAssistedContactForm(case=self.case))
+
+    def render(self, form):
+        return TemplateResponse(
+            self.request, self.template_name, self.get_context_data(case=self.case, form=form)
+        )
+
+    def post(self, request, pk):
+        from portal.interactions.services import InteractionError, assisted_contact_record
+
+        form = CaseAssistedContactForm(request.POST, case=self.case)
+        if not form.is_valid():
+            return self.render(form)
+        kwargs = form.service_kwargs()
+        satisfaction = form.satisfaction_kwargs()
+        try:
+            with transaction.atomic():
+                interaction = assisted_contact_record(staff=request.user, **kwargs)
+                satisfaction_recorded = satisfaction is not None and case_satisfaction_record_assisted(
+                    case=self.case, staff=request.user, channel=kwargs["channel"], **satisfaction
+                )
+        except (InteractionError, CaseError) as error:
+            form.add_error(None, str(error))
+            return self.render(form)
+        case_event_add(
+            case=self.case,
+            type=EventType.ASSISTED_CONTACT,
+            actor=request.user,
+            actor_role=Actor.STAFF,
+            public=False,
+            message=kwargs["notes"],
+            data={
+                "interaction": interaction.pk,
+                "channel": kwargs["channel"],
+                "avoidable": kwargs["avoidable"],
+                "avoidable_category": kwargs["avoidable_category"],
+                **({"satisfaction": satisfaction["score"]} if satisfaction_recorded else {}),
+            },
+        )
+        messages.success(request, f"Contact recorded against {self.case.reference}")
+        if satisfaction is not None:
+            if satisfaction_recorded:
+                messages.success(request, "The resident's answer about the outcome was recorded")
+            else:
+                messages.warning(
+                    request,
+                    "The resident had already answered about the outcome, so it was not counted again",
+                )
+        return HttpResponseRedirect(reverse("cases_admin:case", args=[self.case.pk]))
+
+
+def staff_attachment_download(request, pk, attachment_pk):
+    from .views import attachment_response
+
+    case = _case_for_staff(request, pk)
+    attachment = get_object_or_404(CaseAttachment, pk=attachment_pk, case=case)
+    return attachment_response(attachment)
+
+
+def queue_url(**params) -> str:
+    return reverse("cases_admin:queue") + ("?" + urlencode(params) if params else "")
+
+
+class CaseSupportNeedsView(WagtailAdminTemplateMixin, View):
+    """Record or change the extra support a person needs, after a conversation about this case."""
+
+    template_name = "cases/admin/support_needs.html"
+    header_icon = "user"
+
+    def dispatch(self, request, pk):
+        self.case = _case_for_staff(request, pk)
+        if not request_can_change(request):
+            raise PermissionDenied
+        return super().dispatch(request, pk)
+
+    def get_page_title(self):
+        return f"Support needs: {self.case.reference}"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("cases_admin:queue"), "label": "Cases"},
+            {"url": reverse("cases_admin:case", args=[self.case.pk]), "label": self.case.reference},
+            {"url": "", "label": "Support needs"},
+        ]
+
+    def get(self, request, pk):
+        current = case_support_needs(self.case)
+        initial = (
+            {"needs": current.needs, "language": current.language, "details": current.details}
+            if current
+            else {}
+        )
+        return self.render(SupportNeedsStaffForm(initial=initial), current)
+
+    def render(self, form, current):
+        context = self.get_context_data(case=self.case, form=form, support=current)
+        return TemplateResponse(self.request, self.template_name, context)
+
+    def post(self, request, pk):
+        form = SupportNeedsStaffForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, case_support_needs(self.case))
+        try:
+            record = case_support_needs_update(case=self.case, actor=request.user, **form.cleaned_data)
+        except SupportNeedsError as error:
+            form.add_error(None, str(error))
+            return self.render(form, case_support_needs(self.case))
+        messages.success(request, "Support needs recorded" if record else "Support needs removed")
+        return HttpResponseRedirect(reverse("cases_admin:case", args=[self.case.pk]) + "#support-heading")

@@ -1,0 +1,77 @@
+"""Cases in a resident's data export; on account deletion they are kept, anonymised.
+
+The council must keep a record of the requests it handled (what was asked, what it did,
+when), so deleting an account unlinks its cases and blanks the contact details instead
+of deleting them. Files the resident sent are deleted: the council keeps the decision,
+not the evidence, once the resident has gone.
+"""
+
+from accounts.registry import ExportedData, ExportFile, register
+
+from .constants import CaseStatus
+from .models import Case, CaseAttachment, CaseEvent
+
+
+def _export(user) -> ExportedData:
+    cases = list(
+        Case.objects.filter(resident=user).prefetch_related("events", "attachments").order_by("created_at")
+    )
+    data, files = [], []
+    for case in cases:
+        data.append(
+            {
+                "reference": case.reference,
+                "request": case.title,
+                "status": CaseStatus(case.status).label,
+                "created": case.created_at,
+                "expected_by": case.due_on,
+                "closed": case.closed_at,
+                "outcome": case.outcome,
+                "timeline": [
+                    {
+                        "when": event.created_at,
+                        "what": event.get_type_display(),
+                        "status": event.status_to_label,
+                        "message": event.message,
+                    }
+                    for event in case.events.all()
+                    if event.public
+                ],
+                "files": [f"{case.reference}/{a.original_name}" for a in case.attachments.all()],
+            }
+        )
+        for attachment in case.attachments.all():
+            files.append(
+                ExportFile(
+                    name=f"{case.reference}/{attachment.pk}-{attachment.original_name}",
+                    open=lambda a=attachment: a.file.open("rb"),
+                )
+            )
+    return ExportedData(data=data, files=files)
+
+
+def _erase(user) -> None:
+    """Keep the cases for the council's records with no link to the person or their contact details."""
+    cases = Case.objects.filter(resident=user)
+    attachments = CaseAttachment.objects.filter(case__in=cases)
+    storage = CaseAttachment._meta.get_field("file").storage
+    names = list(attachments.values_list("file", flat=True))
+    attachments.delete()
+    from django.db import transaction
+
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    CaseEvent.objects.filter(case__in=cases, actor=user).update(actor=None)
+    CaseEvent.objects.filter(case__in=cases, type="resident_message").update(message="[removed]")
+    cases.update(resident=None, contact_email="", contact_name="")
+
+
+register(
+    name="cases",
+    label="Your requests",
+    export=_export,
+    erase=_erase,
+    deleted="The files you sent with your requests and your messages to officers are deleted.",
+    kept="Your requests and what we did about them are kept, without your name or contact details, "
+    "for {retention_years} years.",
+    order=30,
+)

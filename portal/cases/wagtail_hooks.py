@@ -1,0 +1,56 @@
+"""The cases workspace in the Wagtail admin: the queue, each case, and teams (under Settings)."""
+
+from django.urls import include, path, reverse
+
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from . import admin_views
+from .forms import TeamForm
+from .models import Team
+
+
+class CasesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_use_queue(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_cases_urls():
+    urls = [
+        path("", admin_views.CaseQueueView.as_view(), name="queue"),
+        path("<int:pk>/", admin_views.CaseDetailView.as_view(), name="case"),
+        path("<int:pk>/contact/", admin_views.CaseAssistedContactView.as_view(), name="contact"),
+        path("<int:pk>/support-needs/", admin_views.CaseSupportNeedsView.as_view(), name="support_needs"),
+        path(
+            "<int:pk>/files/<uuid:attachment_pk>/", admin_views.staff_attachment_download, name="attachment"
+        ),
+    ]
+    return [path("cases/", include((urls, "cases_admin"), namespace="cases_admin"))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_cases_menu_item():
+    return CasesMenuItem("Cases", reverse("cases_admin:queue"), name="cases", icon_name="tasks", order=240)
+
+
+class TeamViewSet(ModelViewSet):
+    model = Team
+    icon = "group"
+    menu_label = "Case teams"
+    add_to_settings_menu = True
+    name = "case_teams"
+    url_prefix = "case-teams"
+    list_display = ["name", "email"]
+    search_fields = ["name"]
+    copy_view_enabled = False
+    add_to_reference_index = False
+
+    def get_form_class(self, for_update=False):
+        return TeamForm
+
+
+@hooks.register("register_admin_viewset")
+def register_team_viewset():
+    return TeamViewSet()

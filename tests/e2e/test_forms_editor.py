@@ -1,0 +1,96 @@
+"""An editor builds a small form in Wagtail, publishes it, links it from a service page and
+opens it from the site. axe-core runs on the public pages (the Wagtail admin is Wagtail's)."""
+
+import re
+
+import pytest
+
+from django.contrib.auth.models import Group
+
+from cms.models import HomePage, ServiceIndexPage, ServicePage
+from forms_engine.models import FormVersion, ServiceForm
+from tests.e2e.signin import sign_in
+from tests.forms_engine.editor_helpers import staff_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _service_page() -> ServicePage:
+    category = ServiceIndexPage(title="Streets", slug="streets", summary="Streets and pavements.")
+    HomePage.objects.get().add_child(instance=category)
+    category.save_revision().publish()
+    page = ServicePage(
+        title="Report graffiti", slug="report-graffiti", summary="Tell us about graffiti.", service_id=587
+    )
+    category.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def _add_block(page, field, option: str | None = None):
+    """Click a StreamField's "+" (the last one in ``field``) and pick a block type if asked."""
+    field.locator("button[title='Insert a block'], button[aria-label='Insert a block']").last.click()
+    if option:
+        page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_an_editor_builds_publishes_and_links_a_form(journey):
+    editor = staff_in("Editors", full_name="Eddie Editor")
+    # Editors publish forms themselves; publishing the page needs the Moderators' rights.
+    editor.groups.add(Group.objects.get(name="Moderators"))
+    service_page = _service_page()
+    page = journey.page
+
+    page.goto(journey.base_url + "/admin/forms/")
+    journey.check()  # the portal's sign-in page
+    sign_in(journey, editor)
+    assert journey.path() == "/admin/forms/"
+
+    page.goto(journey.base_url + "/admin/forms/add/")
+    page.locator("#id_title").fill("Report graffiti")
+    page.locator("#id_slug").fill("report-graffiti")
+
+    steps = page.locator("[data-contentpath='steps']").first
+    _add_block(page, steps)
+    page.locator("#steps-0-value-title").fill("Where is the graffiti?")
+    questions = steps.locator("[data-contentpath='questions']").first
+    _add_block(page, questions, "Text (one line)")
+    page.locator("#steps-0-value-questions-0-value-label").fill("Street name")
+    page.locator("#steps-0-value-questions-0-value-name").fill("street")
+    _add_block(page, questions, "Choose one (radios)")
+    page.locator("#steps-0-value-questions-1-value-label").fill("Is it offensive?")
+    page.locator("#steps-0-value-questions-1-value-name").fill("offensive")
+    page.locator("#steps-0-value-questions-1-value-choices-0-value").fill("Yes")
+    page.locator("[data-contentpath='choices']").last.get_by_role(
+        "button", name=re.compile("Insert a block|Add")
+    ).last.click()
+    page.locator("#steps-0-value-questions-1-value-choices-1-value").fill("No")
+    page.locator("#id_reference_prefix").fill("GR")
+
+    page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target='toggle']").first.click()
+    with page.expect_navigation():
+        page.locator("button[name='action-publish']").click()
+    form = ServiceForm.objects.get(slug="report-graffiti")
+    assert form.live and FormVersion.objects.filter(form=form, number=1).exists()
+    schema = FormVersion.objects.get(form=form).schema
+    assert [q["name"] for q in schema["steps"][0]["questions"]] == ["street", "offensive"]
+
+    # Point the service page's start button at the form with the snippet chooser.
+    page.goto(journey.base_url + f"/admin/pages/{service_page.pk}/edit/")
+    page.get_by_role("button", name=re.compile("Choose (a )?service form", re.IGNORECASE)).click()
+    page.get_by_role("dialog").get_by_role("link", name="Report graffiti").click()
+    page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target='toggle']").first.click()
+    with page.expect_navigation():
+        page.locator("button[name='action-publish']").click()
+    service_page.refresh_from_db()
+    assert service_page.start_form_id == form.pk
+
+    # On the site: the service page's start button opens the form, whose first question shows.
+    journey.goto("/streets/report-graffiti/")
+    start = page.get_by_role("button", name="Start now")
+    assert start.get_attribute("href") == "/forms/report-graffiti/"
+    journey.click_and_check(start)
+    assert page.get_by_role("heading", level=1).inner_text() == "Report graffiti"
+    journey.click_and_check(page.get_by_role("button", name=re.compile("Start now")))
+    assert page.get_by_label("Street name").is_visible()
+    assert page.get_by_text("Is it offensive?").is_visible()
