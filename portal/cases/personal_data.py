@@ -50,16 +50,32 @@ def _export(user) -> ExportedData:
     return ExportedData(data=data, files=files)
 
 
-def _erase(user) -> None:
-    """Keep the cases for the council's records with no link to the person or their contact details."""
-    cases = Case.objects.filter(resident=user)
-    attachments = CaseAttachment.objects.filter(case__in=cases)
+def _attachments_delete(attachments) -> None:
+    from django.db import transaction
+
     storage = CaseAttachment._meta.get_field("file").storage
     names = list(attachments.values_list("file", flat=True))
     attachments.delete()
-    from django.db import transaction
-
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def _purge(cutoff) -> int:
+    """Cases kept without an account (anonymised, or anonymous from the start), closed before
+    the cutoff, are deleted with their timeline and files.
+
+    A case whose form submission is still kept waits for it: the submissions part purges
+    by the same rule, so such a case goes on the next run.
+    """
+    old = Case.objects.filter(resident__isnull=True, closed_at__lt=cutoff, submission__isnull=True)
+    _attachments_delete(CaseAttachment.objects.filter(case__in=old))
+    _, deleted = old.delete()
+    return deleted.get(Case._meta.label, 0)
+
+
+def _erase(user) -> None:
+    """Keep the cases for the council's records with no link to the person or their contact details."""
+    cases = Case.objects.filter(resident=user)
+    _attachments_delete(CaseAttachment.objects.filter(case__in=cases))
     CaseEvent.objects.filter(case__in=cases, actor=user).update(actor=None)
     CaseEvent.objects.filter(case__in=cases, type="resident_message").update(message="[removed]")
     cases.update(resident=None, contact_email="", contact_name="")
@@ -72,6 +88,7 @@ register(
     erase=_erase,
     deleted="The files you sent with your requests and your messages to officers are deleted.",
     kept="Your requests and what we did about them are kept, without your name or contact details, "
-    "for {retention_years} years.",
+    "for {retention_years} years after they are closed.",
+    purge=_purge,
     order=30,
 )

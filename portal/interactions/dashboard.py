@@ -495,6 +495,16 @@ def insights(measures: Measures) -> dict:
             'Answers of "no" to "Is this page useful?", out of all answers.',
             "answers",
         ),
+        _figure(
+            "Case views that look like progress chasing",
+            m.progress_chasing_views,
+            m.case_views,
+            m.progress_chasing_percent,
+            "Residents looking again at an open request with nothing new since their last look "
+            "(at least an hour before), out of all views of requests. Each is a chase the "
+            "timeline did not answer, and may become a phone call.",
+            "case views",
+        ),
     ]
     contact_after_failure = Figure(
         "Contact page visits after a failed journey",
@@ -625,6 +635,42 @@ def csv_rows(measures: Measures, data: dict, service: LgslService | None) -> lis
     rows += [f.csv_row() for f in data["traffic"]]
     if "satisfaction" in data:
         rows += satisfaction_csv_rows(data)
+    if "coverage" in data:
+        rows += coverage_csv_rows(data["coverage"])
+    return rows
+
+
+def coverage_csv_rows(coverage) -> list[list]:
+    """Self-service coverage (KPI51) and the channel-shift backlog, as rows of the CSV."""
+    pct = "" if coverage.percent is None else round(coverage.percent, 1)
+    portal_pct = "" if coverage.portal_percent is None else round(coverage.portal_percent, 1)
+    rows = [
+        [
+            "Self-service coverage (KPI51): services residents can complete online",
+            pct,
+            coverage.online_count,
+            coverage.denominator,
+            "%",
+        ],
+        [
+            "Self-service coverage: online in the portal",
+            portal_pct,
+            len(coverage.online_portal),
+            coverage.denominator,
+            "%",
+        ],
+        ["Services not suitable for online", len(coverage.not_suitable), "", "", "count"],
+    ]
+    rows += [
+        [
+            f"Needs a phone call or visit: {item.label} (LGSL {item.code})",
+            item.assisted_contacts,
+            "",
+            "",
+            "assisted contacts",
+        ]
+        for item in coverage.backlog
+    ]
     return rows
 
 
@@ -695,6 +741,7 @@ class ContactInsightsView(WagtailAdminTemplateMixin, TemplateView):
         measures = measures_for(start=start, end=end, service_code=code, site=site)
         data = insights(measures)
         data.update(satisfaction_section(measures, service_url=lambda c: self.url_for(start, end, c)))
+        data["coverage"] = service_coverage(start=start, end=end, service_code=code, user=request.user)
         if request.GET.get("format") == "csv":
             return csv_response(measures, data, service)
 
@@ -709,7 +756,6 @@ class ContactInsightsView(WagtailAdminTemplateMixin, TemplateView):
             costs_are_benchmarks=council.costs_are_benchmarks(),
             can_change_costs=request.user.has_perm("cms.change_councilsettings"),
             settings_url=reverse("wagtailsettings:edit", args=["cms", "councilsettings"]),
-            coverage=service_coverage(start=start, end=end, service_code=code, user=request.user),
             **data,
         )
         if service is None:

@@ -93,3 +93,54 @@ def test_deleting_the_account_keeps_the_case_anonymised():
     part = next(p for p in registry.parts() if p.name == "cases")
     assert "kept" in part.sentence("kept") and "years" in part.sentence("kept")
     assert name
+
+
+def test_cases_kept_without_an_account_are_purged_after_the_retention_period(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.services import personal_data_housekeeping
+    from portal.cases.models import CaseEvent
+
+    settings.PORTAL_RETENTION_YEARS = 6
+    long_ago = timezone.now() - timedelta(days=365 * 7)
+    old_anonymous = case_make(resident=None, contact_email="a@example.org", status="resolved")
+    old_with_account = case_make(status="resolved")
+    recent_anonymous = case_make(resident=None, contact_email="b@example.org", status="resolved")
+    still_open = case_make(resident=None, contact_email="c@example.org", status="in_progress")
+    Case.objects.filter(pk__in=[old_anonymous.pk, old_with_account.pk]).update(closed_at=long_ago)
+    Case.objects.filter(pk=still_open.pk).update(created_at=long_ago)
+
+    counts = personal_data_housekeeping()
+
+    assert counts["cases"] == 1
+    remaining = set(Case.objects.values_list("pk", flat=True))
+    assert remaining == {old_with_account.pk, recent_anonymous.pk, still_open.pk}
+    assert not CaseEvent.objects.filter(case_id=old_anonymous.pk).exists()
+
+
+def test_a_purged_case_waits_for_its_kept_form_submission():
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forms_engine.models import Submission
+    from forms_engine.services import form_version_current
+    from portal.cases.personal_data import _purge
+    from tests.forms_engine.builders import missed_bin_form
+
+    case = case_make(resident=None, contact_email="a@example.org", status="resolved")
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - timedelta(days=3000))
+    submission = Submission.objects.create(
+        version=form_version_current(form=missed_bin_form()),
+        case=case,
+        answers={},
+        idempotency_key=uuid.uuid4(),
+    )
+    cutoff = timezone.now() - timedelta(days=2000)
+    assert _purge(cutoff) == 0  # the kept submission still points at it
+    submission.delete()  # what the submissions part does once it, too, is past the cutoff
+    assert _purge(cutoff) == 1
+    assert not Case.objects.filter(pk=case.pk).exists()

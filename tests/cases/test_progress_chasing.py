@@ -60,6 +60,14 @@ def test_repeat_views_without_news_are_flagged_and_counted():
     assert measures.progress_chasing_views == 1
     assert measures.progress_chasing_percent == 25.0
 
+    # Service managers see it among the failure signals on Contact insights.
+    from tests.cases.factories import staff_in
+
+    client.force_login(staff_in("Service managers"))
+    page = client.get("/admin/contact-insights/", {"start": today, "end": today}).content.decode()
+    assert "Case views that look like progress chasing" in page
+    assert "25.0%" in page
+
 
 def test_views_of_a_closed_case_are_not_chasing(client):
     resident = UserFactory()

@@ -90,7 +90,11 @@ def test_an_editor_builds_publishes_and_links_a_form(journey):
     start = page.get_by_role("button", name="Start now")
     assert start.get_attribute("href") == "/forms/report-graffiti/"
     journey.click_and_check(start)
+    assert journey.path() == "/forms/report-graffiti/"
     assert page.get_by_role("heading", level=1).inner_text() == "Report graffiti"
-    journey.click_and_check(page.get_by_role("button", name=re.compile("Start now")))
+    begin = page.get_by_role("button", name=re.compile("Start now"))
+    if not begin.count():  # say what the page showed instead, so a failure can be read
+        raise AssertionError(page.locator("main").inner_text()[:2000])
+    journey.click_and_check(begin)
     assert page.get_by_label("Street name").is_visible()
     assert page.get_by_text("Is it offensive?").is_visible()

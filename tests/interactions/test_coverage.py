@@ -310,3 +310,19 @@ def test_other_staff_are_refused_as_before(client, council, group):
     assert response.status_code == 403
     assert "Self-service coverage" not in text(response)
     assert "Officers must inspect the site" not in text(response)
+
+
+def test_the_csv_download_has_the_coverage_and_the_backlog(client, council):
+    import csv
+    import io
+
+    client.force_login(staff_in("Service managers"))
+    response = client.get(URL, {**PERIOD, "format": "csv"})
+    assert response.status_code == 200
+    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(response.content.decode()))}
+    label = "Self-service coverage (KPI51): services residents can complete online"
+    assert rows[label] == ["50.0", "4", "8", "%"]
+    assert rows["Self-service coverage: online in the portal"] == ["37.5", "3", "8", "%"]
+    assert rows["Services not suitable for online"][0] == "2"
+    backlog = [name for name in rows if name.startswith("Needs a phone call or visit")]
+    assert len(backlog) == 4 and f"(LGSL {POTHOLES})" in backlog[0]
