@@ -338,16 +338,22 @@ def personal_data_housekeeping() -> dict[str, int]:
     return counts
 
 
+def support_needs_clean(*, needs: list[str], language: str, details: str) -> tuple[list[str], str, str]:
+    """Known needs in a stable order; the language only kept with an interpreter; text trimmed."""
+    from .constants import SupportNeed
+
+    needs = [code for code in SupportNeed.values if code in set(needs)]
+    language = language.strip() if SupportNeed.INTERPRETER in needs else ""
+    return needs, language, details.strip()
+
+
 @transaction.atomic
 def support_needs_update(*, user, needs: list[str], language: str = "", details: str = "", recorded_by=None):
     """Record the extra support ``user`` needs (by themselves, or by an officer as
     ``recorded_by``). Clearing every answer deletes the record: nothing is kept "just in case"."""
-    from .constants import SupportNeed
     from .models import SupportNeeds
 
-    needs = [code for code in SupportNeed.values if code in set(needs)]
-    language = language.strip() if SupportNeed.INTERPRETER in needs else ""
-    details = details.strip()
+    needs, language, details = support_needs_clean(needs=needs, language=language, details=details)
     if not needs and not details:
         SupportNeeds.objects.filter(user=user).delete()
         return None

@@ -165,6 +165,20 @@ def payment_transition(
     return event
 
 
+def _settle_if_created(
+    payment: Payment, *, to: str, source: str, failure_code: str = "", **kwargs
+) -> Payment:
+    """Move a payment the provider never saw (still ``created``) to ``to``, under a row lock.
+
+    Does nothing if another request moved it first; returns the payment as it now is.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status == PaymentStatus.CREATED:
+            payment_transition(payment=locked, to=to, source=source, failure_code=failure_code, **kwargs)
+    return Payment.objects.get(pk=payment.pk)
+
+
 def payment_status_apply(
     *, payment: Payment, result: StatusResult, source: str, data: dict | None = None, request=None
 ) -> tuple[Payment, str]:
@@ -231,18 +245,14 @@ def payment_start(*, payment: Payment, request=None) -> Payment:
         started = provider.start(payment, return_url=return_url, cancel_url=cancel_url)
     except ProviderError as exc:
         logger.warning("Payment %s could not be started: %s", payment.reference, exc)
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            if locked.status == PaymentStatus.CREATED:
-                payment_transition(
-                    payment=locked,
-                    to=PaymentStatus.ERROR,
-                    failure_code=FailureCode.PROVIDER_ERROR,
-                    source=EventSource.SYSTEM,
-                    message=str(exc)[:300],
-                    request=request,
-                )
-        return Payment.objects.get(pk=payment.pk)
+        return _settle_if_created(
+            payment,
+            to=PaymentStatus.ERROR,
+            failure_code=FailureCode.PROVIDER_ERROR,
+            source=EventSource.SYSTEM,
+            message=str(exc)[:300],
+            request=request,
+        )
 
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -342,17 +352,9 @@ def payment_cancel(
     if payment.status in FINISHED_STATUSES:
         return payment
     if payment.status == PaymentStatus.CREATED or not payment.provider_id:
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            if locked.status == PaymentStatus.CREATED:
-                payment_transition(
-                    payment=locked,
-                    to=PaymentStatus.CANCELLED,
-                    failure_code=failure_code,
-                    source=source,
-                    request=request,
-                )
-        return Payment.objects.get(pk=payment.pk)
+        return _settle_if_created(
+            payment, to=PaymentStatus.CANCELLED, failure_code=failure_code, source=source, request=request
+        )
     try:
         result = get_provider(payment.provider).cancel(payment)
     except ProviderError as exc:
@@ -762,15 +764,12 @@ def cases_unpaid_close(*, now=None) -> int:
     for case in Case.objects.filter(status=CaseStatus.AWAITING_PAYMENT, created_at__lt=cutoff):
         for payment in Payment.objects.filter(case=case).exclude(status__in=FINISHED_STATUSES):
             if payment.status == PaymentStatus.CREATED:
-                with transaction.atomic():
-                    locked = Payment.objects.select_for_update().get(pk=payment.pk)
-                    if locked.status == PaymentStatus.CREATED:
-                        payment_transition(
-                            payment=locked,
-                            to=PaymentStatus.FAILED,
-                            failure_code=FailureCode.EXPIRED,
-                            source=EventSource.SYSTEM,
-                        )
+                _settle_if_created(
+                    payment,
+                    to=PaymentStatus.FAILED,
+                    failure_code=FailureCode.EXPIRED,
+                    source=EventSource.SYSTEM,
+                )
             else:
                 payment_cancel(
                     payment=payment, failure_code=FailureCode.CANCELLED_BY_SERVICE, source=EventSource.SYSTEM

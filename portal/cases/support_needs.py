@@ -153,9 +153,9 @@ def case_support_needs_update(*, case: Case, actor, needs: list[str], language: 
 
 def _case_record_update(*, case: Case, needs: list[str], language: str, details: str, actor):
     """The same rules as ``accounts.services.support_needs_update``, for a case with no account."""
-    needs = [code for code in SupportNeed.values if code in set(needs)]
-    language = language.strip() if SupportNeed.INTERPRETER in needs else ""
-    details = details.strip()
+    from accounts.services import support_needs_clean
+
+    needs, language, details = support_needs_clean(needs=needs, language=language, details=details)
     if not needs and not details:
         CaseSupportNeeds.objects.filter(case=case).delete()
         return None
