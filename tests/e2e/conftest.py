@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from django.core.servers.basehttp import WSGIServer
 from django.db import connections
+from django.test.testcases import LiveServerThread
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
 # make between page actions are still plain synchronous calls.
@@ -29,6 +31,24 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+class _OneRequestAtATimeServer(WSGIServer):
+    """The live server without a thread per request (and so with ``Connection: close``).
+
+    On SQLite the test database is in memory, and the live server shares the tests' one
+    connection. Django's threaded live server would use it from several threads at once
+    when the browser loads a page and its assets in parallel; sqlite3 then fails ("bad
+    parameter or other API misuse"), which showed up as a session that could not be read
+    and a resident or officer suddenly signed out.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+if connections["default"].vendor == "sqlite":
+    LiveServerThread.server_class = _OneRequestAtATimeServer
 
 
 def pytest_collection_modifyitems(items):
