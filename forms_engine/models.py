@@ -1,4 +1,3 @@
-import secrets
 import uuid
 
 from django.conf import settings
@@ -217,10 +216,6 @@ class FormVersion(models.Model):
 
 def _private_storage():
     return storages["private"]
-
-
-def _resume_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class Draft(models.Model):

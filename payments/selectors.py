@@ -2,7 +2,6 @@
 
 from django.db.models import QuerySet
 
-from .constants import PaymentStatus
 from .models import Payment
 
 
@@ -44,7 +43,3 @@ def payment_for_resident(user, reference: str) -> Payment | None:
 
 def receipt_refunds(payment: Payment):
     return payment.refunds.exclude(status="error").order_by("created_at")
-
-
-def is_paid(payment: Payment) -> bool:
-    return payment.status == PaymentStatus.SUCCESS

@@ -88,11 +88,6 @@ def payment_create(
     return payment
 
 
-def payment_due_for_case(case) -> Payment | None:
-    """The payment a case awaiting payment should be paid with: its newest attempt."""
-    return Payment.objects.filter(case=case).order_by("-created_at", "-pk").first()
-
-
 # --- The one transition service -------------------------------------------------------------
 
 

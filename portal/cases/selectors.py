@@ -4,7 +4,6 @@ Each list is built in a fixed number of queries whatever the number of cases or 
 (the tests count them): related rows come through ``select_related``/``prefetch_related``.
 """
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
@@ -155,7 +154,3 @@ def case_is_overdue(case: Case, today=None) -> bool:
         and case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS)
         and case.due_on < (today or timezone.localdate())
     )
-
-
-def reopen_days() -> int:
-    return getattr(settings, "CASE_REOPEN_DAYS", 28)
