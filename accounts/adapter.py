@@ -1,6 +1,12 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from portal.lib.client import client_ip
 from portal.notifications.services import notification_email_send
+
+from .mfa import has_admin_access
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,16 +31,47 @@ class AccountAdapter(DefaultAccountAdapter):
             body_text=message.body,
             body_html=html,
             template=template_prefix,
+            secrets=_secrets(context),
         )
+
+    def login(self, request, user) -> None:
+        """Staff sessions last a working day, not the fortnight residents get."""
+        super().login(request, user)
+        if has_admin_access(user):
+            request.session.set_expiry(settings.PORTAL_STAFF_SESSION_SECONDS)
+
+    def get_client_ip(self, request) -> str:
+        """allauth's rate limits key on the client behind the trusted proxies, never on the proxy."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def populate_username(self, request, user) -> None:
         """Email is the username; there is nothing to populate."""
 
 
+def _secrets(context: dict) -> dict[str, str]:
+    """The links and codes in an allauth email that sign someone in or prove the address.
+
+    The outbox keeps these placeholders instead (``notification_email_send(secrets=...)``).
+    ``password_reset_url`` is a secret only with a ``key`` (the reset link itself): the
+    "account already exists" email links to the public reset page.
+    """
+    secrets = {}
+    if context.get("key"):
+        secrets[str(context["key"])] = "[redacted key]"
+        if context.get("password_reset_url"):
+            secrets[str(context["password_reset_url"])] = "[redacted password reset link]"
+    if context.get("activate_url"):
+        secrets[str(context["activate_url"])] = "[redacted confirmation link]"
+    if context.get("code"):
+        secrets[str(context["code"])] = "[redacted code]"
+    return secrets
+
+
 def _council_name(request) -> str:
     """The council's name from its site settings (falls back to WAGTAIL_SITE_NAME)."""
-    from django.conf import settings
-
     from cms.models import CouncilSettings
 
     council = (

@@ -3,6 +3,8 @@
 import base64
 import hashlib
 
+from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -28,6 +30,42 @@ def has_strong_mfa(user) -> bool:
 def staff_mfa_missing(user) -> bool:
     """Staff must use two-factor authentication; this says they have not set it up yet."""
     return has_admin_access(user) and not has_strong_mfa(user)
+
+
+def session_completed_mfa(request) -> bool:
+    """Whether *this session* passed a 2-step verification for the signed-in user.
+
+    Having an authenticator is not enough: a session signed in by a password alone (any
+    path that skips allauth's MFA stage) must not reach staff screens. allauth records every
+    authentication step on the session, tied to the user it was for; a passkey sign-in,
+    an authenticator code, a recovery code or a "confirm it's you" by code all record "mfa".
+    """
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+def staff_mfa_step(request) -> str | None:
+    """What a staff member must still do before an admin opens: ``"set_up"``, ``"verify"`` or None."""
+    user = request.user
+    if not has_admin_access(user):
+        return None
+    if not has_strong_mfa(user):
+        return "set_up"
+    if not session_completed_mfa(request):
+        return "verify"
+    return None
+
+
+def session_record_enrolment(request, user, *, authenticator_type: str) -> None:
+    """Count setting up an authenticator as this session's 2-step verification.
+
+    Setting up an app or a passkey proves possession of it (the person has just entered
+    its code or used it), so a staff member sent to set one up goes straight on to the
+    admin instead of being asked for a second code at once.
+    """
+    if request is None or getattr(request, "user", None) is None or request.user.pk != user.pk:
+        return
+    record_authentication(request, user, "mfa", type=authenticator_type, enrolled=True)
 
 
 def _fernet() -> MultiFernet:

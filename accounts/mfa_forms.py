@@ -1,10 +1,12 @@
 """allauth.mfa's forms with GOV.UK labels, hints and error messages (wired by MFA_FORMS)."""
 
+from allauth.core import context
 from allauth.mfa.base import forms as base_forms
 from allauth.mfa.totp import forms as totp_forms
 from allauth.mfa.webauthn import forms as webauthn_forms
 
 from .allauth_forms import GovukErrorsMixin, _CodeFieldMixin
+from .mfa import session_record_enrolment
 
 TOO_MANY = "You have entered too many wrong codes. Wait a few minutes and try again"
 
@@ -36,7 +38,26 @@ class GovukReauthenticateForm(_GovukAuthenticateMixin, base_forms.Reauthenticate
     pass
 
 
-class GovukActivateTOTPForm(_CodeFieldMixin, GovukErrorsMixin, totp_forms.ActivateTOTPForm):
+class _EnrolmentCountsAsVerificationMixin:
+    """Setting up an app or a key proves the person holds it: this session passed 2-step.
+
+    Recorded when the form is valid (the code or the key's signature was checked), so a
+    staff member sent to set up 2-step verification goes straight on to the admin.
+    """
+
+    enrolment_type = ""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.errors:
+            session_record_enrolment(context.request, self.user, authenticator_type=self.enrolment_type)
+        return cleaned_data
+
+
+class GovukActivateTOTPForm(
+    _EnrolmentCountsAsVerificationMixin, _CodeFieldMixin, GovukErrorsMixin, totp_forms.ActivateTOTPForm
+):
+    enrolment_type = "totp"
     code_label = "Code from the app"
     code_required = "Enter the 6-digit code from your authenticator app"
     code_hint = "The app shows a new 6-digit code every 30 seconds."
@@ -63,7 +84,10 @@ class _GovukWebAuthnNameMixin(GovukErrorsMixin):
         name.widget.attrs.update({"class": "govuk-input--width-20", "spellcheck": "false"})
 
 
-class GovukAddWebAuthnForm(_GovukWebAuthnNameMixin, webauthn_forms.AddWebAuthnForm):
+class GovukAddWebAuthnForm(
+    _EnrolmentCountsAsVerificationMixin, _GovukWebAuthnNameMixin, webauthn_forms.AddWebAuthnForm
+):
+    enrolment_type = "webauthn"
     govuk_error_messages = {
         "credential": {"required": "Your device did not create a key. Try again, or use another device"},
     }

@@ -8,15 +8,18 @@ from django.contrib.auth import SESSION_KEY
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from .mfa import staff_mfa_missing
+from .mfa import staff_mfa_step
 
 # Signing out must always work, even for staff who have not set up MFA yet.
 _MFA_EXEMPT_PATHS = ("/admin/logout/", "/django-admin/logout/", "/admin/login/", "/django-admin/login/")
 
 
 class StaffMFAMiddleware:
-    """Send staff without two-factor authentication to set it up before they reach an admin.
+    """Staff reach an admin only from a session that passed 2-step verification.
 
+    Staff without an authenticator are sent to set one up; staff whose session did not
+    pass a 2-step check (signed in by password alone, or made staff while signed in) are
+    asked for a code ("confirm it's you" with their authenticator) before the admin opens.
     Only requests for the admins are checked, so the set-up pages (under /accounts/ and
     /my-account/) can never redirect to themselves, and no other page pays for the check.
     """
@@ -26,13 +29,12 @@ class StaffMFAMiddleware:
 
     def __call__(self, request):
         path = request.path
-        if (
-            path.startswith(settings.ADMIN_PATH_PREFIXES)
-            and not path.startswith(_MFA_EXEMPT_PATHS)
-            and staff_mfa_missing(request.user)
-        ):
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('account_mfa_required')}?{query}")
+        if path.startswith(settings.ADMIN_PATH_PREFIXES) and not path.startswith(_MFA_EXEMPT_PATHS):
+            step = staff_mfa_step(request)
+            if step is not None:
+                target = "account_mfa_required" if step == "set_up" else "mfa_reauthenticate"
+                query = urlencode({"next": request.get_full_path()})
+                return HttpResponseRedirect(f"{reverse(target)}?{query}")
         return self.get_response(request)
 
 

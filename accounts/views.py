@@ -158,14 +158,20 @@ def mfa_required(request: HttpRequest) -> HttpResponse:
     if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         request.session[MFA_NEXT_SESSION_KEY] = next_url
     if not staff_mfa_missing(request.user):
-        return redirect(request.session.pop(MFA_NEXT_SESSION_KEY, None) or "account_security")
+        return _mfa_next(request)
     return render(request, "accounts/mfa_required.html")
 
 
 @login_required
 def mfa_continue(request: HttpRequest) -> HttpResponse:
     """After setting up 2-step verification, carry on to where the person was going."""
-    return redirect(request.session.pop(MFA_NEXT_SESSION_KEY, None) or "account_security")
+    return _mfa_next(request)
+
+
+def _mfa_next(request: HttpRequest) -> HttpResponse:
+    # A URL, never a view name: redirect() would try to reverse whatever ?next= said.
+    next_url = request.session.pop(MFA_NEXT_SESSION_KEY, None)
+    return HttpResponseRedirect(next_url) if next_url else redirect("account_security")
 
 
 # Your data

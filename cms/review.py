@@ -13,6 +13,8 @@ from wagtail.admin.views.reports import PageReportView
 from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
+from portal.lib.csv import SafeSpreadsheetExportMixin
+
 from .selectors import pages_due_for_review
 
 EDIT_PERMISSIONS = ["add", "change", "publish"]
@@ -30,7 +32,7 @@ def pages_due_for_review_for(user):
     return pages_due_for_review().filter(pk__in=editable.values("pk"))
 
 
-class PagesDueForReviewView(PageReportView):
+class PagesDueForReviewView(SafeSpreadsheetExportMixin, PageReportView):
     page_title = "Pages due for review"
     header_icon = "time"
     results_template_name = "cms/admin/pages_due_for_review_results.html"

@@ -12,7 +12,9 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -187,7 +189,11 @@ class _FormActionView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "form"
 
     def dispatch(self, request, *args, **kwargs):
-        self.object = get_object_or_404(ServiceForm, pk=unquote(str(kwargs["pk"])))
+        try:
+            pk = ServiceForm._meta.pk.to_python(unquote(str(kwargs["pk"])))
+        except ValidationError:
+            raise Http404("No such form") from None
+        self.object = get_object_or_404(ServiceForm, pk=pk)
         if not self.has_permission(request.user):
             return self.permission_denied()
         return super().dispatch(request, *args, **kwargs)

@@ -88,8 +88,11 @@ def upload_visible_to(request, upload: Upload) -> bool:
     ):
         return True
     if user.is_authenticated and user.is_staff and upload.submission_id:
+        from accounts.mfa import staff_mfa_step
         from portal.cases.permissions import staff_can_view_case
 
+        if staff_mfa_step(request) is not None:
+            return False  # staff reach residents' files, as the admins, only after 2-step verification
         case = upload.submission.case
         return case is not None and staff_can_view_case(user, case)
     return False

@@ -20,9 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import profile_initial
+from portal.lib.uploads import UploadLimits, upload_limit
 
 from .constants import SignIn
-from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, pounds
+from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, handler_for, pounds
 from .models import Draft, ServiceForm, Submission, Upload
 from .selectors import (
     SESSION_DRAFTS,
@@ -236,6 +237,18 @@ def resume_draft(request: HttpRequest, draft: Draft) -> HttpResponse:
     return redirect(_step_url(draft, number))
 
 
+def _step_upload_limits(request: HttpRequest, slug: str, draft, number: int) -> UploadLimits:
+    """The files a step's questions take, so a larger request is refused before it is read."""
+    drafts = Draft.objects.filter(pk=draft, version__form__slug=slug)
+    schema = drafts.values_list("version__schema", flat=True).first()
+    this_step = Flow(schema, anonymous=False).step(number) if schema else None
+    files = [q for q in (this_step or {}).get("questions", []) if q.get("type") == "file"]
+    if not files:
+        return UploadLimits()
+    return UploadLimits(file_bytes=max(handler_for(q).max_bytes(q) for q in files), files=len(files))
+
+
+@upload_limit(_step_upload_limits)
 @with_draft
 def step(request: HttpRequest, draft: Draft, number: int) -> HttpResponse:
     flow = _flow(draft)

@@ -4,18 +4,26 @@ Payments are read-only records here: nobody (not even a superuser) edits or dele
 through the admin; money moves only through ``services`` (refunds), which write the
 history. The Finance group gets ``view_payment``, ``refund_payment``,
 ``reconcile_payments`` and the bill permissions (migration 0002).
+
+Who sees what: Finance (``view_payment``) sees every payment, for a request or a bill,
+since settling and refunding the whole ledger is their work; bills (payers' names and
+postcodes) need a bill permission. Anyone else gets 404 for a payment's or a bill's URL,
+as for one that does not exist: case officers see a request's payments on the case, and
+only on a case they can see (``portal.cases.permissions``).
 """
 
 import csv
 import io
 from datetime import date, timedelta
+from functools import wraps
 
 import django_filters
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,6 +38,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
+
+from portal.lib.csv import SafeSpreadsheetExportMixin
 
 from .constants import BillStatus, PaymentStatus, Provider, VatStatus
 from .forms import BillImportForm, RefundForm, pence_from_pounds
@@ -68,6 +78,44 @@ bill_permission_policy = NoDeletePermissionPolicy(Bill)
 
 def can_refund(user) -> bool:
     return user.has_perm("payments.refund_payment")
+
+
+def payments_visible_to_staff(user) -> QuerySet[Payment]:
+    """The payments ``user`` may open in Finance: all of them with ``view_payment``, else none."""
+    if user.is_authenticated and user.has_perm("payments.view_payment"):
+        return Payment.objects.all()
+    return Payment.objects.none()
+
+
+def bills_visible_to_staff(user) -> QuerySet[Bill]:
+    """The bills ``user`` may open: all of them with a bill permission, else none."""
+    if user.is_authenticated and bill_permission_policy.user_has_any_permission(user, ["view", "change"]):
+        return Bill.objects.all()
+    return Bill.objects.none()
+
+
+def _visible_only(visible, what: str):
+    """Wrap a view of one object: 404 unless ``visible(user)`` holds it, before the view runs."""
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not visible(request.user).filter(pk=kwargs["pk"]).exists():
+                raise Http404(f"No such {what}")
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def _guard_urlpatterns(patterns, visible, what: str):
+    return [
+        path(str(pattern.pattern), _visible_only(visible, what)(pattern.callback), name=pattern.name)
+        if "pk" in pattern.pattern.converters
+        else pattern
+        for pattern in patterns
+    ]
 
 
 def can_reconcile(user) -> bool:
@@ -113,7 +161,7 @@ def _money(payment) -> str:
     return text
 
 
-class PaymentIndexView(generic.IndexView):
+class PaymentIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     page_title = "Payments"
     search_fields = ["reference", "provider_id", "email", "case__reference", "bill__reference"]
     search_backend_name = None
@@ -151,7 +199,9 @@ class PaymentInspectView(generic.InspectView):
     template_name = "payments/admin/payment_inspect.html"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(Payment.objects.select_related("case", "bill", "user"), pk=self.pk)
+        return get_object_or_404(
+            payments_visible_to_staff(self.request.user).select_related("case", "bill", "user"), pk=self.pk
+        )
 
     def get_page_subtitle(self):
         return self.object.reference
@@ -167,16 +217,21 @@ class PaymentInspectView(generic.InspectView):
                 "webhooks": payment.webhook_events.order_by("received_at"),
                 "can_refund": can_refund(self.request.user) and payment.refundable_pence > 0,
                 "refund_url": reverse("payments_admin:refund", args=[payment.pk]),
-                "case_url": _case_url(payment),
+                "case_url": _case_url(payment, self.request.user),
             }
         )
         return context
 
 
-def _case_url(payment) -> str:
+def _case_url(payment, user) -> str:
+    """A link to the payment's case, only for someone who can open it (others would get 404)."""
     if not payment.case_id:
         return ""
     try:
+        from portal.cases.permissions import staff_can_view_case
+
+        if not staff_can_view_case(user, payment.case):
+            return ""
         return reverse("cases_admin:case", args=[payment.case_id])
     except Exception:  # noqa: BLE001 - the cases workspace may not be installed
         return ""
@@ -214,12 +269,16 @@ class PaymentViewSet(ModelViewSet):
     export_filename = "payments"
     form_fields = ["description"]  # never shown: nobody may add or edit a payment
 
+    def get_urlpatterns(self):
+        """Every view of one payment answers 404 to staff who may not see it."""
+        return _guard_urlpatterns(super().get_urlpatterns(), payments_visible_to_staff, "payment")
+
 
 def refund_view(request, pk):
     """Refund a payment, in full or in part, with a reason the resident will see."""
+    payment = get_object_or_404(payments_visible_to_staff(request.user).select_related("case", "bill"), pk=pk)
     if not can_refund(request.user):
         raise PermissionDenied
-    payment = get_object_or_404(Payment.objects.select_related("case", "bill"), pk=pk)
     inspect_url = reverse("finance_payments:inspect", args=[payment.pk])
     if payment.refundable_pence <= 0:
         messages.error(request, "There is nothing left to refund on this payment.")
@@ -314,7 +373,7 @@ def _postcode_display(value: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 4 else compact
 
 
-class BillIndexView(generic.IndexView):
+class BillIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     page_title = "Bills"
     search_fields = ["reference", "payer_name", "description"]
     search_backend_name = None
@@ -376,6 +435,10 @@ class BillViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return BillForm
+
+    def get_urlpatterns(self):
+        """Every view of one bill answers 404 to staff who may not see bills."""
+        return _guard_urlpatterns(super().get_urlpatterns(), bills_visible_to_staff, "bill")
 
 
 _YES = {"yes", "y", "true", "1"}

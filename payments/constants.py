@@ -146,6 +146,9 @@ class WebhookStatus(models.TextChoices):
     RECEIVED = "received", "Received"
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored"
+    # Cannot apply yet (e.g. a refund before the payment's success): kept, and applied when
+    # the event it waits for has been, or by the housekeeping job.
+    DEFERRED = "deferred", "Waiting for an earlier message"
     FAILED = "failed", "Failed, will retry"
 
 

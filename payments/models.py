@@ -4,7 +4,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 
 from .constants import (
     FAILURE_STATUSES,
@@ -135,6 +134,9 @@ class Payment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Made by someone signed in: shown only to that account, and to nobody once the account
+    # is gone (an anonymised payment is not a payment "made without an account").
+    made_with_account = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -168,9 +170,6 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {pounds(self.amount_pence)} {self.status}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("payments:pay", kwargs={"reference": self.reference})
 
     @property
     def amount_display(self) -> str:
@@ -207,6 +206,19 @@ class Payment(models.Model):
     @property
     def receipt_email(self) -> str:
         return self.email or (self.user.email if self.user_id else "")
+
+    @property
+    def is_test(self) -> bool:
+        """Made (or to be made) with the sandbox provider: no money is taken, and every page and
+        receipt says so."""
+        from .providers import provider_default
+
+        return (self.provider or provider_default()) == Provider.SANDBOX
+
+    @property
+    def owner_gone(self) -> bool:
+        """It belonged to an account that has since been deleted (its record is kept)."""
+        return self.user_id is None and (self.made_with_account or self.anonymised_at is not None)
 
 
 class PaymentEvent(models.Model):
@@ -245,6 +257,12 @@ class Refund(models.Model):
     provider_id = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=64, default=uuid.uuid4, editable=False)
     failure_message = models.CharField(max_length=300, blank=True)
+    # Made by the portal itself, not by staff: money taken twice for the same thing.
+    automatic = models.BooleanField(default=False, editable=False)
+    # Set when the money refunded is a second charge for the payment (another checkout paid
+    # for the same payment), not the payment's own charge: it does not count against
+    # ``Payment.amount_refunded_pence``.
+    charge_payment_intent = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -253,6 +271,11 @@ class Refund(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_pence__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["payment", "charge_payment_intent"],
+                condition=~Q(charge_payment_intent=""),
+                name="refund_duplicate_charge_once",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in RefundStatus]), name="refund_status_valid"
             ),
@@ -267,6 +290,10 @@ class Refund(models.Model):
     @property
     def amount_display(self) -> str:
         return pounds(self.amount_pence)
+
+    @property
+    def is_duplicate_charge(self) -> bool:
+        return bool(self.charge_payment_intent)
 
 
 class WebhookEvent(models.Model):
@@ -292,25 +319,13 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_unique"),
         ]
+        indexes = [
+            # The housekeeping job's look-up of failed and deferred events.
+            models.Index(fields=["status", "received_at"], name="webhook_event_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_id} {self.type}"
-
-
-class WebhookRejection(models.Model):
-    """A webhook request refused because its signature did not verify (kept for investigation)."""
-
-    provider = models.CharField(max_length=12, choices=Provider.choices)
-    reason = models.CharField(max_length=300)
-    signature_header = models.CharField(max_length=500, blank=True)
-    body_excerpt = models.TextField(blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-received_at"]
-
-    def __str__(self) -> str:
-        return f"{self.provider} rejected at {self.received_at:%Y-%m-%d %H:%M}: {self.reason}"
 
 
 def _sandbox_id() -> str:

@@ -3,20 +3,25 @@
 A provider transaction is matched to a local payment by the payment reference in its
 metadata, or else by the PaymentIntent; refunds by the provider's refund id. Every
 provider payment is matched against all local payments (not just the day's), so one
-that the portal recorded just before midnight is not reported as missing. Issues:
+that the portal recorded just before midnight is not reported as missing. Matching is
+one to one: each successful portal payment accounts for one provider charge, its own
+(the PaymentIntent it was paid by). Issues:
 
 * ``missing_at_provider``: successful here, but the provider has no such payment that day;
 * ``missing_locally``: the provider took (or refunded) money the portal has no success for;
-* ``amount_differs``: both sides have it, for different amounts.
+* ``amount_differs``: both sides have it, for different amounts;
+* ``duplicate_charge``: a further charge for a portal payment already accounted for by
+  another (e.g. a second checkout for it was paid); the note says whether it is refunded.
 """
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+
+from portal.lib import csv as safe_csv
 
 from .constants import PaymentStatus, RefundStatus
 from .models import Payment, Refund, pounds
@@ -27,6 +32,7 @@ ISSUES = {
     "missing_at_provider": "Missing at the provider",
     "missing_locally": "Missing in the portal",
     "amount_differs": "Amount differs",
+    "duplicate_charge": "Charged twice",
 }
 
 
@@ -106,9 +112,16 @@ def reconciliation_report(*, day: date, provider_name: str | None = None) -> Rep
     by_reference = {p.reference: p for p in candidates}
     by_intent = {p.provider_payment_intent: p for p in candidates if p.provider_payment_intent}
     matched: set[int] = set()
+    second_charge_refunds = {
+        (r.payment_id, r.charge_payment_intent): r
+        for r in Refund.objects.filter(payment__in=candidates).exclude(charge_payment_intent="")
+    }
 
-    for txn in (t for t in transactions if t.kind == "payment"):
-        payment = by_reference.get(txn.payment_reference) or by_intent.get(txn.payment_intent)
+    payment_txns = [t for t in transactions if t.kind == "payment"]
+    # A payment's own charge first, so a second charge is the one reported, in any order.
+    payment_txns.sort(key=lambda t: t.payment_intent not in by_intent)
+    for txn in payment_txns:
+        payment = by_intent.get(txn.payment_intent) or by_reference.get(txn.payment_reference)
         if payment is None or payment.status != PaymentStatus.SUCCESS:
             note = f"the portal has it as {payment.status}" if payment else "no payment in the portal"
             report.lines.append(
@@ -119,6 +132,28 @@ def reconciliation_report(*, day: date, provider_name: str | None = None) -> Rep
                     None,
                     txn.amount_pence,
                     "missing_locally",
+                    note,
+                )
+            )
+            continue
+        own_charge = not (
+            txn.payment_intent
+            and payment.provider_payment_intent
+            and txn.payment_intent != payment.provider_payment_intent
+        )
+        if payment.pk in matched or not own_charge:
+            refund = second_charge_refunds.get((payment.pk, txn.payment_intent))
+            note = "a second charge for this payment, " + (
+                f"refund {refund.pk} {refund.get_status_display().lower()}" if refund else "not refunded"
+            )
+            report.lines.append(
+                Line(
+                    "payment",
+                    payment.reference,
+                    txn.provider_id,
+                    None,
+                    txn.amount_pence,
+                    "duplicate_charge",
                     note,
                 )
             )
@@ -194,7 +229,7 @@ def reconciliation_report(*, day: date, provider_name: str | None = None) -> Rep
 
 def report_csv(report: Report) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_csv.writer(out)
     writer.writerow(
         [
             "date",

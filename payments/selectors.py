@@ -29,16 +29,29 @@ def payments_due_for_user(user) -> QuerySet[Payment]:
 
 
 def payment_for_resident(user, reference: str) -> Payment | None:
-    """A payment the person may see: their own, or one made without an account (its reference is
-    unguessable and is what the payer was given). Anyone else's is None (a 404)."""
+    """A payment the person may see, or None (a 404).
+
+    * Made while signed in: only that account. Once the account is deleted (the payment is
+      kept, anonymised) nobody sees it here but finance staff; its reference alone never
+      opens it.
+    * Made without an account: whoever has its reference, which cannot be guessed and is
+      what the payer was given (they come back to it from the payment page).
+    """
     payment = Payment.objects.select_related("case", "bill", "user").filter(reference=reference).first()
     if payment is None:
         return None
-    if payment.user_id is None:
-        return payment
-    if getattr(user, "is_authenticated", False) and user.pk == payment.user_id:
-        return payment
-    return None
+    if payment.user_id is not None:
+        return payment if getattr(user, "is_authenticated", False) and user.pk == payment.user_id else None
+    if payment.owner_gone:
+        return payment if payment_staff_may_view(user) else None
+    return payment
+
+
+def payment_staff_may_view(user) -> bool:
+    """Finance staff, who see every payment in the admin anyway."""
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_staff and user.has_perm("payments.view_payment")
+    )
 
 
 def receipt_refunds(payment: Payment):

@@ -34,7 +34,7 @@ from .constants import (
 )
 from .models import Bill, Payment, PaymentEvent, Refund, pounds
 from .providers import ProviderError, get_provider, provider_default
-from .providers.base import StatusResult
+from .providers.base import ProviderRefund, StatusResult
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ def payment_create(
         bill=bill,
         service_code=service_code,
         retry_of=retry_of,
+        made_with_account=user is not None,
     )
     PaymentEvent.objects.create(payment=payment, type=PaymentEventType.CREATED, status_to=payment.status)
     return payment
@@ -182,9 +183,14 @@ def payment_status_apply(
     Returns the payment as it now stands and a note: ``"changed"``, or why nothing was
     done (already in that state; a move the rules forbid, e.g. ``expired`` after
     ``success``). Deliveries in any order or number end in the same state.
+
+    News of a *second* charge for a payment already paid (another checkout for it was paid
+    too) never counts as the payment: that charge is refunded automatically, once.
     """
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if _is_second_charge(locked, result):
+            return locked, _second_charge_refund(locked, result, source=source)
         if result.payment_intent and not locked.provider_payment_intent:
             Payment.objects.filter(pk=locked.pk).update(provider_payment_intent=result.payment_intent)
         if locked.status == result.status:
@@ -201,7 +207,44 @@ def payment_status_apply(
             payment_intent=result.payment_intent,
             request=request,
         )
+        if result.status == PaymentStatus.SUCCESS and source != EventSource.WEBHOOK:
+            # Provider news that waited for this success (a refund sent first) can apply now;
+            # a webhook that made the change wakes them itself.
+            from .webhooks import webhook_events_wake
+
+            payment_pk = locked.pk
+            transaction.on_commit(lambda: webhook_events_wake(payment_pk=payment_pk))
     return event.payment, "changed"
+
+
+def _is_second_charge(payment: Payment, result: StatusResult) -> bool:
+    """Money taken by a different charge than the one that paid ``payment``."""
+    return bool(
+        result.status == PaymentStatus.SUCCESS
+        and payment.status == PaymentStatus.SUCCESS
+        and result.payment_intent
+        and payment.provider_payment_intent
+        and result.payment_intent != payment.provider_payment_intent
+    )
+
+
+def _second_charge_refund(payment: Payment, result: StatusResult, *, source: str) -> str:
+    """Refund a second charge for a locked, paid payment (once per charge); returns a note."""
+    intent = result.payment_intent
+    if Refund.objects.filter(payment=payment, charge_payment_intent=intent).exists():
+        return "second charge already being refunded"
+    amount = result.amount_pence or payment.amount_pence
+    refund = refund_automatic(
+        payment=payment,
+        amount_pence=amount,
+        charge_payment_intent=intent,
+        source=source,
+        reason=(
+            f"You were charged twice for payment {payment.reference}, so we refunded the second "
+            f"charge of {pounds(amount)}."
+        ),
+    )
+    return f"second charge {intent}: refund {refund.pk} started"
 
 
 # --- Starting, returning, cancelling, retrying ----------------------------------------------
@@ -218,21 +261,40 @@ def payment_start(*, payment: Payment, request=None) -> Payment:
 
     Refused when the case or bill no longer needs paying. Any other attempt still open for
     the same case or bill is closed first, so two browser tabs can never both take money.
-    Pressing Pay twice reuses the same attempt (the provider deduplicates on its key).
+
+    One open checkout per payment: the payment's row stays locked while the provider opens
+    its page, so two presses of Pay at the same moment (in any number of processes) open a
+    single checkout. Every later press reuses it, once the provider confirms it can still be
+    paid (an expired one ends the attempt, and the payer is offered a new one).
     """
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status != PaymentStatus.CREATED:
-            if payment.status == PaymentStatus.STARTED and payment.next_url:
-                return payment
-            raise PaymentError("This payment has already been made or closed")
-        _payable_check(payment)
-        if not payment.idempotency_key:
-            payment.idempotency_key = uuid.uuid4().hex
-            payment.provider = provider_default()
-            payment.save(update_fields=["idempotency_key", "provider", "updated_at"])
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.status == PaymentStatus.STARTED:
+        return _checkout_reuse(payment, request=request)
+    if payment.status != PaymentStatus.CREATED:
+        raise PaymentError("This payment has already been made or closed")
     _close_other_attempts(payment)
 
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status == PaymentStatus.STARTED:
+            opened_elsewhere = True  # another press opened it while this one waited for the lock
+        elif locked.status != PaymentStatus.CREATED:
+            raise PaymentError("This payment has already been made or closed")
+        else:
+            opened_elsewhere = False
+            _checkout_open(locked, request=request)
+    if opened_elsewhere:
+        return _checkout_reuse(Payment.objects.get(pk=payment.pk), request=request)
+    return Payment.objects.get(pk=payment.pk)
+
+
+def _checkout_open(payment: Payment, *, request=None) -> None:
+    """Open the provider's page for a locked ``created`` payment (called inside its transaction)."""
+    _payable_check(payment)
+    if not payment.idempotency_key:
+        payment.idempotency_key = uuid.uuid4().hex
+        payment.provider = provider_default()
+        payment.save(update_fields=["idempotency_key", "provider", "updated_at"])
     provider = get_provider(payment.provider)
     return_url = _absolute(request, reverse("payments:return", kwargs={"reference": payment.reference}))
     cancel_url = _absolute(request, reverse("payments:cancel", kwargs={"reference": payment.reference}))
@@ -240,39 +302,46 @@ def payment_start(*, payment: Payment, request=None) -> Payment:
         started = provider.start(payment, return_url=return_url, cancel_url=cancel_url)
     except ProviderError as exc:
         logger.warning("Payment %s could not be started: %s", payment.reference, exc)
-        return _settle_if_created(
-            payment,
+        payment_transition(
+            payment=payment,
             to=PaymentStatus.ERROR,
             failure_code=FailureCode.PROVIDER_ERROR,
             source=EventSource.SYSTEM,
             message=str(exc)[:300],
             request=request,
         )
+        return
+    payment.provider_id = started.provider_id
+    payment.next_url = started.next_url
+    if started.payment_intent:
+        payment.provider_payment_intent = started.payment_intent
+    payment.save(update_fields=["provider_id", "next_url", "provider_payment_intent", "updated_at"])
+    payment_transition(
+        payment=payment,
+        to=PaymentStatus.STARTED,
+        source=EventSource.RESIDENT,
+        data={"provider_id": started.provider_id},
+    )
+    interaction_record(
+        type="payment_start",
+        request=request,
+        user=payment.user if request is None else None,
+        service_code=payment.service_code,
+        journey=_journey(payment),
+        step=payment.provider,
+        extras={"payment": payment.reference, "amount_pence": payment.amount_pence},
+    )
 
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        locked.provider_id = started.provider_id
-        locked.next_url = started.next_url
-        if started.payment_intent:
-            locked.provider_payment_intent = started.payment_intent
-        locked.save(update_fields=["provider_id", "next_url", "provider_payment_intent", "updated_at"])
-        if locked.status == PaymentStatus.CREATED:
-            payment_transition(
-                payment=locked,
-                to=PaymentStatus.STARTED,
-                source=EventSource.RESIDENT,
-                data={"provider_id": started.provider_id},
-            )
-            interaction_record(
-                type="payment_start",
-                request=request,
-                user=locked.user if request is None else None,
-                service_code=locked.service_code,
-                journey=_journey(locked),
-                step=locked.provider,
-                extras={"payment": locked.reference, "amount_pence": locked.amount_pence},
-            )
-    return Payment.objects.get(pk=payment.pk)
+
+def _checkout_reuse(payment: Payment, *, request=None) -> Payment:
+    """The checkout already open for ``payment``, if the provider says it can still be paid.
+
+    Otherwise the payment as the provider's answer leaves it (paid, expired...), for the
+    caller to show; if the provider cannot be reached, the open checkout is offered as it is.
+    """
+    if not payment.next_url:
+        raise PaymentError("This payment has already been made or closed")
+    return payment_status_sync(payment=payment, source=EventSource.STATUS_CHECK, request=request)
 
 
 def _payable_check(payment: Payment) -> None:
@@ -440,9 +509,13 @@ def _on_success(payment: Payment, *, previous: str) -> None:
             bill.status = BillStatus.PAID
         bill.save(update_fields=["amount_paid_pence", "status", "updated_at"])
         if bill.amount_paid_pence > bill.amount_due_pence:
-            _note(
-                payment,
-                f"The bill is now overpaid by {pounds(bill.amount_paid_pence - bill.amount_due_pence)}",
+            over = min(bill.amount_paid_pence - bill.amount_due_pence, payment.amount_pence)
+            _note(payment, f"The bill is now overpaid by {pounds(over)}: refunding it automatically")
+            refund_automatic(
+                payment=payment,
+                amount_pence=over,
+                source=EventSource.SYSTEM,
+                reason=f"Bill {bill.reference} was already paid, so we refunded the {pounds(over)} overpaid.",
             )
     if payment.case_id:
         _case_paid(payment)
@@ -467,9 +540,24 @@ def _case_paid(payment: Payment) -> None:
         actor=payment.user,
         role="resident",
     )
-    if others_paid or case.status not in (CaseStatus.AWAITING_PAYMENT, CaseStatus.SUBMITTED):
-        why = "this request was already paid for" if others_paid else f"the request is {case.status}"
-        text = f"Payment {payment.reference} was taken but {why}: check whether it needs refunding."
+    if others_paid:
+        text = (
+            f"Payment {payment.reference} was taken but this request was already paid for: "
+            "it is being refunded automatically."
+        )
+        _note(payment, text)
+        _case_event(payment, type="internal_note", message=text, public=False)
+        refund_automatic(
+            payment=payment,
+            amount_pence=payment.amount_pence,
+            source=EventSource.SYSTEM,
+            reason=f"Request {case.reference} was already paid for, so we refunded this second payment.",
+        )
+    elif case.status not in (CaseStatus.AWAITING_PAYMENT, CaseStatus.SUBMITTED):
+        text = (
+            f"Payment {payment.reference} was taken but the request is {case.status}: "
+            "check whether it needs refunding."
+        )
         _note(payment, text)
         _case_event(payment, type="internal_note", message=text, public=False)
 
@@ -496,7 +584,7 @@ def payment_receipt_send(*, payment: Payment) -> bool:
     notification_email_send(
         to=to,
         user=payment.user,
-        subject=f"Your payment receipt: {payment.reference}",
+        subject=f"{'TEST payment – ' if payment.is_test else ''}Your payment receipt: {payment.reference}",
         body_text=render_to_string("payments/email/receipt.txt", context),
         template="payments/receipt",
     )
@@ -549,6 +637,57 @@ def payment_refund(*, payment: Payment, amount_pence: int, reason: str, staff) -
     refund_submit(refund=refund)
     refund.refresh_from_db()
     return refund
+
+
+def refund_automatic(
+    *, payment: Payment, amount_pence: int, reason: str, source: str, charge_payment_intent: str = ""
+) -> Refund | None:
+    """Give back money taken twice for the same thing, without waiting for staff.
+
+    Either a second charge for the payment (``charge_payment_intent``: another checkout
+    for it was paid too), refunded at that charge and not counted against the payment;
+    or all or part of the payment itself (a request paid by two attempts, a bill paid
+    over). The refund is recorded now, with its reason, for staff and the resident to see;
+    the provider is called once the transaction commits (the housekeeping job retries it,
+    with the same idempotency key, if the provider cannot be reached).
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if not charge_payment_intent:
+            amount_pence = min(int(amount_pence), locked.refundable_pence)
+        if amount_pence <= 0:
+            return None
+        refund = Refund.objects.create(
+            payment=locked,
+            amount_pence=amount_pence,
+            reason=reason,
+            automatic=True,
+            charge_payment_intent=charge_payment_intent,
+        )
+        if not charge_payment_intent:
+            Payment.objects.filter(pk=locked.pk).update(
+                amount_refunded_pence=F("amount_refunded_pence") + amount_pence, updated_at=timezone.now()
+            )
+        PaymentEvent.objects.create(
+            payment=locked,
+            type=PaymentEventType.REFUND_REQUESTED,
+            source=source,
+            message=f"Automatic refund of {pounds(amount_pence)}: {reason}",
+            data={
+                "refund": refund.pk,
+                "amount_pence": amount_pence,
+                "charge_payment_intent": charge_payment_intent,
+            },
+        )
+        logger.warning("Payment %s: automatic refund %s of %s", locked.reference, refund.pk, amount_pence)
+        transaction.on_commit(lambda: _refund_submit_pk(refund.pk), robust=True)
+    return refund
+
+
+def _refund_submit_pk(pk: int) -> None:
+    refund = Refund.objects.filter(pk=pk).select_related("payment").first()
+    if refund is not None:
+        refund_submit(refund=refund)
 
 
 def refund_submit(*, refund: Refund) -> Refund:
@@ -605,6 +744,7 @@ def refund_settle(
     refund.settled_at = timezone.now()
     if status == RefundStatus.ERROR:
         refund.failure_message = (message or "The payment provider refused the refund")[:300]
+    if status == RefundStatus.ERROR and not refund.is_duplicate_charge:
         Payment.objects.filter(pk=payment.pk).update(
             amount_refunded_pence=F("amount_refunded_pence") - refund.amount_pence, updated_at=timezone.now()
         )
@@ -625,10 +765,14 @@ def refund_settle(
 
 
 def _refund_tell_resident(payment: Payment, refund: Refund) -> None:
-    message = (
-        f"We have refunded {refund.amount_display} of your payment {payment.reference}. "
-        f"Reason: {refund.reason} It can take up to 10 working days to reach your account."
-    )
+    if refund.is_duplicate_charge:
+        message = f"We have refunded {refund.amount_display}. {refund.reason}"
+    else:
+        message = (
+            f"We have refunded {refund.amount_display} of your payment {payment.reference}. "
+            f"Reason: {refund.reason}"
+        )
+    message += " It can take up to 10 working days to reach your account."
     if payment.case_id:
         _case_event(payment, type="refund", message=message, actor=refund.staff, role="staff")
         return
@@ -647,37 +791,79 @@ def _refund_tell_resident(payment: Payment, refund: Refund) -> None:
         )
 
 
-def refund_from_provider(*, payment: Payment, amount_refunded_pence: int, source: str) -> Refund | None:
-    """Record a refund made outside the portal (e.g. in Stripe's dashboard) so totals agree."""
+REFUND_OUTSIDE_REASON = "Refunded outside the portal, in the payment provider's dashboard."
+
+
+def refund_record_from_provider(
+    *, payment: Payment, refund: ProviderRefund, payment_intent: str, source: str
+) -> tuple[Refund | None, str]:
+    """Record what the provider says about one of its refunds of ``payment``, in any order.
+
+    The local refund is found by the provider's id, or by the portal's own id (sent in the
+    refund's metadata); its status then only moves forward (``refund_settle``), so stale or
+    repeated news changes nothing. A refund of the payment's own charge that the portal did
+    not make (in the provider's dashboard) is recorded as a new refund, once: the provider's
+    id is unique.
+
+    Returns the refund and ``"changed"`` or ``"unchanged"``; or ``None`` and why nothing was
+    recorded: ``"waiting: ..."`` when it cannot be recorded *yet* (the payment has not
+    succeeded here yet, or the refunds would add up to more than was paid while another
+    refund may still fail), ``"ignored: ..."`` otherwise.
+    """
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        counted = sum(
-            locked.refunds.filter(status__in=REFUND_COUNTED_STATUSES).values_list("amount_pence", flat=True)
-        )
-        missing = amount_refunded_pence - counted
-        if missing <= 0 or locked.status != PaymentStatus.SUCCESS:
-            return None
-        missing = min(missing, locked.amount_pence - locked.amount_refunded_pence)
-        if missing <= 0:
-            return None
-        refund = Refund.objects.create(
+        local = Refund.objects.filter(provider_id=refund.provider_id).first() if refund.provider_id else None
+        if local is None and refund.local_id.isdigit():
+            local = Refund.objects.filter(pk=int(refund.local_id), payment=locked).first()
+        if local is not None:
+            before = local.status
+            local = refund_settle(
+                refund=local,
+                status=refund.status,
+                provider_id=refund.provider_id,
+                message=refund.message,
+                source=source,
+            )
+            return local, "changed" if local.status != before else "unchanged"
+        if not refund.provider_id or refund.amount_pence <= 0:
+            return None, "ignored: the provider's refund has no id or amount"
+        own_intent = locked.provider_payment_intent
+        if payment_intent and own_intent and payment_intent != own_intent:
+            return None, "ignored: a refund of another charge that the portal did not make"
+        if locked.status != PaymentStatus.SUCCESS:
+            return None, f"waiting: the payment is {locked.status}, not yet successful"
+        counts = refund.status in REFUND_COUNTED_STATUSES
+        if counts and refund.amount_pence > locked.amount_pence - locked.amount_refunded_pence:
+            return None, "waiting: more than is left of the payment (another refund may yet fail)"
+        now = timezone.now()
+        created = Refund.objects.create(
             payment=locked,
-            amount_pence=missing,
-            reason="Refunded outside the portal, in the payment provider's dashboard.",
-            status=RefundStatus.SUCCESS,
-            settled_at=timezone.now(),
+            amount_pence=refund.amount_pence,
+            reason=REFUND_OUTSIDE_REASON,
+            status=refund.status,
+            provider_id=refund.provider_id,
+            settled_at=None if refund.status == RefundStatus.SUBMITTED else now,
+            failure_message=(refund.message or "The payment provider refused the refund")[:300]
+            if refund.status == RefundStatus.ERROR
+            else "",
         )
-        Payment.objects.filter(pk=locked.pk).update(
-            amount_refunded_pence=F("amount_refunded_pence") + missing
-        )
+        if counts:
+            Payment.objects.filter(pk=locked.pk).update(
+                amount_refunded_pence=F("amount_refunded_pence") + refund.amount_pence, updated_at=now
+            )
         PaymentEvent.objects.create(
             payment=locked,
             type=PaymentEventType.REFUND_UPDATED,
             source=source,
-            message=f"Refund of {pounds(missing)} made at the provider recorded",
-            data={"refund": refund.pk},
+            message=(
+                f"Refund of {pounds(refund.amount_pence)} made at the provider recorded "
+                f"({RefundStatus(refund.status).label.lower()})"
+            ),
+            data={"refund": created.pk, "provider_id": refund.provider_id, "to": refund.status},
         )
-    return refund
+        if refund.status == RefundStatus.SUCCESS:
+            _refund_tell_resident(locked, created)
+    return created, "changed"
 
 
 # --- Bills ----------------------------------------------------------------------------------

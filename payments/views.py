@@ -1,11 +1,13 @@
 """Resident payment pages, "Pay a bill", the sandbox's card page and the provider webhooks.
 
-A payment made while signed in is only ever shown to its owner (anyone else gets 404); a
-payment made without an account is reached by its reference, which cannot be guessed.
+A payment made while signed in is only ever shown to its owner (anyone else gets 404, and
+so does everyone but finance staff once the account is deleted); a payment made without an
+account is reached by its reference, which cannot be guessed.
 """
 
 import contextlib
 import hashlib
+import logging
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -27,6 +29,8 @@ from .providers.sandbox import TEST_CARDS, sandbox_card_submit
 from .selectors import payment_for_resident, payment_list_for_user, receipt_refunds
 from .webhooks import webhook_receive
 
+logger = logging.getLogger(__name__)
+
 # Pages whose form sends the payer on to Stripe Checkout: browsers apply form-action to the
 # redirect that follows the POST.
 _PAY_CSP = {
@@ -34,14 +38,27 @@ _PAY_CSP = {
     "form-action": [*settings.SECURE_CSP.get("form-action", []), "https://checkout.stripe.com"],
 }
 SESSION_BILL = "payments_bill"
+# "Pay a bill" look-ups that fail (wrong reference or postcode), counted per client
+# (``portal.lib.client.client_ip``) over a window: one client guessing postcodes is stopped,
+# and nobody else is affected.
 LOOKUP_LIMIT = 10
 LOOKUP_WINDOW_SECONDS = 15 * 60
+# Against guessing one bill's postcode from many clients: once a bill has had this many
+# failed look-ups in the window, each client may fail on that bill only
+# ``GUARDED_BILL_CLIENT_LIMIT`` times. A client that has not failed on it is never refused,
+# so the real payer with the right postcode always gets through.
+GUARDED_BILL_AFTER = 50
+GUARDED_BILL_CLIENT_LIMIT = 3
 
 
 def _payment(request: HttpRequest, reference: str) -> Payment:
     payment = payment_for_resident(request.user, reference)
     if payment is None:
-        if not request.user.is_authenticated and Payment.objects.filter(reference=reference).exists():
+        # Signing in can only help with a payment whose account still exists.
+        if (
+            not request.user.is_authenticated
+            and Payment.objects.filter(reference=reference, user__isnull=False).exists()
+        ):
             raise _SignIn
         raise Http404("No such payment")
     return payment
@@ -128,11 +145,18 @@ def payment_return(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @_owner_view
 def payment_cancel(request: HttpRequest, reference: str) -> HttpResponse:
-    """The payer chose "cancel" on the payment page."""
+    """The payer chose "cancel" on the payment page.
+
+    A GET (the provider's "back" link is one) only asks "are you sure?": cancelling is a
+    POST with the CSRF token, so a link or image elsewhere cannot cancel someone's payment.
+    """
     payment = _payment(request, reference)
-    if payment.status in (PaymentStatus.CREATED, *IN_PROGRESS_STATUSES):
+    if payment.status not in (PaymentStatus.CREATED, *IN_PROGRESS_STATUSES):
+        return redirect("payments:result", reference=payment.reference)
+    if request.method == "POST":
         services.payment_cancel(payment=payment, source=EventSource.RETURN, request=request)
-    return redirect("payments:result", reference=payment.reference)
+        return redirect("payments:result", reference=payment.reference)
+    return render(request, "payments/cancel.html", {"payment": payment, **_what_for(payment)})
 
 
 @never_cache
@@ -206,20 +230,29 @@ def history(request: HttpRequest) -> HttpResponse:
 # --- Pay a bill -----------------------------------------------------------------------------
 
 
-def _lookup_keys(request: HttpRequest, reference: str) -> list[str]:
-    from portal.interactions.visitor import client_ip
+def _lookup_keys(request: HttpRequest, reference: str) -> dict[str, str]:
+    from portal.lib.client import client_ip
 
     who = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip(request)}".encode()).hexdigest()[:32]
     bill = hashlib.sha256(reference.strip().upper().encode()).hexdigest()[:32]
-    return [f"payments:bill-lookup:ip:{who}", f"payments:bill-lookup:ref:{bill}"]
+    prefix = "payments:bill-lookup"
+    return {
+        "client": f"{prefix}:client:{who}",
+        "bill": f"{prefix}:bill:{bill}",
+        "client_bill": f"{prefix}:client-bill:{who}:{bill}",
+    }
 
 
-def _lookup_blocked(keys: list[str]) -> bool:
-    return any((cache.get(key) or 0) >= LOOKUP_LIMIT for key in keys)
+def _lookup_blocked(keys: dict[str, str]) -> bool:
+    counts = cache.get_many(keys.values())
+    count = {name: counts.get(key) or 0 for name, key in keys.items()}
+    if count["client"] >= LOOKUP_LIMIT:
+        return True
+    return count["bill"] >= GUARDED_BILL_AFTER and count["client_bill"] >= GUARDED_BILL_CLIENT_LIMIT
 
 
-def _lookup_failed(keys: list[str]) -> None:
-    for key in keys:
+def _lookup_failed(keys: dict[str, str]) -> None:
+    for key in keys.values():
         cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
         try:
             cache.incr(key)
@@ -232,8 +265,8 @@ def _lookup_failed(keys: list[str]) -> None:
 def bill_start(request: HttpRequest) -> HttpResponse:
     """Pay a bill: find it by its reference and postcode.
 
-    Failed look-ups are limited per address and per reference (``LOOKUP_LIMIT`` in
-    ``LOOKUP_WINDOW_SECONDS``), so postcodes cannot be guessed bill by bill.
+    Failed look-ups are limited per client, never per bill, so nobody can lock a bill for
+    its payer by guessing wrong on purpose (see ``LOOKUP_LIMIT`` and ``GUARDED_BILL_AFTER``).
     """
     form = BillLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -296,7 +329,12 @@ def bill_amount(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sandbox(request: HttpRequest, checkout_id: str) -> HttpResponse:
-    """The sandbox's hosted card page, clearly marked as a test: card numbers choose the outcome."""
+    """The sandbox's hosted card page, clearly marked as a test: card numbers choose the outcome.
+
+    Gone (404) whenever the sandbox is not the portal's provider, so no test card can "pay"
+    on a site that takes real payments."""
+    if settings.PAYMENTS_PROVIDER != "sandbox":
+        raise Http404
     checkout = get_object_or_404(SandboxCheckout, pk=checkout_id)
     if checkout.status != SandboxStatus.OPEN:
         return redirect(checkout.return_url)
@@ -318,14 +356,70 @@ def sandbox(request: HttpRequest, checkout_id: str) -> HttpResponse:
 # --- Webhooks -------------------------------------------------------------------------------
 
 
+# Unverified webhook requests a client may send in the window before it is answered 429.
+WEBHOOK_UNVERIFIED_LIMIT = 20
+WEBHOOK_UNVERIFIED_WINDOW_SECONDS = 10 * 60
+
+
+def _webhook_live(provider: str) -> bool:
+    """Only the configured provider's endpoint answers: the sandbox's only while it is the
+    provider (it takes no money), Stripe's only while its webhook secret is set."""
+    if provider == "sandbox":
+        return settings.PAYMENTS_PROVIDER == "sandbox"
+    if provider == "stripe":
+        return bool(settings.STRIPE_WEBHOOK_SECRET)
+    return False
+
+
+def _unverified_key(request: HttpRequest) -> str:
+    from portal.lib.client import client_ip
+
+    who = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip(request)}".encode()).hexdigest()[:32]
+    return f"payments:webhook-unverified:{who}"
+
+
+def _unverified_count(key: str) -> int:
+    cache.add(key, 0, WEBHOOK_UNVERIFIED_WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, WEBHOOK_UNVERIFIED_WINDOW_SECONDS)
+        return 1
+
+
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest, provider: str) -> HttpResponse:
-    if provider not in ("stripe", "sandbox"):
+    """A provider's webhook. Nothing is written for a request that does not verify; a client
+    that sends more than ``WEBHOOK_UNVERIFIED_LIMIT`` of them in the window is answered 429
+    (a verified delivery from it is still accepted, so forged traffic behind a shared proxy
+    cannot hold up the provider's)."""
+    if not _webhook_live(provider):
         raise Http404
-    if provider == "stripe" and not settings.STRIPE_WEBHOOK_SECRET:
-        raise Http404
+    key = _unverified_key(request)
+    over_limit = (cache.get(key) or 0) >= WEBHOOK_UNVERIFIED_LIMIT
     status, reason = webhook_receive(
-        provider_name=provider, body=request.body, signature=request.headers.get("Stripe-Signature", "")
+        provider_name=provider,
+        body=request.body,
+        signature=request.headers.get("Stripe-Signature", ""),
+        log_rejection=not over_limit,
     )
+    if status == 400:
+        if not over_limit:
+            over_limit = _unverified_count(key) > WEBHOOK_UNVERIFIED_LIMIT
+            if over_limit:
+                logger.warning(
+                    "A client sent more than %s unverified %s webhooks: they are refused with 429, "
+                    "and not logged, for up to %s seconds",
+                    WEBHOOK_UNVERIFIED_LIMIT,
+                    provider,
+                    WEBHOOK_UNVERIFIED_WINDOW_SECONDS,
+                )
+        if over_limit:
+            return HttpResponse(
+                "Too many unverified requests",
+                status=429,
+                content_type="text/plain",
+                headers={"Retry-After": str(WEBHOOK_UNVERIFIED_WINDOW_SECONDS)},
+            )
     return HttpResponse(reason, status=status, content_type="text/plain")

@@ -45,4 +45,10 @@ if settings.DEBUG:
 # Payments: /pay/ (pay a bill), /payments/... (fees, receipts, webhooks), /my-account/payments/.
 urlpatterns += [path("", include("payments.urls"))]
 
-urlpatterns += [path("", include("cms.urls")), path("", include(wagtail_urls))]
+# Wagtail's own front-end sign-in form (for pages restricted to signed-in people) would
+# sign anyone in with a password alone: every sign-in goes through allauth and its 2-step stage.
+urlpatterns += [
+    re_path(r"^_util/login/$", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    path("", include("cms.urls")),
+    path("", include(wagtail_urls)),
+]

@@ -1,6 +1,37 @@
 import pytest
 
 from django.core.cache import cache
+from django.test import Client
+
+_django_force_login = Client.force_login
+
+
+def _force_login(self, user, backend=None, *, mfa: bool = True):
+    """``force_login``, as if the person also passed 2-step verification where they have it.
+
+    The staff check reads the session's authentication records (what allauth writes when a
+    code or passkey is used), which Django's ``force_login`` knows nothing of. Pass
+    ``mfa=False`` for a session signed in by password alone.
+    """
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.account.internal.userkit import user_id_to_str
+
+    from accounts.mfa import has_strong_mfa
+
+    _django_force_login(self, user, backend)
+    records = [{"method": "password", "at": 0, "email": user.email}]
+    if mfa and has_strong_mfa(user):
+        records.append({"method": "mfa", "at": 0, "type": "totp"})
+    session = self.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session.save()
+
+
+Client.force_login = _force_login
 
 
 def pytest_sessionfinish(session, exitstatus):

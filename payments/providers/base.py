@@ -19,6 +19,10 @@ class WebhookVerificationError(Exception):
     """A webhook whose signature, secret or timestamp does not check out."""
 
 
+class WebhookMalformedError(WebhookVerificationError):
+    """A webhook that verifies but is not an event the portal can store and read."""
+
+
 @dataclass(frozen=True)
 class StartResult:
     provider_id: str
@@ -34,12 +38,26 @@ class StatusResult:
     failure_code: str = ""
     payment_intent: str = ""
     message: str = ""
+    # What the provider took, where it says (a Checkout Session's ``amount_total``).
+    amount_pence: int | None = None
 
 
 @dataclass(frozen=True)
 class RefundResult:
     provider_id: str
     status: str  # a RefundStatus
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ProviderRefund:
+    """One refund as the provider records it (a ``RefundStatus``); ``local_id`` is the portal's
+    own refund id where the portal made it."""
+
+    provider_id: str
+    amount_pence: int
+    status: str
+    local_id: str = ""
     message: str = ""
 
 
@@ -83,7 +101,14 @@ class PaymentProvider(ABC):
 
     @abstractmethod
     def refund(self, refund) -> RefundResult:
-        """Give back ``refund.amount_pence`` of a successful payment; safe to repeat."""
+        """Give back ``refund.amount_pence`` of a successful payment; safe to repeat.
+
+        ``refund.charge_payment_intent``, when set, names the charge to refund (a second
+        charge for the payment) instead of the payment's own."""
+
+    @abstractmethod
+    def list_refunds(self, payment_intent: str) -> list[ProviderRefund]:
+        """Every refund the provider holds against the charge ``payment_intent`` names."""
 
     @abstractmethod
     def parse_webhook(self, body: bytes, signature: str) -> WebhookMessage:

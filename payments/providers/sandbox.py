@@ -20,17 +20,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..constants import FailureCode, PaymentStatus, RefundStatus, SandboxStatus
-from ..models import SandboxCheckout, SandboxRefund
+from ..models import Refund, SandboxCheckout, SandboxRefund
 from .base import (
     PaymentProvider,
     ProviderError,
+    ProviderRefund,
     ProviderTransaction,
     RefundResult,
     StartResult,
     StatusResult,
     WebhookMessage,
-    WebhookVerificationError,
 )
+from .checkout import REFUND_STATUS
+from .events import event_verify
 
 # Card numbers that choose the outcome, as on GOV.UK Pay's and Stripe's test cards.
 TEST_CARDS = {
@@ -196,7 +198,9 @@ class SandboxProvider(PaymentProvider):
     def fetch_status(self, payment) -> StatusResult:
         checkout = self._checkout(payment)
         result = _STATUS[SandboxStatus(checkout.status)]
-        return StatusResult(result.status, result.failure_code, _intent_id(checkout), result.message)
+        return StatusResult(
+            result.status, result.failure_code, _intent_id(checkout), result.message, checkout.amount_pence
+        )
 
     def cancel(self, payment) -> StatusResult:
         with transaction.atomic():
@@ -206,9 +210,20 @@ class SandboxProvider(PaymentProvider):
                 checkout.save(update_fields=["status"])
         return self.fetch_status(payment)
 
+    def _charged_checkout(self, refund) -> SandboxCheckout:
+        """The checkout whose charge ``refund`` gives back: a second charge's, or the payment's."""
+        intent = refund.charge_payment_intent or refund.payment.provider_payment_intent
+        if intent.startswith("pi_"):
+            checkout = SandboxCheckout.objects.filter(pk=intent.removeprefix("pi_")).first()
+            if checkout is not None:
+                return checkout
+        if refund.charge_payment_intent:
+            raise ProviderError(f"The sandbox has no payment {intent!r}")
+        return self._checkout(refund.payment)
+
     def refund(self, refund) -> RefundResult:
         with transaction.atomic():
-            checkout = SandboxCheckout.objects.select_for_update().get(pk=self._checkout(refund.payment).pk)
+            checkout = SandboxCheckout.objects.select_for_update().get(pk=self._charged_checkout(refund).pk)
             existing = SandboxRefund.objects.filter(idempotency_key=str(refund.idempotency_key)).first()
             if existing:
                 return RefundResult(existing.pk, RefundStatus.SUCCESS)
@@ -225,17 +240,29 @@ class SandboxProvider(PaymentProvider):
             checkout.save(update_fields=["amount_refunded_pence"])
         return RefundResult(created.pk, RefundStatus.SUCCESS)
 
-    def parse_webhook(self, body: bytes, signature: str) -> WebhookMessage:
-        try:
-            stripe.WebhookSignature.verify_header(
-                body, signature, sandbox_webhook_secret(), settings.PAYMENTS_WEBHOOK_TOLERANCE
+    def list_refunds(self, payment_intent: str) -> list[ProviderRefund]:
+        checkout_id = payment_intent.removeprefix("pi_") if payment_intent.startswith("pi_") else ""
+        refunds = SandboxRefund.objects.filter(checkout_id=checkout_id).order_by("created_at")
+        # The sandbox keeps no metadata: the portal's refund is found by its idempotency key.
+        local = dict(
+            Refund.objects.filter(idempotency_key__in=[r.idempotency_key for r in refunds]).values_list(
+                "idempotency_key", "pk"
             )
-            payload = json.loads(body)
-            return WebhookMessage(event_id=payload["id"], type=payload["type"], payload=payload)
-        except stripe.SignatureVerificationError as exc:
-            raise WebhookVerificationError(str(exc)) from exc
-        except (ValueError, KeyError, TypeError) as exc:
-            raise WebhookVerificationError(f"Not a webhook event: {exc}") from exc
+        )
+        return [
+            ProviderRefund(
+                provider_id=refund.pk,
+                amount_pence=refund.amount_pence,
+                status=REFUND_STATUS.get(refund.status, RefundStatus.SUBMITTED),
+                local_id=str(local.get(refund.idempotency_key, "")),
+            )
+            for refund in refunds
+        ]
+
+    def parse_webhook(self, body: bytes, signature: str) -> WebhookMessage:
+        return event_verify(
+            body, signature, secret=sandbox_webhook_secret(), tolerance=settings.PAYMENTS_WEBHOOK_TOLERANCE
+        )
 
     def list_transactions(self, day: date) -> list[ProviderTransaction]:
         start = timezone.make_aware(datetime.combine(day, datetime.min.time()))

@@ -20,23 +20,16 @@ from ..constants import FailureCode, PaymentStatus, RefundStatus
 from .base import (
     PaymentProvider,
     ProviderError,
+    ProviderRefund,
     ProviderTransaction,
     ProviderUnavailable,
     RefundResult,
     StartResult,
     StatusResult,
     WebhookMessage,
-    WebhookVerificationError,
 )
-from .checkout import session_status
-
-_REFUND_STATUS = {
-    "succeeded": RefundStatus.SUCCESS,
-    "pending": RefundStatus.SUBMITTED,
-    "requires_action": RefundStatus.SUBMITTED,
-    "failed": RefundStatus.ERROR,
-    "canceled": RefundStatus.ERROR,
-}
+from .checkout import REFUND_STATUS, refund_from_object, session_status
+from .events import event_verify
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -136,7 +129,12 @@ class StripeProvider(PaymentProvider):
 
     def refund(self, refund) -> RefundResult:
         payment = refund.payment
-        intent = payment.provider_payment_intent or self._session(payment).get("payment_intent") or ""
+        intent = (
+            refund.charge_payment_intent
+            or payment.provider_payment_intent
+            or self._session(payment).get("payment_intent")
+            or ""
+        )
         if not intent:
             raise ProviderError("Stripe has no payment for this checkout, so there is nothing to refund")
         try:
@@ -154,21 +152,26 @@ class StripeProvider(PaymentProvider):
         data = _as_dict(created)
         return RefundResult(
             provider_id=data["id"],
-            status=_REFUND_STATUS.get(data.get("status") or "", RefundStatus.SUBMITTED),
+            status=REFUND_STATUS.get(data.get("status") or "", RefundStatus.SUBMITTED),
             message=data.get("failure_reason") or "",
         )
 
-    def parse_webhook(self, body: bytes, signature: str) -> WebhookMessage:
+    def list_refunds(self, payment_intent: str) -> list[ProviderRefund]:
+        if not payment_intent:
+            return []
         try:
-            event = self.client.construct_event(
-                body, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.PAYMENTS_WEBHOOK_TOLERANCE
-            )
-        except stripe.SignatureVerificationError as exc:
-            raise WebhookVerificationError(str(exc)) from exc
-        except ValueError as exc:
-            raise WebhookVerificationError(f"Not a webhook event: {exc}") from exc
-        payload = _as_dict(event)
-        return WebhookMessage(event_id=payload["id"], type=payload["type"], payload=payload)
+            page = self.client.v1.refunds.list(params={"payment_intent": payment_intent, "limit": 100})
+            return [refund_from_object(_as_dict(item)) for item in page.auto_paging_iter()]
+        except stripe.StripeError as exc:
+            raise _error(exc) from exc
+
+    def parse_webhook(self, body: bytes, signature: str) -> WebhookMessage:
+        return event_verify(
+            body,
+            signature,
+            secret=settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.PAYMENTS_WEBHOOK_TOLERANCE,
+        )
 
     def list_transactions(self, day: date) -> list[ProviderTransaction]:
         start = timezone.make_aware(datetime.combine(day, datetime.min.time()))

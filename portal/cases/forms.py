@@ -8,6 +8,7 @@ from django.forms.renderers import DjangoTemplates
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from portal.interactions.assisted_forms import AssistedContactForm
+from portal.lib.uploads import UploadLimits, upload_check
 
 from .constants import MESSAGE_REQUIRED_FOR, STAFF_LABELS, CaseStatus
 from .models import Team
@@ -16,44 +17,16 @@ MESSAGE_MAX_LENGTH = 5000
 ATTACHMENT_TYPES = ["pdf", "jpg", "png", "heic", "docx"]
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_MAX_FILES = 5
-_MIME = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "heic": "image/heic",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+# What one message may carry, checked before the request body is read (portal.lib.uploads).
+ATTACHMENT_LIMITS = UploadLimits(file_bytes=ATTACHMENT_MAX_BYTES, files=ATTACHMENT_MAX_FILES)
 
 
 def _upload_check(upload) -> tuple[str, str]:
     """(content type, extension) of an attachment from its content, or a GOV.UK-style error.
 
-    Uses the forms engine's checker, so a file accepted on a form is accepted here too.
+    The same check as files on online forms, so a file accepted on a form is accepted here too.
     """
-    try:
-        from forms_engine.uploads import upload_check
-    except ImportError:
-        return _upload_check_local(upload)
     return upload_check(upload, allowed_types=ATTACHMENT_TYPES, max_bytes=ATTACHMENT_MAX_BYTES)
-
-
-def _upload_check_local(upload) -> tuple[str, str]:
-    import filetype
-
-    name = upload.name or "The selected file"
-    if upload.size == 0:
-        raise ValidationError(f"{name} is empty")
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(f"{name} must be smaller than 10MB")
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    extension = kind.extension if kind else ""
-    if extension == "jpeg":
-        extension = "jpg"
-    if extension not in ATTACHMENT_TYPES:
-        raise ValidationError(f"{name} must be a PDF, JPG, PNG, HEIC or DOCX")
-    return _MIME[extension], extension
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -73,7 +46,9 @@ class AttachmentsField(forms.FileField):
             try:
                 upload.checked_content_type, upload.checked_extension = _upload_check(upload)
             except ValidationError as error:
-                errors.extend(error.messages)
+                # Several files can be sent at once: say which one each error is about.
+                name = upload.name or "The selected file"
+                errors.extend(message.replace("The selected file", name, 1) for message in error.messages)
                 continue
             checked.append(upload)
         if errors:

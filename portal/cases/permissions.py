@@ -1,12 +1,20 @@
-"""Which staff may see which cases.
+"""Which staff may see which cases, and the resident data that hangs off them.
 
 Service managers see every case; case officers see their teams' cases and any case
 assigned to them; everyone else (editors, finance, residents) sees none. Superusers see
 all, as everywhere in the admin. Every staff view of a case, and any other app serving a
-case's files to staff, asks here.
+case's files, support needs, satisfaction answers or assisted contacts to staff, asks here:
+``cases_visible_to_staff`` is the one rule, and the helpers below are built on it.
+
+Assisted contacts (``interactions_visible_to_staff``) follow the case they name. A general
+contact (no case, or a reference that matches no case) is seen by the officer who recorded
+it, the officers who share a team with them, and service managers: it may carry a
+resident's name, email and notes, so it is not open to every officer.
 """
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Trim, Upper
 
 from .models import Case, Team
 
@@ -62,3 +70,42 @@ def staff_can_view_case(user, case: Case) -> bool:
 def staff_can_change_case(user, case: Case) -> bool:
     """Whether ``user`` may act on ``case`` (needs the model permission as well as sight of it)."""
     return staff_can_view_case(user, case) and user.has_perm("cases.change_case")
+
+
+def case_visible_to_staff_by_reference(user, reference: str) -> Case | None:
+    """The case with this reference if ``user`` may see it, else None (whether it exists or not).
+
+    For forms that take a typed reference: a case the officer cannot see and a reference
+    that matches nothing get the same answer, so nothing leaks.
+    """
+    reference = (reference or "").strip().upper()
+    if not reference:
+        return None
+    return cases_visible_to_staff(user).filter(reference=reference).first()
+
+
+def _colleagues(user) -> QuerySet:
+    """``user`` and the officers who share a case team with them (ids, as a subquery)."""
+    return (
+        get_user_model()
+        .objects.filter(Q(pk=user.pk) | Q(case_teams__in=Team.objects.filter(members=user).values("pk")))
+        .values("pk")
+    )
+
+
+def interactions_visible_to_staff(user, queryset: QuerySet) -> QuerySet:
+    """The rows of ``queryset`` (interactions, such as assisted contacts) ``user`` may see as staff.
+
+    A row naming a case is visible exactly when the case is (``cases_visible_to_staff``).
+    A row naming no case (or a reference that matches no case, such as one deleted at the
+    end of its retention) is visible to its recorder, their team-mates and service managers.
+    Staff who do not work cases see none.
+    """
+    if staff_sees_all_cases(user):
+        return queryset
+    if not staff_is_case_worker(user):
+        return queryset.none()
+    reference = Upper(Trim(OuterRef("case_reference")))
+    names_a_case = Exists(Case.objects.filter(reference=reference))
+    names_a_visible_case = Exists(cases_visible_to_staff(user).filter(reference=reference))
+    return queryset.filter(names_a_visible_case | (~names_a_case & Q(staff_id__in=_colleagues(user))))

@@ -24,7 +24,10 @@ from portal.interactions.satisfaction import satisfaction_record
 
 from .constants import SATISFACTION_STATUSES, SatisfactionState
 from .models import Case
+from .permissions import case_visible_to_staff_by_reference, staff_can_view_case
 from .services import CaseError
+
+NOT_YOUR_CASE = "You cannot record an answer on this case"
 
 
 def case_satisfaction_due(case: Case) -> bool:
@@ -106,9 +109,12 @@ def case_satisfaction_record_assisted(
     """An answer the resident gave an officer by phone, face to face or in writing.
 
     Counts as the case's one answer: returns False, recording nothing, if the resident
-    already answered (online or to a colleague).
+    already answered (online or to a colleague). Raises ``CaseError`` if ``staff`` cannot
+    see the case.
     """
     _score_check(score)
+    if not staff_can_view_case(staff, case):
+        raise CaseError(NOT_YOUR_CASE)
     if not _claim(case, SatisfactionState.ANSWERED, allow_dismissed=True):
         return False
     satisfaction_record(
@@ -139,9 +145,18 @@ def satisfaction_record_for_contact(
     When the contact names a case that has an outcome, the answer is that case's one answer
     (recorded with ``case_satisfaction_record_assisted``): False if the resident had already
     answered, so nothing is counted twice. Otherwise it is recorded on its own.
+
+    Only a case ``staff`` can see may be answered for: naming another team's case raises
+    ``CaseError`` (the form refuses it first), as a reference that matches no case does,
+    so an officer can neither use up another team's question nor learn that a case exists.
     """
     _score_check(score)
-    case = Case.objects.filter(reference=case_reference.strip()).first() if case_reference.strip() else None
+    case = None
+    if case_reference.strip():
+        case = case_visible_to_staff_by_reference(staff, case_reference)
+        if case is None:
+            raise CaseError(NOT_YOUR_CASE)
+        case_reference = case.reference
     if case is not None and case.status in SATISFACTION_STATUSES:
         try:
             with transaction.atomic():

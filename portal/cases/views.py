@@ -13,8 +13,10 @@ from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from portal.lib.uploads import upload_limit
+
 from .constants import CaseStatus
-from .forms import MessageForm, ReopenForm, WithdrawForm
+from .forms import ATTACHMENT_LIMITS, MessageForm, ReopenForm, WithdrawForm
 from .models import Case, CaseAttachment
 from .satisfaction_views import satisfaction_context
 from .selectors import (
@@ -94,6 +96,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "cases/case_detail.html", context)
 
 
+@upload_limit(ATTACHMENT_LIMITS)
 @login_required
 @never_cache
 @require_http_methods(["POST"])

@@ -3,7 +3,14 @@
 Case officers record a call in a few seconds and land on an empty form for the next
 one; service managers can read the list. The permission policy is registered in
 ``wagtail_hooks.py`` before the viewset, as Wagtail 8 requires.
+
+Contacts carry residents' names, emails and notes, so every view shows only the contacts
+the officer may see: those about a case they can see in the case queue, and general ones
+recorded by them or a team-mate (``portal.cases.permissions.interactions_visible_to_staff``,
+the queue's own rule). Any other contact's URL answers 404, as a missing one does.
 """
+
+from functools import wraps
 
 import django_filters
 
@@ -14,8 +21,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Subquery
 from django.db.models.functions import Cast
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -33,9 +41,47 @@ from .models import AssistedContact, LgilInteractionType, LgslService
 from .permissions import ProxyModelPermissionPolicy
 from .services import InteractionError, assisted_contact_record, assisted_contact_update
 
-permission_policy = ProxyModelPermissionPolicy(AssistedContact)
-
 RECORD_LABEL = "Record a contact"
+
+
+def contacts_visible_to(user, queryset=None):
+    """The assisted contacts ``user`` may see: the case queue's rule, asked of the cases app."""
+    from portal.cases.permissions import interactions_visible_to_staff
+
+    return interactions_visible_to_staff(
+        user, AssistedContact.objects.all() if queryset is None else queryset
+    )
+
+
+class AssistedContactPermissionPolicy(ProxyModelPermissionPolicy):
+    """The model permissions, for the contacts the user may see and no others.
+
+    Wagtail asks this for anything about one contact outside these views too (editing
+    sessions, the site history's links), so those follow the same rule.
+    """
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return super().user_has_permission_for_instance(user, action, instance) and (
+            contacts_visible_to(user).filter(pk=instance.pk).exists()
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        return contacts_visible_to(user, super().instances_user_has_any_permission_for(user, actions))
+
+
+permission_policy = AssistedContactPermissionPolicy(AssistedContact)
+
+
+def visible_contact_only(view):
+    """404 for a contact the user may not see, before the view loads it (whatever the view)."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not contacts_visible_to(request.user).filter(pk=unquote(str(kwargs["pk"]))).exists():
+            raise Http404("No such contact")
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 def _when(contact) -> str:
@@ -128,7 +174,7 @@ class AssistedContactIndexView(generic.IndexView):
         return RECORD_LABEL
 
     def get_base_queryset(self):
-        return with_labels(super().get_base_queryset())
+        return with_labels(contacts_visible_to(self.request.user, super().get_base_queryset()))
 
     def order_queryset(self, queryset):
         """Newest first by default; the id breaks ties so pages never repeat or skip a row."""
@@ -171,6 +217,10 @@ def error_summary(form) -> list[tuple[str, str]]:
 
 class AssistedContactFormViewMixin:
     """What the create and edit views share: the link back to the list and the error summary."""
+
+    def get_form_kwargs(self):
+        # The case reference must name a case this officer can see.
+        return {**super().get_form_kwargs(), "for_user": self.request.user}
 
     def form_valid(self, form):
         try:
@@ -218,16 +268,21 @@ class AssistedContactCreateView(AssistedContactFormViewMixin, generic.CreateView
         if answer is None:
             return None
         from portal.cases.satisfaction import satisfaction_record_for_contact
+        from portal.cases.services import CaseError
 
-        return satisfaction_record_for_contact(
-            staff=self.request.user,
-            channel=kwargs["channel"],
-            service_code=kwargs["service_code"],
-            resident=kwargs["resident"],
-            case_reference=kwargs["case_reference"],
-            occurred_at=kwargs["occurred_at"],
-            **answer,
-        )
+        try:
+            return satisfaction_record_for_contact(
+                staff=self.request.user,
+                channel=kwargs["channel"],
+                service_code=kwargs["service_code"],
+                resident=kwargs["resident"],
+                case_reference=kwargs["case_reference"],
+                occurred_at=kwargs["occurred_at"],
+                **answer,
+            )
+        except CaseError as error:
+            # Rolls the contact back too; shown on the form like any other refused answer.
+            raise InteractionError(str(error)) from error
 
     def get_success_url(self):
         return reverse(self.add_url_name)
@@ -284,7 +339,9 @@ class AssistedContactInspectView(generic.InspectView):
     }
 
     def get_object(self, queryset=None):
-        return get_object_or_404(with_labels(AssistedContact.objects.all()), pk=unquote(str(self.pk)))
+        return get_object_or_404(
+            with_labels(contacts_visible_to(self.request.user)), pk=unquote(str(self.pk))
+        )
 
     def get_fields(self):
         return list(self.labels)
@@ -349,6 +406,15 @@ class AssistedContactViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return AssistedContactForm
+
+    def get_urlpatterns(self):
+        """Every view of one contact (edit, inspect, history, usage, delete...) is guarded."""
+        return [
+            path(str(pattern.pattern), visible_contact_only(pattern.callback), name=pattern.name)
+            if "pk" in pattern.pattern.converters
+            else pattern
+            for pattern in super().get_urlpatterns()
+        ]
 
     def get_permissions_to_register(self):
         """The proxy's own permissions, which Django files under the proxy's content type.

@@ -66,6 +66,19 @@ def service_choices() -> list:
     return choices
 
 
+def case_for_staff(user, reference: str):
+    """The case with ``reference`` if ``user`` may see it in the case queue, else None.
+
+    Case visibility is the cases app's one rule (``portal.cases.permissions``); the log
+    asks it here rather than keeping a copy.
+    """
+    if user is None:
+        return None
+    from portal.cases.permissions import case_visible_to_staff_by_reference
+
+    return case_visible_to_staff_by_reference(user, reference)
+
+
 def _yes_no(value: str) -> bool:
     return value == YES
 
@@ -225,8 +238,9 @@ class AssistedContactForm(forms.ModelForm):
         "occurred_at",
     ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.for_user = for_user
         self.resident = None
         self.fields["service_code"].choices = service_choices()
         self.fields["reason_code"].choices = [("", "Choose a reason")] + [
@@ -259,6 +273,26 @@ class AssistedContactForm(forms.ModelForm):
                 "the contact without an account"
             )
         return email
+
+    def clean_case_reference(self):
+        """The reference of a case the officer can see, as the case spells it, or blank.
+
+        A case of another team and a reference that matches no case get the same message,
+        so the form never tells an officer that someone else's case exists.
+        """
+        reference = self.cleaned_data["case_reference"].strip()
+        if not reference:
+            return ""
+        original = self.instance.case_reference if self.instance.pk else ""
+        if original and reference == original:
+            return original  # unchanged (its case may since have been deleted, at the end of its retention)
+        case = case_for_staff(self.for_user, reference)
+        if case is None:
+            raise forms.ValidationError(
+                "Enter the reference of a case you can see in your case queue, like BWC-2026-000123, "
+                "or leave it blank for a contact that is not about a case"
+            )
+        return case.reference
 
     def clean_occurred_at(self):
         occurred_at = self.cleaned_data.get("occurred_at")

@@ -9,7 +9,6 @@ the charts and the CSV download. Charts are drawn on the server (HTML/CSS bars a
 inline SVG columns), each with the same figures in a table next to it.
 """
 
-import csv
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from django.views.generic import TemplateView
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Site
+
+from portal.lib import csv as safe_csv
 
 from .coverage import service_coverage
 from .measures import Measures, measures_for, measures_warm, services_ranked
@@ -674,23 +675,15 @@ def coverage_csv_rows(coverage) -> list[list]:
     return rows
 
 
-def _csv_safe(value):
-    """Stop a spreadsheet reading a form or step name as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return f"'{value}"
-    return value
-
-
 def csv_response(measures: Measures, data: dict, service: LgslService | None) -> HttpResponse:
     who = f"lgsl-{service.code}" if service else "all-services"
     filename = f"contact-insights_{measures.start.isoformat()}_to_{measures.end.isoformat()}_{who}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # so Excel reads the £ signs and dashes as UTF-8
-    writer = csv.writer(response)
+    writer = safe_csv.writer(response)  # form and step names never read as formulas
     writer.writerow(["measure", "value", "numerator", "denominator", "unit"])
-    for row in csv_rows(measures, data, service):
-        writer.writerow([_csv_safe(cell) for cell in row])
+    writer.writerows(csv_rows(measures, data, service))
     return response
 
 

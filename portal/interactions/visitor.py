@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from portal.lib.client import client_ip
+
 _SALT_TTL_SECONDS = 2 * 24 * 3600
 _local_salts: dict[date, str] = {}
 
@@ -27,15 +29,6 @@ def daily_salt(day: date | None = None) -> str:
         _local_salts.clear()  # keep only today's salt in this process
         _local_salts[day] = salt
     return salt
-
-
-def client_ip(request) -> str:
-    """The client's address; behind a trusted proxy, the first X-Forwarded-For entry."""
-    if settings.INTERACTIONS_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def visitor_key(request) -> str:

@@ -38,6 +38,15 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Delivery bookkeeping (services.notification_deliver): when the latest attempt claimed
+    # the row and until when it holds it, and when the next attempt is due. An attempt lost
+    # with its worker is handed on once its lease has run out (notification_housekeeping).
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The bodies above have the email's sign-in links and codes replaced by placeholders;
+    # the real ones were held outside the outbox only until the email was sent.
+    redacted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

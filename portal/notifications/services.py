@@ -1,15 +1,25 @@
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
+from email.utils import parseaddr
+from urllib.parse import quote
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import default_task_backend
 from django.utils import timezone
+from django.utils.html import escape
 
 from .constants import FINAL_STATUSES, MAX_ATTEMPTS, RETRY_DELAYS, NotificationStatus
 from .models import Notification
 
 logger = logging.getLogger(__name__)
+
+# Kept instead of a body that still held a secret after redaction (a form of it not foreseen).
+REDACTED_BODY = "[This email held a sign-in link or code. It is not kept.]"
 
 
 @transaction.atomic
@@ -23,29 +33,63 @@ def notification_email_send(
     user=None,
     case=None,
     case_event=None,
+    secrets: Mapping[str, str] | None = None,
 ) -> Notification:
     """Write an email to the outbox and queue its delivery once the transaction commits.
 
     The row is the record that the person was (or will be) told; delivery runs as
     a background task so a slow or failing mail server never breaks the request.
     ``case``/``case_event`` link the email to the case update it tells the person about.
+
+    ``secrets`` maps each secret the email carries (a sign-in or verification code, a
+    password reset link) to the placeholder the outbox keeps instead, e.g.
+    ``{code: "[redacted code]"}``. The row stores the bodies with the secrets replaced;
+    the real bodies are held in the shared cache (Redis, or the database cache table)
+    under the row's id for ``NOTIFICATIONS_SECRET_TTL_SECONDS`` and deleted as soon as
+    the email is sent or given up. Delivery, and any retry after a failure or a worker
+    killed mid-send, reads them there: a secret is never written to the outbox or to a
+    task's arguments, and an email not sent within that time fails rather than send a
+    link or code that is likely no longer valid.
     """
     if user is None:
         from django.contrib.auth import get_user_model
 
         user = get_user_model().objects.filter(email__iexact=to).first()
+    secrets = {secret: placeholder for secret, placeholder in (secrets or {}).items() if secret}
     notification = Notification.objects.create(
         to=to,
         user=user,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
+        subject=_redact(subject, secrets),
+        body_text=_redact(body_text, secrets),
+        body_html=_redact(body_html, secrets),
         template=template,
         case=case,
         case_event=case_event,
+        redacted=bool(secrets),
+        next_attempt_at=timezone.now(),
     )
+    if secrets:
+        cache.set(
+            _unredacted_key(notification.pk),
+            {"subject": subject, "body_text": body_text, "body_html": body_html},
+            timeout=settings.NOTIFICATIONS_SECRET_TTL_SECONDS,
+        )
     transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
     return notification
+
+
+def _redact(body: str, secrets: Mapping[str, str]) -> str:
+    if not body or not secrets:
+        return body
+    for secret, placeholder in sorted(secrets.items(), key=lambda item: -len(item[0])):
+        body = body.replace(secret, placeholder).replace(escape(secret), placeholder)
+    if any(form in body for secret in secrets for form in (secret, escape(secret), quote(secret, safe=""))):
+        return REDACTED_BODY
+    return body
+
+
+def _unredacted_key(notification_id) -> str:
+    return f"notifications:unredacted:{notification_id}"
 
 
 def _enqueue_delivery(notification_id, *, delay_seconds: int = 0) -> None:
@@ -58,37 +102,176 @@ def _enqueue_delivery(notification_id, *, delay_seconds: int = 0) -> None:
 
 
 def notification_deliver(*, notification_id) -> Notification | None:
-    """Send one outbox email, at most once; schedule a retry with backoff on failure."""
+    """Send one outbox email; retry with backoff on failure; one attempt at a time.
+
+    An attempt claims the row (``sending``) for ``NOTIFICATIONS_SEND_LEASE_SECONDS``; any
+    other delivery task that arrives meanwhile (a duplicate, a retry queued by the
+    housekeeping) does nothing. An attempt that never finishes (its worker was killed
+    mid-send) is handed to a new one by ``notification_housekeeping`` once the lease has
+    run out, so every email is sent at least once. SMTP has no idempotency key: if the
+    worker died after the server had accepted the message, the retry sends a second copy,
+    with the same Message-ID (made from the outbox id) so mail systems can tell it is the
+    same message. An attempt's outcome is written only if no later attempt has claimed the
+    row since, so a late finisher never overwrites a newer result.
+    """
+    now = timezone.now()
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status in FINAL_STATUSES:
             return notification
+        if (
+            notification.status == NotificationStatus.SENDING
+            and notification.lease_expires_at
+            and notification.lease_expires_at > now
+        ):
+            return notification
+        if notification.attempts >= MAX_ATTEMPTS:
+            # The last attempts were lost with their workers: give up, as after failures.
+            notification.status = NotificationStatus.TECHNICAL_FAILURE
+            notification.last_error = notification.last_error or "No delivery attempt finished."
+            notification.lease_expires_at = notification.next_attempt_at = None
+            notification.save(
+                update_fields=["status", "last_error", "lease_expires_at", "next_attempt_at", "updated_at"]
+            )
+            if notification.redacted:
+                cache.delete(_unredacted_key(notification.pk))
+            return notification
         notification.status = NotificationStatus.SENDING
         notification.attempts += 1
-        notification.save(update_fields=["status", "attempts", "updated_at"])
+        notification.claimed_at = now
+        notification.lease_expires_at = now + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS)
+        notification.next_attempt_at = None
+        notification.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "claimed_at",
+                "lease_expires_at",
+                "next_attempt_at",
+                "updated_at",
+            ]
+        )
+
+    content = {
+        "subject": notification.subject,
+        "body_text": notification.body_text,
+        "body_html": notification.body_html,
+    }
+    if notification.redacted:
+        content = cache.get(_unredacted_key(notification.pk))
+        if content is None:
+            _finish(
+                notification,
+                status=NotificationStatus.TECHNICAL_FAILURE,
+                last_error="The sign-in link or code in this email expired before it could be sent. "
+                "The person needs to ask for a new one.",
+            )
+            return notification
 
     message = EmailMultiAlternatives(
-        subject=notification.subject, body=notification.body_text, to=[notification.to]
+        subject=content["subject"],
+        body=content["body_text"],
+        to=[notification.to],
+        headers={"Message-ID": _message_id(notification)},
     )
-    if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
+    if content["body_html"]:
+        message.attach_alternative(content["body_html"], "text/html")
     try:
         message.send()
     except Exception as exc:  # noqa: BLE001 - any mailer failure is retried, never lost
         logger.warning("Email %s failed (attempt %s): %s", notification.pk, notification.attempts, exc)
-        notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        error = f"{type(exc).__name__}: {exc}"[:2000]
         if notification.attempts >= MAX_ATTEMPTS:
-            notification.status = NotificationStatus.TECHNICAL_FAILURE
-            notification.save(update_fields=["status", "last_error", "updated_at"])
+            _finish(notification, status=NotificationStatus.TECHNICAL_FAILURE, last_error=error)
             return notification
-        notification.status = NotificationStatus.TEMPORARY_FAILURE
-        notification.save(update_fields=["status", "last_error", "updated_at"])
         delay = RETRY_DELAYS[min(notification.attempts - 1, len(RETRY_DELAYS) - 1)]
-        _enqueue_delivery(notification.pk, delay_seconds=delay)
+        retry_at = timezone.now() + timedelta(seconds=delay)
+        if _finish(
+            notification,
+            status=NotificationStatus.TEMPORARY_FAILURE,
+            last_error=error,
+            next_attempt_at=retry_at,
+        ):
+            _enqueue_delivery(notification.pk, delay_seconds=delay)
         return notification
 
-    notification.status = NotificationStatus.DELIVERED
-    notification.sent_at = timezone.now()
-    notification.last_error = ""
-    notification.save(update_fields=["status", "sent_at", "last_error", "updated_at"])
+    _finish(notification, status=NotificationStatus.DELIVERED, sent_at=timezone.now(), last_error="")
     return notification
+
+
+def _finish(notification: Notification, *, status: str, **fields) -> bool:
+    """Record an attempt's outcome, unless a later attempt has claimed the message since.
+
+    Delivered is recorded whatever happened meanwhile: the email did go.
+    """
+    rows = Notification.objects.filter(pk=notification.pk)
+    if status == NotificationStatus.DELIVERED:
+        rows = rows.exclude(status=NotificationStatus.DELIVERED)
+    else:
+        rows = rows.filter(claimed_at=notification.claimed_at).exclude(status__in=FINAL_STATUSES)
+    values = {"status": status, "lease_expires_at": None, "updated_at": timezone.now(), **fields}
+    changed = rows.update(**values)
+    if changed:
+        for name, value in values.items():
+            setattr(notification, name, value)
+    if status in FINAL_STATUSES and notification.redacted:
+        cache.delete(_unredacted_key(notification.pk))
+    return bool(changed)
+
+
+def _message_id(notification: Notification) -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "portal.invalid"
+    return f"<{notification.pk}@{domain}>"
+
+
+def notification_housekeeping(*, now=None) -> dict[str, int]:
+    """Hand every email whose delivery was lost to a new attempt (run every few minutes).
+
+    * ``sending`` past its lease: the attempt died with its worker. It becomes a
+      ``temporary-failure`` (staff see why) and is queued again.
+    * ``created`` or ``temporary-failure`` whose attempt is overdue by more than a lease:
+      its task was lost (the process stopped between the commit and the queueing, or the
+      queued retry went missing). It is queued again.
+
+    Queueing twice does no harm: an attempt claims the message, and one that finds it
+    claimed or finished does nothing.
+    """
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS)
+    lost = Notification.objects.filter(status=NotificationStatus.SENDING).filter(
+        Q(lease_expires_at__lte=now) | Q(lease_expires_at__isnull=True, updated_at__lte=now - lease)
+    )
+    lost_count = 0
+    requeue = []
+    for notification in lost.only("pk", "claimed_at", "lease_expires_at", "attempts"):
+        changed = Notification.objects.filter(
+            pk=notification.pk,
+            status=NotificationStatus.SENDING,
+            lease_expires_at=notification.lease_expires_at,
+        ).update(
+            status=NotificationStatus.TEMPORARY_FAILURE,
+            last_error=f"Attempt {notification.attempts} did not finish within "
+            f"{settings.NOTIFICATIONS_SEND_LEASE_SECONDS} seconds (its worker stopped).",
+            lease_expires_at=None,
+            next_attempt_at=now,
+            updated_at=now,
+        )
+        if changed:
+            lost_count += 1
+            requeue.append(notification.pk)
+            logger.warning(
+                "Email %s: attempt %s was lost; trying again", notification.pk, notification.attempts
+            )
+
+    overdue = Notification.objects.filter(
+        status__in=[NotificationStatus.CREATED, NotificationStatus.TEMPORARY_FAILURE]
+    ).filter(
+        Q(next_attempt_at__lte=now - lease) | Q(next_attempt_at__isnull=True, updated_at__lte=now - lease)
+    )
+    overdue_ids = list(overdue.values_list("pk", flat=True))
+    # Due again a lease from now, so the next run does not queue it a second time meanwhile.
+    Notification.objects.filter(pk__in=overdue_ids).update(next_attempt_at=now, updated_at=now)
+    requeue += overdue_ids
+    for pk in requeue:
+        transaction.on_commit(lambda pk=pk: _enqueue_delivery(pk))
+    return {"lost_attempts": lost_count, "overdue": len(overdue_ids)}

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     # Portal apps first so their templates override the packages' own.
     "portal",
     "portal.notifications",
+    # Before django_tasks_db: its db_worker command adds a heartbeat to that app's worker.
+    "portal.worker",
     "portal.interactions",
     "portal.cases",
     "accounts",
@@ -68,7 +70,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: Permissions-Policy and Cache-Control on every response, early errors included.
+    "portal.middleware.ResponseHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # NUL bytes, broken UTF-8 and oversized bodies get 400/413 before anything reads them.
+    "portal.middleware.RequestInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost after static files, so it sees the response every other middleware made.
     "portal.interactions.middleware.InteractionLogMiddleware",
@@ -144,6 +150,18 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
+# Claimed work that does not finish is retried (portal.worker, `tasks_housekeeping`): each
+# db_worker records a heartbeat; a task left running by a worker silent for
+# TASKS_WORKER_LOST_SECONDS, or running longer than TASKS_MAX_RUNTIME_SECONDS, is queued
+# again, up to TASKS_MAX_CLAIMS claims in all.
+TASKS_WORKER_HEARTBEAT_SECONDS = env("TASKS_WORKER_HEARTBEAT_SECONDS", default=15, cast=int)
+TASKS_WORKER_LOST_SECONDS = env("TASKS_WORKER_LOST_SECONDS", default=90, cast=int)
+TASKS_MAX_RUNTIME_SECONDS = env("TASKS_MAX_RUNTIME_SECONDS", default=3600, cast=int)
+TASKS_MAX_CLAIMS = env("TASKS_MAX_CLAIMS", default=5, cast=int)
+# The email outbox: how long one delivery attempt holds a message before it may be tried
+# again, and how long an email's sign-in link or code is held (outside the outbox) for sending.
+NOTIFICATIONS_SEND_LEASE_SECONDS = env("NOTIFICATIONS_SEND_LEASE_SECONDS", default=300, cast=int)
+NOTIFICATIONS_SECRET_TTL_SECONDS = env("NOTIFICATIONS_SECRET_TTL_SECONDS", default=3600, cast=int)
 
 # Users and sign-in
 AUTH_USER_MODEL = "accounts.User"
@@ -247,6 +265,9 @@ PAYMENTS_PROVIDER = env("PAYMENTS_PROVIDER", default="auto")
 if PAYMENTS_PROVIDER == "auto":
     PAYMENTS_PROVIDER = "stripe" if STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET else "sandbox"
 SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="")
+# Outside development (DEBUG off) the portal refuses to run on the sandbox, whose test cards
+# "pay" without taking money, unless this says it is meant to (a demo or test site).
+PAYMENTS_SANDBOX_TAKES_NO_MONEY = env("PAYMENTS_SANDBOX_TAKES_NO_MONEY", default=False, cast=bool)
 SANDBOX_DELAY_SECONDS = env("SANDBOX_DELAY_SECONDS", default=30, cast=int)
 # Webhooks signed longer ago than this are refused (replays).
 PAYMENTS_WEBHOOK_TOLERANCE = env("PAYMENTS_WEBHOOK_TOLERANCE", default=300, cast=int)
@@ -284,7 +305,7 @@ USE_TZ = True
 
 # Static and media files. Compiled CSS/JS go to static/build (never committed).
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static" / "build", BASE_DIR / "static" / "images"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -298,7 +319,18 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads (portal/lib/uploads.py): a request declaring a bigger body than its view takes is
+# refused before it is read. Views without files take form data up to DATA_UPLOAD_MAX_MEMORY_SIZE;
+# the admins take one file up to PORTAL_ADMIN_UPLOAD_MAX_BYTES (documents, images, bill imports).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portal.lib.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+PORTAL_ADMIN_UPLOAD_MAX_BYTES = env("PORTAL_ADMIN_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024, cast=int)
 
 # Security headers. production.py tightens cookies and HTTPS.
 SESSION_COOKIE_HTTPONLY = True
@@ -308,6 +340,45 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page needs are switched off (portal.middleware.ResponseHeadersMiddleware).
+# Location questions offer "use my current location"; passkeys use WebAuthn.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": ["self"],
+    "geolocation": ["self"],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
+# Responses here never go into a browser's or proxy's cache (nor does any response to someone
+# signed in): Cache-Control: private, no-store.
+PORTAL_PRIVATE_PATH_PREFIXES = (
+    "/my-account/",
+    "/accounts/",
+    "/account-deleted/",
+    "/track/",
+    "/pay/",
+    "/payments/",
+    "/forms/",
+    "/admin/",
+    "/django-admin/",
+)
 
 # Strict on the public site and My account: scripts only from here with a nonce.
 SECURE_CSP = {
@@ -337,11 +408,16 @@ ADMIN_CSP = {
     "object-src": [CSP.NONE],
 }
 ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+# A staff member's session ends after this long without activity (a resident's lasts two weeks).
+PORTAL_STAFF_SESSION_SECONDS = env("PORTAL_STAFF_SESSION_SECONDS", default=8 * 3600, cast=int)
 
 # Wagtail
 WAGTAIL_SITE_NAME = env("COUNCIL_NAME", default="Anytown Council")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Pages restricted to signed-in people send them to allauth's sign-in too (never Wagtail's
+# own /_util/login/ form, which would sign staff in with a password alone).
+WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 # No Gravatar: it would send a hash of every staff email to a third party.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
@@ -360,11 +436,14 @@ WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 # with the CSP nonce and CSRF token filled in per response; any publish invalidates them.
 CMS_PAGE_CACHE_ENABLED = env("CMS_PAGE_CACHE_ENABLED", default=True, cast=bool)
 
+# The proxies in front of the portal (portal/lib/client.py): every per-client rate limit and
+# the visitor key read the client's address through them. Neither set: X-Forwarded-For is ignored.
+PORTAL_TRUSTED_PROXIES = env("PORTAL_TRUSTED_PROXIES", default="", cast=list)
+PORTAL_TRUSTED_PROXY_COUNT = env("PORTAL_TRUSTED_PROXY_COUNT", default=0, cast=int)
+
 # Interaction log
 INTERACTIONS_ENABLED = env("INTERACTIONS_ENABLED", default=True, cast=bool)
 INTERACTIONS_RETENTION_DAYS = env("INTERACTIONS_RETENTION_DAYS", default=396, cast=int)  # 13 months
-# Behind a proxy that sets X-Forwarded-For, the visitor key must hash the real client.
-INTERACTIONS_TRUST_X_FORWARDED_FOR = env("INTERACTIONS_TRUST_X_FORWARDED_FOR", default=False, cast=bool)
 INTERACTIONS_EXCLUDED_PATH_PREFIXES = (
     "/healthz",
     "/admin/",

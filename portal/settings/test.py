@@ -9,6 +9,8 @@ from .env import env
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
 PORTAL_ALLOW_DEMO_DATA = True
+# The tests pay with the sandbox (or a fake Stripe): no money is taken.
+PAYMENTS_SANDBOX_TAKES_NO_MONEY = True
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

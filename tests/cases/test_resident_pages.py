@@ -12,6 +12,7 @@ from portal.cases.services import case_officer_message
 from portal.interactions.models import Interaction
 from tests.cases.factories import case_make, officer_in, team_make
 from tests.factories import UserFactory
+from tests.portal.documents import MB, docx_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +246,18 @@ def test_my_account_lists_open_cases_with_unread_markers(client):
     assert "Old closed one" not in response.text
     assert "New update" in response.text
     assert case.reference in response.text
+
+
+def test_a_zip_bomb_named_docx_is_refused_by_name_and_the_message_kept(client):
+    resident = UserFactory()
+    case = case_make(resident=resident, status="awaiting_resident")
+    client.force_login(resident)
+    bomb = SimpleUploadedFile("report.docx", docx_bomb(100 * MB), content_type="application/octet-stream")
+    response = client.post(
+        reverse("cases:message", kwargs={"reference": case.reference}),
+        {"message": "My typed words", "files": [_png(), bomb]},
+    )
+    assert response.status_code == 200
+    assert "report.docx is too big once it is opened" in response.text
+    assert "My typed words" in response.text
+    assert not CaseAttachment.objects.exists()

@@ -398,8 +398,9 @@ def test_the_general_contact_form_records_an_answer_with_its_channel(client):
 
 
 def test_the_general_contact_form_counts_a_case_once(client, resident, resolved):
-    officer = StaffFactory()
-    officer.groups.add(Group.objects.get(name="Case officers"))
+    team = team_make()
+    officer = officer_in(team)
+    Case.objects.filter(pk=resolved.pk).update(team=team)
     client.force_login(officer)
     data = {**_contact(), "resident_email": "", "case_reference": resolved.reference, "satisfaction": "3"}
     client.post("/admin/assisted-contacts/new/", data)
@@ -409,6 +410,40 @@ def test_the_general_contact_form_counts_a_case_once(client, resident, resolved)
     assert "not counted again" in again.text
     assert answers().count() == 1
     assert Interaction.objects.filter(type="assisted_contact").count() == 2
+
+
+def test_the_general_contact_form_cannot_answer_for_another_teams_case(client, resident):
+    waste = team_make("Waste", "waste@council.example")
+    parking = team_make("Parking", "parking@council.example")
+    theirs = case_make(resident=resident, team=waste, status="resolved")
+    officer = officer_in(parking)
+    client.force_login(officer)
+    data = {**_contact(), "resident_email": "", "case_reference": theirs.reference, "satisfaction": "1"}
+    response = client.post("/admin/assisted-contacts/new/", data)
+    assert response.status_code == 200
+    assert "Enter the reference of a case you can see in your case queue" in response.text
+    # Nothing recorded, and the resident is still asked (they were told "You have already told us").
+    assert not Interaction.objects.filter(type__in=["assisted_contact", "satisfaction"]).exists()
+    theirs.refresh_from_db()
+    assert theirs.satisfaction_state == ""
+    client.force_login(resident)
+    assert QUESTION in client.get(detail_url(theirs)).text
+
+
+def test_the_services_refuse_an_answer_for_a_case_the_officer_cannot_see(resident):
+    from portal.cases.satisfaction import case_satisfaction_record_assisted, satisfaction_record_for_contact
+
+    theirs = case_make(resident=resident, team=team_make("Waste", "waste@council.example"), status="resolved")
+    officer = officer_in(team_make("Parking", "parking@council.example"))
+    with pytest.raises(CaseError):
+        satisfaction_record_for_contact(
+            staff=officer, channel="phone", service_code=524, score=1, case_reference=theirs.reference
+        )
+    with pytest.raises(CaseError):
+        case_satisfaction_record_assisted(case=theirs, staff=officer, channel="phone", score=1)
+    theirs.refresh_from_db()
+    assert theirs.satisfaction_state == ""
+    assert not answers().exists()
 
 
 def test_a_comment_without_an_answer_is_refused(client):

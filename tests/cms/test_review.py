@@ -92,3 +92,12 @@ def test_residents_cannot_open_the_report(client, pages):
     client.force_login(UserFactory())
     response = client.get("/admin/reports/pages-due-for-review/")
     assert response.status_code == 302 and "/admin/" not in response["Location"].split("?")[0]
+
+
+def test_the_csv_export_never_carries_a_formula(client, pages, editor):
+    title = '=HYPERLINK("https://evil.example","x")'
+    publish(pages["bins"], ServicePage(title=title, slug="formula", review_by=timezone.localdate()))
+    client.force_login(editor)
+    response = client.get("/admin/reports/pages-due-for-review/", {"export": "csv"})
+    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    assert '"\'=HYPERLINK(""https://evil.example"",""x"")"' in body

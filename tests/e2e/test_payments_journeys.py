@@ -114,6 +114,28 @@ def test_pay_a_bill_by_reference_without_signing_in(journey):
     assert (bill.amount_paid_pence, bill.status) == (3500, "open")
 
 
+def test_cancel_asks_first_and_the_card_page_cancels_with_a_button(journey):
+    from payments.services import bill_payment_create
+
+    payment = bill_payment_create(bill=bill_make(reference="INV-9", amount_due_pence=2500))
+    page = journey.page
+    journey.goto(f"/payments/{payment.reference}/")
+    _continue_to_payment(journey)
+    checkout_path = journey.path()
+    # The provider's "back" link opens the cancel URL: it only asks.
+    journey.goto(f"/payments/{payment.reference}/cancel/")
+    assert page.get_by_role("heading", name="Are you sure you want to cancel this payment?").is_visible()
+    journey.click_and_check(page.get_by_role("link", name="No, go back to pay"))
+    payment.refresh_from_db()
+    assert payment.status == "started"
+    _continue_to_payment(journey)
+    assert journey.path() == checkout_path  # the same checkout, not a second one
+    journey.click_and_check(page.get_by_role("button", name="Cancel payment"))
+    assert page.get_by_role("heading", name="Your payment was cancelled").is_visible()
+    payment.refresh_from_db()
+    assert (payment.status, payment.failure_code) == ("cancelled", "cancelled_by_user")
+
+
 def test_finance_issues_a_partial_refund_and_the_resident_sees_it(journey):
     from payments.models import SandboxCheckout
     from payments.providers.sandbox import sandbox_card_submit

@@ -199,13 +199,17 @@ def test_any_input_through_the_page_gives_the_page_back_or_moves_on(client, coun
         "phone": phone,
     }
     response = client.post(step_url(draft, 1), post)
+    if any("\x00" in value for value in post.values()):
+        # NUL bytes never reach a form: a plain 400 page (portal.middleware.RequestInputMiddleware).
+        assert response.status_code == 400
+        return
     assert response.status_code in (200, 302)
     if response.status_code == 200:
         html = response.content.decode()
         assert "There is a problem" in html
         assert 'value="1 High St"' in html
         for typed in (count, postcode, phone):
-            if typed.strip() and "\x00" not in typed and "\r" not in typed:
+            if typed.strip() and "\r" not in typed:
                 assert f'value="{escape(typed.strip(), quote=True)}"' in html or escape(typed) in html
 
 

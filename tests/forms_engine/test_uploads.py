@@ -17,6 +17,7 @@ from tests.cases.factories import officer_in, team_make
 from tests.factories import StaffFactory, UserFactory
 from tests.forms_engine.builders import form_build, question, step
 from tests.forms_engine.helpers import check_url, form_start, step_url
+from tests.portal.documents import MB, docx, docx_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,7 @@ PNG = (
 )
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 
@@ -179,3 +181,42 @@ def test_a_file_can_be_removed_from_check_your_answers(web):
     other = Client()
     other.force_login(UserFactory())
     assert other.get(remove_url).status_code == 404
+
+
+def test_a_zip_bomb_named_docx_is_refused_on_a_step_and_the_other_answers_are_kept(web):
+    form_build(
+        slug="letter",
+        steps=[
+            step(
+                "Your letter",
+                question("file", "letter", "Upload the letter", allowed_types=["pdf", "docx"], max_size_mb=5),
+                question("text", "reg", "Vehicle registration"),
+            )
+        ],
+    )
+    web.force_login(UserFactory())
+    draft = form_start(web, "letter")
+    bomb = _file("letter.docx", docx_bomb(100 * MB), DOCX)
+    response = web.post(step_url(draft, 1), {"letter": bomb, "reg": "AB12 CDE"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The selected file is too big once it is opened" in html
+    assert 'value="AB12 CDE"' in html
+    assert not Upload.objects.exists()
+    # A real Word document goes through.
+    response = web.post(step_url(draft, 1), {"letter": _file("letter.docx", docx(), DOCX), "reg": "AB12 CDE"})
+    assert response.status_code == 302
+    assert Upload.objects.get().content_type == DOCX
+
+
+def test_a_file_over_the_questions_limit_is_refused_with_the_answers_kept(web):
+    _proof_form()
+    web.force_login(UserFactory())
+    draft = form_start(web, "parking-permit")
+    too_big = _file("scan.pdf", PDF + bytes(MB + MB // 2), "application/pdf")
+    response = web.post(step_url(draft, 1), {"proof": too_big, "reg": "AB12 CDE"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The selected file must be smaller than 1MB" in html
+    assert 'value="AB12 CDE"' in html
+    assert not Upload.objects.exists()

@@ -11,6 +11,7 @@ from wagtail.permissions import policy_registry
 from portal.interactions.constants import AvoidableCategory, Channel, InteractionType, Outcome
 from portal.interactions.models import AssistedContact, Interaction
 from portal.interactions.services import assisted_contact_record, interaction_record
+from tests.cases.factories import case_make, team_make
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +28,21 @@ def staff_in(group_name: str):
 
 
 @pytest.fixture
-def officer():
-    return staff_in("Case officers")
+def team():
+    return team_make("Highways", "highways@council.example")
+
+
+@pytest.fixture
+def officer(team):
+    """An officer of the Highways team: they see its cases, and contacts they or a team-mate recorded."""
+    user = staff_in("Case officers")
+    team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def their_case(team):
+    return case_make(team=team, service_code=POTHOLES, reference_prefix="POT")
 
 
 @pytest.fixture
@@ -72,9 +86,11 @@ def test_the_urls_are_the_viewsets():
     assert reverse("assisted_contacts:add") == ADD_URL
 
 
-def test_a_case_officer_records_a_phone_call_with_every_answer(client, officer):
+def test_a_case_officer_records_a_phone_call_with_every_answer(client, officer, their_case):
     resident = UserFactory(email="sam.jones@example.org")
-    when = timezone.localtime() - timedelta(hours=2)
+    now = timezone.localtime()
+    # Earlier today (shortly after midnight, two hours ago would be yesterday's count).
+    when = max(now - timedelta(hours=2), now.replace(hour=0, minute=0, second=0, microsecond=0))
     client.force_login(officer)
 
     page = client.get(ADD_URL)
@@ -88,7 +104,7 @@ def test_a_case_officer_records_a_phone_call_with_every_answer(client, officer):
         ADD_URL,
         answers(
             resident_email="Sam.Jones@Example.org",
-            case_reference="BWC-2026-000123",
+            case_reference=f" {their_case.reference.lower()} ",
             notes="Rang to chase the repair of the pothole outside number 4.",
             occurred_at=when.strftime("%Y-%m-%dT%H:%M"),
         ),
@@ -107,7 +123,7 @@ def test_a_case_officer_records_a_phone_call_with_every_answer(client, officer):
     assert contact.outcome == Outcome.UNRESOLVED
     assert contact.staff == officer
     assert contact.user == resident
-    assert contact.case_reference == "BWC-2026-000123"
+    assert contact.case_reference == their_case.reference  # as the case spells it
     assert contact.extras == {"notes": "Rang to chase the repair of the pothole outside number 4."}
     assert contact.occurred_at == when.replace(second=0, microsecond=0)
 
@@ -116,7 +132,7 @@ def test_a_case_officer_records_a_phone_call_with_every_answer(client, officer):
     assert f'href="{LIST_URL}"' in response.text
     form = response.context["form"]
     assert not form.is_bound
-    assert "BWC-2026-000123" not in response.text
+    assert their_case.reference not in response.text
     assert "You have recorded 1 contact today." in response.text
 
 
@@ -178,6 +194,7 @@ def test_the_time_defaults_to_now(client, officer):
             "Enter an email address in the correct format, like name@example.com",
         ),
         ({"case_reference": "X" * 41}, "Case reference must be 40 characters or fewer"),
+        ({"case_reference": "POT-2026-999999"}, "Enter the reference of a case you can see"),
         ({"notes": "x" * 501}, "Notes must be 500 characters or fewer"),
         (
             {"occurred_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")},
@@ -198,16 +215,17 @@ def test_the_time_defaults_to_now(client, officer):
         "unknown resident email",
         "malformed email",
         "long case reference",
+        "no such case",
         "long notes",
         "future time",
         "not a time",
     ],
 )
 def test_each_error_reshows_the_form_with_the_message_and_the_other_answers(
-    client, officer, overrides, message
+    client, officer, their_case, overrides, message
 ):
     client.force_login(officer)
-    kept = {"case_reference": "BWC-2026-000777", "notes": "Asked about the new bins"}
+    kept = {"case_reference": their_case.reference, "notes": "Asked about the new bins"}
     data = answers(**{**kept, **overrides})
     response = client.post(ADD_URL, data)
 
@@ -221,7 +239,7 @@ def test_each_error_reshows_the_form_with_the_message_and_the_other_answers(
         if name not in overrides:
             assert form[name].value() == value
     if "case_reference" not in overrides:
-        assert 'value="BWC-2026-000777"' in response.text
+        assert f'value="{their_case.reference}"' in response.text
     if "notes" not in overrides:
         assert "Asked about the new bins</textarea>" in response.text
     if "service_code" not in overrides:
@@ -250,8 +268,9 @@ def test_the_services_used_most_come_first(client, officer):
     assert len(everything) == 672
 
 
-def test_a_case_officer_can_correct_a_contact_with_the_same_rules(client, officer):
-    recorder = StaffFactory()
+def test_a_case_officer_can_correct_a_contact_with_the_same_rules(client, officer, team):
+    recorder = staff_in("Case officers")
+    team.members.add(recorder)  # a team-mate's general contact (its reference matches no case)
     contact = record(staff=recorder, case_reference="BWC-1")
     url = reverse("assisted_contacts:edit", args=[contact.pk])
     client.force_login(officer)
@@ -292,7 +311,7 @@ def test_a_case_officer_can_correct_a_contact_with_the_same_rules(client, office
 
 
 def test_a_case_officer_cannot_delete_a_contact(client, officer):
-    contact = record()
+    contact = record(staff=officer)
     client.force_login(officer)
     response = client.post(reverse("assisted_contacts:delete", args=[contact.pk]))
     assert response.status_code in (302, 403)
@@ -311,7 +330,7 @@ def test_people_without_the_permission_get_no_access(client, who):
     client.force_login(user)
     for url in (LIST_URL, ADD_URL, reverse("assisted_contacts:edit", args=[contact.pk])):
         response = client.get(url)
-        assert response.status_code in (302, 403), url
+        assert response.status_code in (302, 403, 404), url
         if response.status_code == 302:
             assert not response["Location"].startswith(LIST_URL)
     response = client.post(ADD_URL, answers())
@@ -341,7 +360,7 @@ def test_service_managers_can_read_the_list_but_not_record_or_edit(client, manag
 def test_the_list_shows_only_assisted_contacts_newest_first(client, officer):
     interaction_record(type=InteractionType.PAGE_VIEW, path="/bins/")
     interaction_record(type=InteractionType.SEARCH, channel=Channel.WEB, outcome=Outcome.NO_RESULTS)
-    older = record(occurred_at=timezone.now() - timedelta(days=2), service_code=FLY_TIPPING)
+    older = record(occurred_at=timezone.now() - timedelta(days=2), service_code=FLY_TIPPING, staff=officer)
     newer = record(avoidable=True, avoidable_category=AvoidableCategory.CLARIFICATION, staff=officer)
     officer.full_name = "Nia Officer"
     officer.save()
@@ -365,10 +384,15 @@ def test_the_list_shows_only_assisted_contacts_newest_first(client, officer):
 
 
 def test_the_list_filters_by_channel_avoidable_and_category(client, officer):
-    phone = record(channel=Channel.PHONE)
-    letter = record(channel=Channel.LETTER, avoidable=True, avoidable_category=AvoidableCategory.REPEAT)
+    phone = record(channel=Channel.PHONE, staff=officer)
+    letter = record(
+        channel=Channel.LETTER, avoidable=True, avoidable_category=AvoidableCategory.REPEAT, staff=officer
+    )
     email = record(
-        channel=Channel.EMAIL, avoidable=True, avoidable_category=AvoidableCategory.INFO_NOT_ONLINE
+        channel=Channel.EMAIL,
+        avoidable=True,
+        avoidable_category=AvoidableCategory.INFO_NOT_ONLINE,
+        staff=officer,
     )
     client.force_login(officer)
 
@@ -411,10 +435,12 @@ def test_case_officers_see_the_menu_items(client, officer, manager):
     assert "Assisted contacts" in home
 
 
-def test_the_list_finds_a_case_reference_or_resident_and_filters_by_date_and_recorder(client, officer):
+def test_the_list_finds_a_case_reference_or_resident_and_filters_by_date_and_recorder(
+    client, officer, their_case
+):
     resident = UserFactory(email="pat.lee@example.org")
     mine = record(staff=officer, resident=resident)
-    old = record(case_reference="BWC-2026-000042", occurred_at=timezone.now() - timedelta(days=10))
+    old = record(case_reference=their_case.reference, occurred_at=timezone.now() - timedelta(days=10))
     client.force_login(officer)
 
     def listed(**params):
@@ -422,7 +448,7 @@ def test_the_list_finds_a_case_reference_or_resident_and_filters_by_date_and_rec
         assert response.status_code == 200
         return {contact.pk for contact in response.context["object_list"]}
 
-    assert listed(q="000042") == {old.pk}
+    assert listed(q=their_case.reference) == {old.pk}
     assert listed(q="pat.lee") == {mine.pk}
     assert listed(recorded_by="me") == {mine.pk}
     today = timezone.localdate().isoformat()

@@ -1,10 +1,12 @@
 """A small, stateful fake of Stripe's API on 127.0.0.1, for testing the real stripe-python client.
 
 It speaks HTTP in a thread and answers with Stripe-shaped JSON: Checkout Session create,
-retrieve and expire; Refund create; and balance transaction lists. It honours
-idempotency keys as Stripe does (the same key returns the first response) and records
-every request it received (method, path, headers and the decoded form parameters) so
-tests can assert exactly what the portal sent.
+retrieve and expire; Refund create and list; and balance transaction lists. It honours
+idempotency keys as Stripe does (the same key returns the first response; a request that
+arrives while the first with its key is still being handled gets Stripe's 409
+``idempotency_error``) and records every request it received (method, path, headers and
+the decoded form parameters) so tests can assert exactly what the portal sent.
+``create_delay`` makes session creation take that many seconds, as a slow Stripe would.
 """
 
 import json
@@ -67,6 +69,8 @@ class FakeStripe:
     # refund object created with status "failed".
     refund_error: str = ""
     refund_status: str = "succeeded"
+    create_delay: float = 0.0
+    in_flight: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
 
@@ -82,12 +86,45 @@ class FakeStripe:
                 self._charge(session, amount if amount is not None else session["amount_total"])
             return dict(session)
 
+    def open_session(self, *, amount: int, metadata: dict, client_reference_id: str = "") -> dict:
+        """A Checkout Session opened outside the portal's current request (e.g. an older one
+        for the same payment), as if created through the API."""
+        with self.lock:
+            return self._session_create(
+                {
+                    "mode": "payment",
+                    "line_items": [{"quantity": 1, "price_data": {"currency": "gbp", "unit_amount": amount}}],
+                    "client_reference_id": client_reference_id or metadata.get("payment_reference"),
+                    "metadata": metadata,
+                }
+            )
+
     def settle(self, session_id: str) -> dict:
         with self.lock:
             session = self.sessions[session_id]
             session["payment_status"] = "paid"
             self._charge(session, session["amount_total"])
             return dict(session)
+
+    def dashboard_refund(self, session_id: str, amount: int, *, status: str = "succeeded") -> dict:
+        """Someone refunded the session's charge in Stripe's dashboard: a refund the portal
+        did not ask for (no metadata), now listed by ``GET /v1/refunds``."""
+        with self.lock:
+            session = self.sessions[session_id]
+            refund = {
+                "id": f"re_{secrets.token_hex(10)}",
+                "object": "refund",
+                "amount": amount,
+                "currency": "gbp",
+                "payment_intent": session["payment_intent"],
+                "status": status,
+                "metadata": {},
+                "created": int(time.time()),
+            }
+            if status == "failed":
+                refund["failure_reason"] = "expired_or_canceled_card"
+            self.refunds[refund["id"]] = refund
+            return dict(refund)
 
     def _charge(self, session: dict, amount: int) -> None:
         charge_id = f"ch_{secrets.token_hex(8)}"
@@ -111,15 +148,34 @@ class FakeStripe:
     # --- HTTP ------------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict, headers: dict, params: dict) -> tuple[int, dict]:
+        key = headers.get("idempotency-key") if method == "POST" else None
         with self.lock:
             self.requests.append(Received(method, path, query, headers, params))
-            key = headers.get("idempotency-key")
-            if method == "POST" and key and key in self.idempotent:
+            if key and key in self.idempotent:
                 return self.idempotent[key]
-            status, body = self._route(method, path, query, params)
-            if method == "POST" and key:
-                self.idempotent[key] = (status, body)
-            return status, body
+            if key and key in self.in_flight:
+                return 409, {
+                    "error": {
+                        "type": "idempotency_error",
+                        "message": "There is currently another in-progress request using this Idempotent Key "
+                        "(that probably means you submitted twice, and the other request is still going "
+                        "through): " + key,
+                    }
+                }
+            if key:
+                self.in_flight.add(key)
+        try:
+            if self.create_delay and method == "POST" and path == "/v1/checkout/sessions":
+                time.sleep(self.create_delay)
+            with self.lock:
+                status, body = self._route(method, path, query, params)
+                if key:
+                    self.idempotent[key] = (status, body)
+                return status, body
+        finally:
+            if key:
+                with self.lock:
+                    self.in_flight.discard(key)
 
     def _route(self, method: str, path: str, query: dict, params: dict) -> tuple[int, dict]:
         if method == "POST" and path == "/v1/checkout/sessions":
@@ -136,6 +192,8 @@ class FakeStripe:
             return 200, dict(session)
         if method == "POST" and path == "/v1/refunds":
             return self._refund_create(params)
+        if method == "GET" and path == "/v1/refunds":
+            return 200, self._refund_list(query)
         if method == "GET" and path == "/v1/balance_transactions":
             return 200, self._balance_list(query)
         return _error(404, "resource_missing", f"Unrecognized request URL ({method}: {path})")
@@ -204,6 +262,12 @@ class FakeStripe:
                 }
             )
         return 200, dict(refund)
+
+    def _refund_list(self, query: dict) -> dict:
+        intent = query.get("payment_intent")
+        data = [dict(r) for r in self.refunds.values() if intent is None or r["payment_intent"] == intent]
+        data.sort(key=lambda r: r["created"], reverse=True)
+        return {"object": "list", "url": "/v1/refunds", "has_more": False, "data": data}
 
     def _balance_list(self, query: dict) -> dict:
         created = query.get("created", {})

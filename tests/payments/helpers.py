@@ -13,8 +13,10 @@ def post_webhook(
     timestamp=None,
     provider="stripe",
     signature: str | None = None,
+    extra: dict | None = None,
 ):
-    """Deliver ``body`` to the webhook endpoint, signed with Stripe's real scheme."""
+    """Deliver ``body`` to the webhook endpoint, signed with Stripe's real scheme (``extra``:
+    more request headers, as ``HTTP_...`` keys)."""
     if signature is None:
         signature = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
     return client.post(
@@ -22,4 +24,5 @@ def post_webhook(
         data=body,
         content_type="application/json",
         HTTP_STRIPE_SIGNATURE=signature,
+        **(extra or {}),
     )

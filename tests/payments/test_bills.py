@@ -2,6 +2,7 @@
 
 import pytest
 
+from django.test import Client
 from django.urls import reverse
 
 from payments.admin_views import bills_import
@@ -138,3 +139,56 @@ INV-1,AB1 2CD,Twice,10,no,,
     assert bills_import(text="ref,amount\nx,1\n")[2] == [
         "The file must have the columns: reference, postcode, description (on its first line)"
     ]
+
+
+def _find_from(web, address, postcode, **extra):
+    return web.post(
+        reverse("payments:bill_start"),
+        {"reference": "INV-204518", "postcode": postcode},
+        REMOTE_ADDR=address,
+        **extra,
+    )
+
+
+def test_wrong_postcodes_limit_the_client_that_sent_them_not_the_bill(web):
+    bill_make()
+    for _ in range(10):
+        assert _find_from(web, "203.0.113.9", "ZZ9 9ZZ").status_code == 400
+    assert _find_from(web, "203.0.113.9", "AB1 2CD").status_code == 429  # the guesser waits
+    # The payer, on another connection, still finds their bill with the right postcode.
+    payer = Client()
+    response = _find_from(payer, "198.51.100.7", "AB1 2CD")
+    assert response.status_code == 302 and response["Location"] == reverse("payments:bill_amount")
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(web, settings):
+    settings.PORTAL_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    bill_make()
+    for _ in range(10):
+        _find_from(web, "10.0.0.2", "ZZ9 9ZZ", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert _find_from(web, "10.0.0.2", "AB1 2CD", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
+    payer = Client()
+    response = _find_from(payer, "10.0.0.2", "AB1 2CD", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert response.status_code == 302
+
+
+def test_guessing_one_bill_from_many_clients_never_locks_out_its_payer(web):
+    from payments.views import GUARDED_BILL_AFTER, GUARDED_BILL_CLIENT_LIMIT, LOOKUP_LIMIT
+
+    bill_make()
+    per_client = LOOKUP_LIMIT - 1  # each stays under its own limit
+    for n in range(-(-GUARDED_BILL_AFTER // per_client)):
+        for _ in range(per_client):
+            _find_from(web, f"203.0.113.{n + 1}", "ZZ9 9ZZ")
+    # The bill is now guarded: a new client gets only a few wrong guesses at it...
+    for _ in range(GUARDED_BILL_CLIENT_LIMIT):
+        assert _find_from(web, "192.0.2.50", "ZZ9 9ZZ").status_code == 400
+    assert _find_from(web, "192.0.2.50", "AB1 2CD").status_code == 429
+    # ...while the payer, and anyone with the right postcode who has not guessed, gets in.
+    for address in ("198.51.100.7", "198.51.100.8"):
+        assert _find_from(Client(), address, "AB1 2CD").status_code == 302
+    # Other bills are not affected for the guessing clients.
+    bill_make(reference="INV-1", postcode="CD3 4EF")
+    data = {"reference": "INV-1", "postcode": "CD3 4EF"}
+    response = Client().post(reverse("payments:bill_start"), data, REMOTE_ADDR="203.0.113.1")
+    assert response.status_code == 302

@@ -1,20 +1,24 @@
-"""Two deliveries of the same webhook at the same moment are processed once (PostgreSQL)."""
+"""Races, on PostgreSQL: two deliveries of the same webhook at the same moment are processed
+once; Pay pressed several times at the same moment opens one checkout."""
 
+import re
 import threading
 import urllib.error
 import urllib.request
 
 import pytest
+import requests
 import stripe
 
+from django.conf import settings
 from django.db import connection
 
-from payments.models import PaymentEvent, WebhookEvent
-from payments.services import payment_start
+from payments.models import Payment, PaymentEvent, SandboxCheckout, WebhookEvent
+from payments.services import bill_payment_create, payment_start
 from payments.webhooks import webhook_event_process
 
 from .conftest import WEBHOOK_SECRET
-from .factories import fee_case
+from .factories import bill_make, fee_case
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -89,3 +93,51 @@ def test_two_workers_processing_the_same_event_apply_it_once(fake_stripe):
     event.refresh_from_db()
     assert event.attempts == 1 and event.status == "processed"
     assert PaymentEvent.objects.filter(payment=payment, status_to="success").count() == 1
+
+
+def _press_pay_at_once(live_server, payment, presses: int) -> list[tuple[int, str]]:
+    """Press "Continue to payment" ``presses`` times at the same moment, as a browser would:
+    the same session, the same CSRF token."""
+    url = f"{live_server.url}/payments/{payment.reference}/"
+    page = requests.get(url, timeout=20)
+    assert page.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    cookies = {settings.CSRF_COOKIE_NAME: page.cookies[settings.CSRF_COOKIE_NAME]}
+
+    def press():
+        response = requests.post(
+            url,
+            data={"csrfmiddlewaretoken": token},
+            cookies=cookies,
+            headers={"Origin": live_server.url},
+            allow_redirects=False,
+            timeout=30,
+        )
+        return response.status_code, response.headers.get("Location", "")
+
+    return _parallel(press, count=presses)
+
+
+def test_parallel_presses_of_pay_open_one_stripe_checkout(live_server, fake_stripe):
+    bill = bill_make()
+    payment = bill_payment_create(bill=bill)  # without an account: no sign-in needed
+    # A slow Stripe, which answers a second request with the same key, while the first is
+    # still going through, with 409 idempotency_error (as Stripe does).
+    fake_stripe.create_delay = 0.5
+    results = _press_pay_at_once(live_server, payment, presses=3)
+    payment.refresh_from_db()
+    assert payment.status == "started"
+    assert sorted(results) == [(302, payment.next_url)] * 3
+    creates = [r for r in fake_stripe.requests if (r.method, r.path) == ("POST", "/v1/checkout/sessions")]
+    assert len(creates) == 1 and list(fake_stripe.sessions) == [payment.provider_id]
+
+
+def test_parallel_presses_of_pay_open_one_sandbox_checkout(live_server):
+    bill = bill_make()
+    payment = bill_payment_create(bill=bill)
+    results = _press_pay_at_once(live_server, payment, presses=4)
+    payment.refresh_from_db()
+    assert payment.status == "started"
+    assert {location for _, location in results} == {payment.next_url}
+    assert SandboxCheckout.objects.filter(payment_reference=payment.reference).count() == 1
+    assert Payment.objects.get(pk=payment.pk).events.filter(status_to="started").count() == 1

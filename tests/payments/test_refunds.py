@@ -140,6 +140,7 @@ def test_an_unreachable_provider_leaves_the_refund_submitted_and_it_is_retried(s
 
 def test_a_refund_made_in_the_stripe_dashboard_is_recorded(web, fake_stripe, paid):
     _, payment = paid
+    made = fake_stripe.dashboard_refund(payment.provider_id, 1200)
     charge = {
         "id": "ch_1",
         "object": "charge",
@@ -152,7 +153,11 @@ def test_a_refund_made_in_the_stripe_dashboard_is_recorded(web, fake_stripe, pai
     post_webhook(web, fake_stripe.event("charge.refunded", charge))  # a second event, same totals
     payment.refresh_from_db()
     assert payment.amount_refunded_pence == 1200
-    assert Refund.objects.get(payment=payment).status == RefundStatus.SUCCESS
+    refund = Refund.objects.get(payment=payment)
+    assert (refund.status, refund.provider_id) == (RefundStatus.SUCCESS, made["id"])
+    # The refund's own event, arriving later, is the same refund.
+    post_webhook(web, fake_stripe.event("refund.created", made))
+    assert Refund.objects.filter(payment=payment).count() == 1
 
 
 def test_a_refund_on_a_bill_payment_emails_the_payer(web, django_capture_on_commit_callbacks):

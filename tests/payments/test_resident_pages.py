@@ -56,3 +56,69 @@ def test_personal_data_export_and_anonymisation():
     payment.refresh_from_db()
     assert payment.user is None and payment.email == "" and payment.anonymised_at is not None
     assert payment.amount_pence == 3500  # the financial record is kept
+
+
+PAGES = ("pay", "return", "cancel", "result", "receipt")
+
+
+def _statuses(client, payment) -> dict[str, int]:
+    return {
+        name: client.get(reverse(f"payments:{name}", kwargs={"reference": payment.reference})).status_code
+        for name in PAGES
+    }
+
+
+def test_a_deleted_accounts_kept_payments_are_not_public(web):
+    from django.test import Client
+
+    from accounts.services import account_delete
+    from tests.auth import sign_in
+    from tests.cases.factories import staff_in
+
+    case, payment = fee_case()
+    web.force_login(case.resident)
+    _pay(web, payment, "4242424242424242")
+    account_delete(user=case.resident)
+    payment.refresh_from_db()
+    assert payment.user is None and payment.anonymised_at is not None  # kept, anonymised
+
+    web.logout()
+    assert _statuses(web, payment) == dict.fromkeys(PAGES, 404)  # not even "sign in"
+    web.force_login(UserFactory())
+    assert _statuses(web, payment) == dict.fromkeys(PAGES, 404)
+    # Finance staff can still open the receipt (they see the payment in the admin anyway).
+    receipt = reverse("payments:receipt", kwargs={"reference": payment.reference})
+    for group, status in (("Finance", 200), ("Case officers", 404)):
+        staff = Client()
+        sign_in(staff, staff_in(group))
+        assert staff.get(receipt).status_code == status, group
+
+
+def test_an_account_payment_is_never_public_even_if_the_user_row_goes(web):
+    case, payment = fee_case()
+    case.resident.delete()  # e.g. an administrator removing the account directly
+    payment.refresh_from_db()
+    assert payment.user is None and payment.anonymised_at is None
+    assert _statuses(web, payment) == dict.fromkeys(PAGES, 404)
+    assert payment.made_with_account
+
+
+def test_a_payment_made_without_an_account_is_still_reached_by_its_reference(web, client):
+    from .factories import bill_make
+    from .test_sandbox_flow import CARD
+
+    bill_make()
+    web.post(reverse("payments:bill_start"), {"reference": "INV-204518", "postcode": "AB1 2CD"})
+    response = web.post(reverse("payments:bill_amount"), {"email": "payer@example.org"})
+    response = web.post(response["Location"])
+    response = web.post(response["Location"], {"card_number": "4242424242424242", **CARD})
+    page = web.get(response["Location"], follow=True)
+    assert "Payment received" in page.content.decode()
+    from payments.models import Payment
+
+    payment = Payment.objects.get()
+    assert payment.user is None and not payment.made_with_account
+    # The payer's own browser, and the reference they were given, still open the receipt.
+    for browser in (web, client):
+        receipt = browser.get(reverse("payments:receipt", kwargs={"reference": payment.reference}))
+        assert receipt.status_code == 200 and payment.reference in receipt.content.decode()

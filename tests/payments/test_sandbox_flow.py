@@ -91,7 +91,9 @@ def test_provider_error_and_cancel(web):
 
     response = web.post(reverse("payments:retry", kwargs={"reference": payment.reference}))
     checkout = SandboxCheckout.objects.get(pk=response["Location"].rstrip("/").split("/")[-1])
-    web.get(checkout.cancel_url)
+    page = web.get(response["Location"]).content.decode()
+    assert f'<form method="post" action="{checkout.cancel_url}"' in page  # a button, not a link
+    web.post(checkout.cancel_url)
     retry = Payment.objects.get(retry_of=payment)
     assert (retry.status, retry.failure_code) == ("cancelled", "cancelled_by_user")
 

@@ -89,7 +89,10 @@ def test_cancel_expires_the_session_at_stripe(web, fake_stripe):
     case, payment = fee_case()
     _start(web, payment)
     payment.refresh_from_db()
-    page = web.get(reverse("payments:cancel", kwargs={"reference": payment.reference}), follow=True)
+    # Stripe's "back" link is a GET to the cancel URL: it only asks, the button cancels.
+    url = reverse("payments:cancel", kwargs={"reference": payment.reference})
+    assert "Are you sure you want to cancel this payment?" in web.get(url).content.decode()
+    page = web.post(url, follow=True)
     assert "Your payment was cancelled" in page.content.decode()
     payment.refresh_from_db()
     assert (payment.status, payment.failure_code) == ("cancelled", "cancelled_by_user")
@@ -106,7 +109,7 @@ def test_cancel_after_paying_ends_in_success(web, fake_stripe):
     _start(web, payment)
     payment.refresh_from_db()
     fake_stripe.complete(payment.provider_id)
-    web.get(reverse("payments:cancel", kwargs={"reference": payment.reference}))
+    web.post(reverse("payments:cancel", kwargs={"reference": payment.reference}))
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCESS
 

@@ -31,9 +31,10 @@ pytestmark = pytest.mark.django_db
 UNBUILDABLE = {
     "admin/login/": "Wagtail's own sign-in: shadowed by the portal's redirect to its sign-in page",
     "accounts/email/": "allauth's email page: shadowed by the portal's wrapper that asks to confirm it's you",
+    "_util/login/": "Wagtail's front-end sign-in: shadowed by the portal's redirect to its sign-in page",
 }
 
-SIGN_IN_PATHS = ("/accounts/login/", "/admin/login/", "/django-admin/login/")
+SIGN_IN_PATHS = ("/accounts/login/", "/admin/login/", "/django-admin/login/", "/_util/login/")
 LOGIN_REQUIRED_PREFIXES = ("/my-account/", "/admin/", "/django-admin/")
 STAFF_PREFIXES = ("/admin/", "/django-admin/")
 # allauth's pages for a signed-in account (the rest of /accounts/ is signing in, up, or out).

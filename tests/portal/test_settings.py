@@ -7,6 +7,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 20 + "a-production-like-secret-key-with-entropy-0123456789",
     "ALLOWED_HOSTS": "portal.council.example",
     "SMTP_HOST": "smtp.council.example",
+    # Without Stripe keys, production starts on the sandbox only when told it takes no money.
+    "PAYMENTS_SANDBOX_TAKES_NO_MONEY": "true",
 }
 
 

@@ -1,0 +1,21 @@
+"""Recovering claimed work that did not finish, for every task type and the email outbox."""
+
+from portal.notifications.services import notification_housekeeping
+from portal.worker.services import heartbeats_prune, task_results_recover
+
+
+def tasks_housekeeping() -> dict[str, int]:
+    """Queue again the tasks of workers that stopped, then the emails whose attempt was lost.
+
+    Safe to run at any time and from several places at once: every change is conditional,
+    and work queued twice is done once (tasks are idempotent; the outbox claims each email).
+    """
+    tasks = task_results_recover()
+    emails = notification_housekeeping()
+    return {
+        "tasks_requeued": tasks["requeued"],
+        "tasks_failed": tasks["failed"],
+        "emails_lost_attempts": emails["lost_attempts"],
+        "emails_overdue": emails["overdue"],
+        "workers_forgotten": heartbeats_prune(),
+    }
