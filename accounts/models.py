@@ -175,6 +175,11 @@ class DataExport(models.Model):
     def is_downloadable(self) -> bool:
         return self.status == DataExportStatus.READY and bool(self.file) and self.expires_at > timezone.now()
 
+    @property
+    def is_failed(self) -> bool:
+        """Given up on: it could not be prepared."""
+        return self.status == DataExportStatus.FAILED
+
 
 class SupportNeeds(models.Model):
     """Extra support a resident needs: given by them in their profile, or recorded by an

@@ -10,13 +10,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.tasks import default_task_backend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.services import interaction_record
+from portal.lib.retry import backoff_delay, task_enqueue
 from portal.notifications.services import notification_email_send
 
 from . import registry
@@ -159,12 +159,11 @@ def _export_expiry(start):
 
 
 def _enqueue_export(export_id, *, delay_seconds: int = 0) -> None:
-    from .tasks import build_data_export
+    from .tasks import build_data_export  # imported late: accounts.tasks imports this module
 
-    task = build_data_export
-    if delay_seconds and default_task_backend.supports_defer:
-        task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
-    task.enqueue(str(export_id))
+    # A backend that cannot defer (the immediate one) retries at once; the attempts cap ends it.
+    if not task_enqueue(build_data_export, str(export_id), delay_seconds=delay_seconds):
+        task_enqueue(build_data_export, str(export_id))
 
 
 @transaction.atomic
@@ -217,8 +216,7 @@ def data_export_build(*, export_id) -> DataExport | None:
             export.save(update_fields=["status", "last_error"])
             return export
         export.save(update_fields=["last_error"])
-        delay = DATA_EXPORT_RETRY_DELAYS[min(export.attempts - 1, len(DATA_EXPORT_RETRY_DELAYS) - 1)]
-        _enqueue_export(export.pk, delay_seconds=delay)
+        _enqueue_export(export.pk, delay_seconds=backoff_delay(export.attempts, DATA_EXPORT_RETRY_DELAYS))
         return export
 
     now = timezone.now()

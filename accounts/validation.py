@@ -8,15 +8,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
-# The shape of a UK postcode (outward code, then inward code), after spaces are removed
-# and letters are upper-cased. BS 7666, as used by the Royal Mail and the ONS; GIR 0AA
-# is Girobank's and still valid.
-_POSTCODE = re.compile(
-    r"^(GIR0AA|"
-    r"(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}|[A-PR-UWYZ][0-9][A-HJKPSTUW]"
-    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"
-    r"[0-9][ABD-HJLNP-UW-Z]{2})$"
-)
+from portal.lib.postcodes import POSTCODE_PATTERN, postcode_compact, postcode_display
+
 POSTCODE_INVALID = "Enter a full UK postcode, like AA1 1AA"
 
 _PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()\-.]+$")
@@ -28,12 +21,12 @@ _UPRN = re.compile(r"^[0-9]{1,12}$")
 
 def postcode_normalise(value: str) -> str:
     """``sw1a1aa`` or `` SW1A  1AA `` becomes ``SW1A 1AA``; anything not a UK postcode is refused."""
-    compact = re.sub(r"\s+", "", value or "").upper()
+    compact = postcode_compact(value)
     if not compact:
         return ""
-    if not _POSTCODE.match(compact):
+    if not POSTCODE_PATTERN.match(compact):
         raise ValidationError(POSTCODE_INVALID, code="invalid_postcode")
-    return f"{compact[:-3]} {compact[-3:]}"
+    return postcode_display(compact)
 
 
 def phone_normalise(value: str) -> str:

@@ -100,7 +100,7 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
                 median_ms(timed(lambda params=params: client.get(url, params), repeat=15)),
             )
         # What the daily job does after rebuilding: the quick periods are summed in advance.
-        from portal.interactions.dashboard import dashboard_figures_warm, quick_periods
+        from portal.insights.dashboard import dashboard_figures_warm, quick_periods
 
         rollups_changed()
         started = time.perf_counter()

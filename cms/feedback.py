@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Site
 
 from portal.interactions.visitor import visitor_key
+from portal.lib.ratelimit import ratelimit_hit
 
 from . import selectors, services
 from .forms import PageFeedbackForm, PageFeedbackReasonForm
@@ -21,12 +21,9 @@ MAX_ANSWERS_PER_HOUR = 60
 
 
 def _rate_limited(request) -> bool:
-    key = f"cms:feedback-rate:{visitor_key(request)}"
-    cache.add(key, 0, 60 * 60)
-    try:
-        return cache.incr(key) > MAX_ANSWERS_PER_HOUR
-    except ValueError:  # expired between add and incr
-        return False
+    return ratelimit_hit(
+        f"cms:feedback-rate:{visitor_key(request)}", limit=MAX_ANSWERS_PER_HOUR, window_seconds=60 * 60
+    )
 
 
 def _context(request, *, page, path, form=None, swapped=False) -> dict:

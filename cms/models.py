@@ -181,7 +181,7 @@ class ServicePage(ServiceCodeMixin, BasePage):
         help_text="Where the start button goes: an online form built in Forms…",
     )
     start_label = models.CharField(max_length=60, default="Start now")
-    # Read by the self-service coverage measure (portal.interactions.coverage), never shown to residents.
+    # Read by the self-service coverage measure (portal.insights.coverage), never shown to residents.
     not_suitable_online = models.BooleanField(
         "not suitable for online",
         default=False,

@@ -28,8 +28,8 @@ from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import DeleteView, EditView, IndexView, SnippetViewSet
 
-from portal.interactions.dashboard import can_view_contact_insights
 from portal.interactions.models import LgslService
+from portal.interactions.permissions import can_view_contact_insights
 
 from .constants import FeeType, FormState
 from .lifecycle import FormStateError, form_archive, form_reopen

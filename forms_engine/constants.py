@@ -13,12 +13,6 @@ class FeeType(models.TextChoices):
     PER_ANSWER = "per_answer", "Per item: an amount times a number answer"
 
 
-class VatStatus(models.TextChoices):
-    OUTSIDE_SCOPE = "outside_scope", "Outside the scope of VAT"
-    EXEMPT = "exempt", "Exempt from VAT"
-    STANDARD = "standard", "Standard rate VAT included"
-
-
 class FormState(models.TextChoices):
     DRAFT = "draft", "Draft"
     LIVE = "live", "Live"

@@ -14,12 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cms.models import ServicePage
+from payments.constants import VatStatus
 from portal.cases.models import Team
 from portal.interactions.constants import InteractionType
 from portal.interactions.models import Interaction
 from portal.interactions.rollups import rollup_build_day
 
-from .constants import FeeType, SignIn, VatStatus
+from .constants import FeeType, SignIn
 from .models import FormVersion, ServiceForm
 
 DEMO_OFFICER = "officer@example.com"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from portal.interactions.constants import InteractionType
 from portal.interactions.services import interaction_record
 
-from .models import Draft, Upload
+from .models import Draft, Upload, draft_expiry_cutoff
 from .stats import step_positions
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def drafts_expired_delete(*, now=None) -> int:
     """Delete drafts untouched for ``FORM_DRAFT_DAYS`` (sent or not) and their uploads' files,
     and uploads left without a draft or a submission; returns how many drafts went."""
     now = now or timezone.now()
-    expired = Draft.objects.filter(updated_at__lt=now - timedelta(days=settings.FORM_DRAFT_DAYS))
+    expired = Draft.objects.filter(updated_at__lt=draft_expiry_cutoff(now))
     deleted = drafts_delete(expired.only("pk"))
     uploads_delete(
         Upload.objects.filter(

@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -8,14 +9,17 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
+from payments.constants import VatStatus
+
 from .blocks import StepBlock
-from .constants import FeeType, FormState, SignIn, SubmissionChannel, VatStatus
+from .constants import FeeType, FormState, SignIn, SubmissionChannel
 
 RICH_TEXT = ["bold", "italic", "link", "ol", "ul"]
 # Addresses under /forms/ that are not forms (see forms_engine/urls.py).
@@ -218,8 +222,23 @@ def _private_storage():
     return storages["private"]
 
 
+def draft_lifetime() -> timedelta:
+    """How long a draft is kept after its last change (``FORM_DRAFT_DAYS``): the one rule for
+    when a draft, and a resume link sent for it, expires."""
+    return timedelta(days=settings.FORM_DRAFT_DAYS)
+
+
+def draft_expiry_cutoff(now: datetime | None = None) -> datetime:
+    """Drafts last changed before this moment have expired (for queries)."""
+    return (now or timezone.now()) - draft_lifetime()
+
+
 class Draft(models.Model):
-    """A resident's answers in progress: tied to an account, or to a browser session until sign-in."""
+    """A resident's answers in progress: tied to an account, or to a browser session until sign-in.
+
+    A draft is in progress until it is sent (``submitted_at``); either way it expires
+    ``draft_lifetime()`` after its last change (``expires_at``), and the daily job deletes it.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     version = models.ForeignKey(FormVersion, on_delete=models.CASCADE, related_name="drafts")
@@ -246,6 +265,14 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft of {self.version.form} ({self.pk})"
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.updated_at + draft_lifetime()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.updated_at < draft_expiry_cutoff()
 
 
 class Upload(models.Model):

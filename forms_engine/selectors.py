@@ -1,15 +1,13 @@
 """Reads the forms engine's views, My account and the case pages share."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from .engine import CONTACT_FIELD, Flow, answer_display
-from .models import Draft, ServiceForm, Submission, Upload
+from .models import Draft, ServiceForm, Submission, Upload, draft_expiry_cutoff
 
 # Anonymous residents' drafts and submissions are theirs through the browser session,
 # which keeps this list when the session key changes at sign-in.
@@ -18,13 +16,8 @@ SESSION_SUBMISSIONS = "forms_engine_submissions"
 
 
 def drafts_active() -> QuerySet[Draft]:
-    """Drafts not yet sent and not expired (``FORM_DRAFT_DAYS`` since the last change)."""
-    cutoff = timezone.now() - timedelta(days=settings.FORM_DRAFT_DAYS)
-    return Draft.objects.filter(submitted_at__isnull=True, updated_at__gte=cutoff)
-
-
-def draft_is_expired(draft: Draft) -> bool:
-    return draft.updated_at < timezone.now() - timedelta(days=settings.FORM_DRAFT_DAYS)
+    """Drafts not yet sent and not expired (``Draft.expires_at``)."""
+    return Draft.objects.filter(submitted_at__isnull=True, updated_at__gte=draft_expiry_cutoff())
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ def draft_list_for_user(user) -> list[DraftSummary]:
             draft=draft,
             title=draft.version.form.title,
             updated_at=draft.updated_at,
-            expires_at=draft.updated_at + timedelta(days=settings.FORM_DRAFT_DAYS),
+            expires_at=draft.expires_at,
             resume_url=reverse(
                 "forms_engine:resume_draft", kwargs={"slug": draft.version.form.slug, "draft": draft.pk}
             ),

@@ -4,12 +4,12 @@ import hashlib
 import logging
 import secrets
 import uuid
-from datetime import timedelta
 from html import unescape
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,12 +17,14 @@ from django.utils.html import strip_tags
 
 from portal.interactions.constants import InteractionType
 from portal.interactions.services import interaction_record
+from portal.lib.money import pounds
+from portal.lib.ratelimit import ratelimit_hit
 from portal.notifications.services import notification_email_send
 
 from .constants import SubmissionChannel
-from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, pounds
+from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity
 from .housekeeping import uploads_delete
-from .models import Draft, FormVersion, ServiceForm, Submission, Upload
+from .models import Draft, FormVersion, ServiceForm, Submission, Upload, draft_lifetime
 from .schema import schema_build
 from .uploads import file_sha256
 
@@ -61,10 +63,6 @@ def form_version_current(*, form: ServiceForm) -> FormVersion | None:
 
 
 # Drafts
-
-
-def draft_expires_at(draft: Draft):
-    return draft.updated_at + timedelta(days=settings.FORM_DRAFT_DAYS)
 
 
 def _step_label(number: int, step: dict) -> str:
@@ -232,7 +230,7 @@ def draft_resume_link_send(*, draft: Draft, email: str, request=None) -> str:
     token = secrets.token_urlsafe(32)
     draft.resume_email = email
     draft.resume_token_hash = _token_hash(token)
-    draft.resume_expires_at = timezone.now() + timedelta(days=settings.FORM_DRAFT_DAYS)
+    draft.resume_expires_at = timezone.now() + draft_lifetime()
     draft.save(update_fields=["resume_email", "resume_token_hash", "resume_expires_at", "updated_at"])
     schema = draft.version.schema
     notification_email_send(
@@ -251,6 +249,26 @@ def draft_resume_link_send(*, draft: Draft, email: str, request=None) -> str:
     )
     _record(InteractionType.FORM_SAVE, draft=draft, request=request, step="resume link", outcome="emailed")
     return token
+
+
+# A few links an hour per draft: enough for a typo, too few to pester someone else's inbox.
+RESUME_LINKS_PER_HOUR = 3
+
+
+def draft_resume_link_request(*, draft: Draft, email: str, request: HttpRequest | None = None) -> bool:
+    """Email a resume link (``draft_resume_link_send``) unless this draft has already had
+    ``RESUME_LINKS_PER_HOUR`` this hour; returns False, sending nothing, when it has."""
+    if ratelimit_hit(
+        f"forms_engine:resume_links:{draft.pk}", limit=RESUME_LINKS_PER_HOUR, window_seconds=3600
+    ):
+        return False
+    draft_resume_link_send(draft=draft, email=email, request=request)
+    return True
+
+
+def draft_session_attach(*, draft: Draft, session_key: str) -> None:
+    """An anonymous draft opened from its emailed link belongs to this browser session from now on."""
+    Draft.objects.filter(pk=draft.pk).update(session_key=session_key)
 
 
 def draft_by_resume_token(token: str) -> Draft | None:

@@ -12,7 +12,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,16 +19,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import profile_initial
+from portal.lib.money import pounds
 from portal.lib.uploads import UploadLimits, upload_limit
 
 from .constants import SignIn
-from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, handler_for, pounds
+from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, handler_for
 from .models import Draft, ServiceForm, Submission, Upload
 from .selectors import (
     SESSION_DRAFTS,
     SESSION_SUBMISSIONS,
     draft_for_form,
-    draft_is_expired,
     session_owns_draft,
     submission_answer_rows,
     upload_visible_to,
@@ -39,8 +38,8 @@ from .services import (
     draft_by_resume_token,
     draft_claim,
     draft_create,
-    draft_expires_at,
-    draft_resume_link_send,
+    draft_resume_link_request,
+    draft_session_attach,
     draft_step_save,
     form_error_record,
     form_version_current,
@@ -114,7 +113,7 @@ def _draft_for(request: HttpRequest, slug: str, draft_id) -> Draft:
         if submission is not None:
             raise _Stop(_after_submit(request, submission))
         raise Http404("No such form in progress")
-    if draft_is_expired(draft):
+    if draft.is_expired:
         messages.info(
             request,
             f"Answers are kept for {settings.FORM_DRAFT_DAYS} days, so yours have been deleted. "
@@ -212,7 +211,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             "schema": schema,
             "sign_in": sign_in,
             "existing": existing,
-            "existing_expires_at": draft_expires_at(existing) if existing else None,
+            "existing_expires_at": existing.expires_at if existing else None,
             "login_url": _login_url(request.path),
             "signup_url": f"{reverse('account_signup')}?{urlencode({'next': request.path})}",
             "fee": schema.get("fee") or {},
@@ -378,9 +377,6 @@ def check(request: HttpRequest, draft: Draft) -> HttpResponse:
     )
 
 
-RESUME_LINKS_PER_HOUR = 3
-
-
 class ResumeEmailForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
@@ -398,23 +394,16 @@ class ResumeEmailForm(forms.Form):
 @with_draft
 def saved(request: HttpRequest, draft: Draft) -> HttpResponse:
     """After "Save and come back later": where to find the answers again."""
-    context = {"draft": draft, "schema": draft.version.schema, "expires_at": draft_expires_at(draft)}
+    context = {"draft": draft, "schema": draft.version.schema, "expires_at": draft.expires_at}
     if request.user.is_authenticated:
         return render(request, "forms_engine/saved.html", context)
     flow = _flow(draft)
     form = ResumeEmailForm(request.POST or None, initial={"email": flow.contact_email(draft.answers)})
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        # A few links an hour per draft: enough for a typo, too few to pester someone else's inbox.
-        sent_key = f"forms_engine:resume_links:{draft.pk}"
-        cache.add(sent_key, 0, timeout=3600)
-        if cache.incr(sent_key) > RESUME_LINKS_PER_HOUR:
-            form.add_error(
-                "email", "You have asked for several links already. Check your email, or try later"
-            )
-        else:
-            draft_resume_link_send(draft=draft, email=email, request=request)
+        if draft_resume_link_request(draft=draft, email=email, request=request):
             return render(request, "forms_engine/saved_email_sent.html", {**context, "email": email})
+        form.add_error("email", "You have asked for several links already. Check your email, or try later")
     resume_url = reverse(
         "forms_engine:resume_draft", kwargs={"slug": draft.version.form.slug, "draft": draft.pk}
     )
@@ -448,7 +437,7 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
         if request.user.is_authenticated:
             draft_claim(draft=draft, user=request.user)
         else:
-            Draft.objects.filter(pk=draft.pk).update(session_key=_session_key(request))
+            draft_session_attach(draft=draft, session_key=_session_key(request))
     return redirect("forms_engine:resume_draft", slug=draft.version.form.slug, draft=draft.pk)
 
 

@@ -12,14 +12,13 @@ as for one that does not exist: case officers see a request's payments on the ca
 only on a case they can see (``portal.cases.permissions``).
 """
 
-import csv
-import io
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import wraps
 
 import django_filters
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
@@ -40,12 +39,13 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from portal.lib.csv import SafeSpreadsheetExportMixin
+from portal.lib.postcodes import postcode_display
 
-from .constants import BillStatus, PaymentStatus, Provider, VatStatus
+from .constants import BillStatus, PaymentStatus, Provider
 from .forms import BillImportForm, RefundForm, pence_from_pounds
-from .models import Bill, Payment, pounds
+from .models import Bill, Payment
 from .reconciliation import reconciliation_report, report_csv
-from .services import PaymentError, payment_refund, postcode_normalise
+from .services import PaymentError, bill_transition, bills_import, payment_refund
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -154,7 +154,7 @@ class PaymentFilterSet(WagtailFilterSet):
         return queryset
 
 
-def _money(payment) -> str:
+def _amount_with_refunds(payment) -> str:
     text = payment.amount_display
     if payment.amount_refunded_pence:
         text += f" ({payment.refunded_display} refunded)"
@@ -187,7 +187,7 @@ class PaymentIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
                 accessor=lambda p: timezone.localtime(p.created_at).strftime("%-d %b %Y %H:%M"),
             ),
             Column("description", label="What for"),
-            Column("amount", label="Amount", accessor=_money, sort_key="amount_pence"),
+            Column("amount", label="Amount", accessor=_amount_with_refunds, sort_key="amount_pence"),
             Column("status", label="Status", accessor="get_status_display", sort_key="status"),
             Column("failure", label="Failure", accessor="get_failure_code_display"),
             Column("provider", label="Provider", accessor="get_provider_display", sort_key="provider"),
@@ -295,9 +295,9 @@ def refund_view(request, pk):
         except PaymentError as exc:
             form.add_error(None, str(exc))
         else:
-            if refund.status == "error":
+            if refund.is_error:
                 messages.error(request, f"The provider refused the refund: {refund.failure_message}")
-            elif refund.status == "submitted":
+            elif refund.is_submitted:
                 messages.warning(
                     request, f"Refund of {refund.amount_display} sent; waiting for the provider."
                 )
@@ -356,21 +356,24 @@ class BillForm(WagtailAdminModelForm):
         return amount
 
     def clean_postcode(self) -> str:
-        return _postcode_display(self.cleaned_data["postcode"])
+        return postcode_display(self.cleaned_data["postcode"])
 
+    def _post_clean(self):
+        # The status is written by ``bill_transition`` in ``save``, never by the form itself.
+        status_before = self.instance.status
+        super()._post_clean()
+        self.instance.status = status_before
+
+    @transaction.atomic
     def save(self, commit=True):
         self.instance.amount_due_pence = self.cleaned_data["amount_due"]
-        if (
-            self.instance.amount_paid_pence >= self.instance.amount_due_pence
-            and self.instance.status == "open"
-        ):
-            self.instance.status = BillStatus.PAID
-        return super().save(commit=commit)
-
-
-def _postcode_display(value: str) -> str:
-    compact = postcode_normalise(value)
-    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 4 else compact
+        to = self.cleaned_data["status"]
+        if self.instance.amount_paid_pence >= self.instance.amount_due_pence and to == BillStatus.OPEN:
+            to = BillStatus.PAID
+        bill = super().save(commit=commit)
+        if commit:
+            bill_transition(bill=bill, to=to)
+        return bill
 
 
 class BillIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
@@ -441,106 +444,6 @@ class BillViewSet(ModelViewSet):
         return _guard_urlpatterns(super().get_urlpatterns(), bills_visible_to_staff, "bill")
 
 
-_YES = {"yes", "y", "true", "1"}
-_NO = {"no", "n", "false", "0", ""}
-REQUIRED_COLUMNS = ("reference", "postcode", "description", "amount")
-
-
-def bills_import(*, text: str) -> tuple[int, int, list[str]]:
-    """Create or update bills from CSV text. All or nothing: any bad row means no change.
-
-    Returns (created, updated, errors); each error names its row and what to fix.
-    """
-    reader = csv.DictReader(io.StringIO(text))
-    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
-    if missing:
-        return 0, 0, [f"The file must have the columns: {', '.join(missing)} (on its first line)"]
-    rows, errors, seen = [], [], set()
-    for number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        problems = []
-        reference = row.get("reference", "")
-        if not reference:
-            problems.append("enter the bill reference")
-        elif len(reference) > 32:
-            problems.append("the reference must be 32 characters or less")
-        elif reference.upper() in seen:
-            problems.append(f"reference {reference} is in the file twice")
-        seen.add(reference.upper())
-        if not postcode_normalise(row.get("postcode", "")):
-            problems.append("enter the postcode")
-        if not row.get("description"):
-            problems.append("enter what the bill is for (description)")
-        try:
-            amount = pence_from_pounds(row.get("amount", ""))
-            if amount <= 0:
-                problems.append("the amount must be more than £0")
-        except forms.ValidationError:
-            amount = 0
-            problems.append(f"amount '{row.get('amount', '')}' is not an amount in pounds, like 120.50")
-        part = row.get("allows_part_payment", "").lower()
-        if part not in _YES | _NO:
-            problems.append("allows_part_payment must be yes or no")
-        vat = row.get("vat_status", "") or VatStatus.OUTSIDE_SCOPE
-        if vat not in VatStatus.values:
-            problems.append(f"vat_status must be one of {', '.join(VatStatus.values)}")
-        service_code = row.get("service_code", "")
-        if service_code and not service_code.isdigit():
-            problems.append("service_code must be an LGSL number, like 530")
-        due = None
-        if row.get("due_date"):
-            try:
-                due = date.fromisoformat(row["due_date"])
-            except ValueError:
-                problems.append("due_date must be a date like 2026-03-31")
-        if problems:
-            errors.append(f"Row {number}: " + "; ".join(problems))
-            continue
-        rows.append(
-            {
-                "reference": reference,
-                "postcode": _postcode_display(row["postcode"]),
-                "description": row["description"][:200],
-                "payer_name": row.get("payer_name", "")[:150],
-                "amount_due_pence": amount,
-                "allows_part_payment": part in _YES,
-                "vat_status": vat,
-                "service_code": int(service_code) if service_code else None,
-                "due_date": due,
-            }
-        )
-    if not rows and not errors:
-        errors.append("The file has no bills in it")
-    if errors:
-        return 0, 0, errors
-    created = updated = 0
-    with transaction.atomic():
-        for values in rows:
-            bill = Bill.objects.select_for_update().filter(reference__iexact=values["reference"]).first()
-            if bill is None:
-                Bill.objects.create(**values)
-                created += 1
-                continue
-            if bill.amount_paid_pence and values["amount_due_pence"] < bill.amount_paid_pence:
-                transaction.set_rollback(True)
-                return (
-                    0,
-                    0,
-                    [
-                        f"Bill {bill.reference}: the new amount is less than the "
-                        f"{pounds(bill.amount_paid_pence)} already paid"
-                    ],
-                )
-            for key, value in values.items():
-                setattr(bill, key, value)
-            if bill.status == BillStatus.PAID and bill.amount_paid_pence < bill.amount_due_pence:
-                bill.status = BillStatus.OPEN
-            bill.save()
-            updated += 1
-    return created, updated, []
-
-
 def bill_import_view(request):
     if not request.user.has_perm("payments.add_bill"):
         raise PermissionDenied
@@ -583,8 +486,6 @@ class ReconcileForm(forms.Form):
 def reconciliation_view(request):
     if not can_reconcile(request.user):
         raise PermissionDenied
-    from django.conf import settings
-
     yesterday = timezone.localdate() - timedelta(days=1)
     data = request.GET.copy()
     data.setdefault("date", yesterday.isoformat())

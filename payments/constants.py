@@ -1,8 +1,11 @@
-"""Payment, refund, bill and webhook states, and the one table of allowed payment moves.
+"""Payment, refund, bill and webhook states, and the tables of allowed moves.
 
 Payment states and failure codes are GOV.UK Pay's. ``TRANSITIONS`` is the only statement
-of which moves are allowed: ``payments.services.payment_transition`` reads it, and the
-tests walk it. The rules that make out-of-order and repeated provider messages converge:
+of which payment moves are allowed: ``payments.services.payment_transition`` reads it, and
+the tests walk it. ``REFUND_TRANSITIONS`` and ``BILL_TRANSITIONS`` do the same for refunds
+(``refund_transition``) and bills (``bill_transition``).
+
+The rules that make out-of-order and repeated payment messages converge:
 
 * ``success`` is final. Once money is confirmed taken, no later message (an ``expired``
   that arrives late, a repeated ``async_payment_failed``) can change it.
@@ -122,11 +125,37 @@ class RefundStatus(models.TextChoices):
 # Refunds that count against what may still be refunded: pending ones included.
 REFUND_COUNTED_STATUSES = frozenset({RefundStatus.SUBMITTED, RefundStatus.SUCCESS})
 
+# The provider's news only moves a refund forward; repeated or stale news changes nothing.
+REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
+    RefundStatus.SUBMITTED: frozenset({RefundStatus.SUCCESS, RefundStatus.ERROR}),
+    # A card refund can still fail after the provider first said it succeeded.
+    RefundStatus.SUCCESS: frozenset({RefundStatus.ERROR}),
+    RefundStatus.ERROR: frozenset(),
+}
+
+
+def refund_transition_allowed(current: str, to: str) -> bool:
+    return to in REFUND_TRANSITIONS.get(current, frozenset())
+
 
 class BillStatus(models.TextChoices):
     OPEN = "open", "Open"
     PAID = "paid", "Paid"
     CANCELLED = "cancelled", "Cancelled"
+
+
+# Paid in full (by payments, or by Finance lowering the amount due) makes a bill ``paid``;
+# raising the amount due above what was paid opens it again. Finance can cancel a bill no
+# longer owed, and reopen a cancelled one (or mark it paid, as the bill form allows today).
+BILL_TRANSITIONS: dict[str, frozenset[str]] = {
+    BillStatus.OPEN: frozenset({BillStatus.PAID, BillStatus.CANCELLED}),
+    BillStatus.PAID: frozenset({BillStatus.OPEN, BillStatus.CANCELLED}),
+    BillStatus.CANCELLED: frozenset({BillStatus.OPEN, BillStatus.PAID}),
+}
+
+
+def bill_transition_allowed(current: str, to: str) -> bool:
+    return to in BILL_TRANSITIONS.get(current, frozenset())
 
 
 class VatStatus(models.TextChoices):

@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import pounds
+from portal.lib.money import pounds
+
 from .providers.sandbox import TEST_CARDS
 
 _MONEY = re.compile(r"^£?\s*(\d{1,7})(?:\.(\d{1,2}))?$")

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from portal.lib.money import pounds
+
 from .constants import (
     FAILURE_STATUSES,
     FINISHED_STATUSES,
@@ -34,12 +36,6 @@ def payment_reference_new() -> str:
     """
     chars = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     return f"PAY-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
-
-
-def pounds(pence: int) -> str:
-    """``£12.50``, or ``£12`` for whole pounds, as GOV.UK writes money."""
-    pounds_, rest = divmod(int(pence), 100)
-    return f"£{pounds_:,}" if not rest else f"£{pounds_:,}.{rest:02d}"
 
 
 class Bill(models.Model):
@@ -92,6 +88,18 @@ class Bill(models.Model):
     @property
     def is_payable(self) -> bool:
         return self.status == BillStatus.OPEN and self.outstanding_pence > 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == BillStatus.OPEN
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == BillStatus.PAID
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == BillStatus.CANCELLED
 
 
 class Payment(models.Model):
@@ -182,6 +190,31 @@ class Payment(models.Model):
     @property
     def refundable_pence(self) -> int:
         return self.amount_pence - self.amount_refunded_pence if self.status == PaymentStatus.SUCCESS else 0
+
+    @property
+    def is_created(self) -> bool:
+        """Not sent to a provider yet."""
+        return self.status == PaymentStatus.CREATED
+
+    @property
+    def is_started(self) -> bool:
+        """The provider's payment page is open."""
+        return self.status == PaymentStatus.STARTED
+
+    @property
+    def is_open(self) -> bool:
+        """Can still be paid: not sent to a provider yet, or its payment page is open."""
+        return self.status in (PaymentStatus.CREATED, PaymentStatus.STARTED)
+
+    is_payable = is_open
+
+    @property
+    def is_success(self) -> bool:
+        return self.status == PaymentStatus.SUCCESS
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == PaymentStatus.CANCELLED
 
     @property
     def is_finished(self) -> bool:
@@ -290,6 +323,19 @@ class Refund(models.Model):
     @property
     def amount_display(self) -> str:
         return pounds(self.amount_pence)
+
+    @property
+    def is_submitted(self) -> bool:
+        """Waiting for the provider."""
+        return self.status == RefundStatus.SUBMITTED
+
+    @property
+    def is_success(self) -> bool:
+        return self.status == RefundStatus.SUCCESS
+
+    @property
+    def is_error(self) -> bool:
+        return self.status == RefundStatus.ERROR
 
     @property
     def is_duplicate_charge(self) -> bool:

@@ -22,9 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.lib import csv as safe_csv
+from portal.lib.money import pounds
 
 from .constants import PaymentStatus, RefundStatus
-from .models import Payment, Refund, pounds
+from .models import Payment, Refund
 from .providers import ProviderError, get_provider, provider_default
 
 ISSUES = {

@@ -56,3 +56,12 @@ def payment_staff_may_view(user) -> bool:
 
 def receipt_refunds(payment: Payment):
     return payment.refunds.exclude(status="error").order_by("created_at")
+
+
+def payment_other_attempts(*, payment: Payment) -> QuerySet[Payment]:
+    """The other attempts to pay for the same case or bill as ``payment`` (none for neither)."""
+    if payment.case_id:
+        return Payment.objects.filter(case_id=payment.case_id).exclude(pk=payment.pk)
+    if payment.bill_id:
+        return Payment.objects.filter(bill_id=payment.bill_id).exclude(pk=payment.pk)
+    return Payment.objects.none()

@@ -20,10 +20,12 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.lib.money import pounds
+
 from . import services
-from .constants import FAILURE_STATUSES, IN_PROGRESS_STATUSES, EventSource, PaymentStatus, SandboxStatus
+from .constants import EventSource, SandboxStatus
 from .forms import BillAmountForm, BillLookupForm, SandboxCardForm
-from .models import Bill, Payment, SandboxCheckout, pounds
+from .models import Bill, Payment, SandboxCheckout
 from .providers import ProviderError
 from .providers.sandbox import TEST_CARDS, sandbox_card_submit
 from .selectors import payment_for_resident, payment_list_for_user, receipt_refunds
@@ -105,7 +107,7 @@ def _what_for(payment: Payment) -> dict:
 def pay(request: HttpRequest, reference: str) -> HttpResponse:
     """What is being paid for and how much, with the button that opens the payment page."""
     payment = _payment(request, reference)
-    if payment.status not in (PaymentStatus.CREATED, PaymentStatus.STARTED):
+    if not payment.is_open:
         return redirect("payments:result", reference=payment.reference)
     error = ""
     if request.method == "POST":
@@ -114,7 +116,7 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
         except services.PaymentError as exc:
             error = str(exc)
         else:
-            if payment.status == PaymentStatus.STARTED and payment.next_url:
+            if payment.is_started and payment.next_url:
                 return redirect(payment.next_url)
             return redirect("payments:result", reference=payment.reference)
     return render(
@@ -151,7 +153,7 @@ def payment_cancel(request: HttpRequest, reference: str) -> HttpResponse:
     POST with the CSRF token, so a link or image elsewhere cannot cancel someone's payment.
     """
     payment = _payment(request, reference)
-    if payment.status not in (PaymentStatus.CREATED, *IN_PROGRESS_STATUSES):
+    if payment.is_finished:
         return redirect("payments:result", reference=payment.reference)
     if request.method == "POST":
         services.payment_cancel(payment=payment, source=EventSource.RETURN, request=request)
@@ -165,12 +167,12 @@ def payment_cancel(request: HttpRequest, reference: str) -> HttpResponse:
 def result(request: HttpRequest, reference: str) -> HttpResponse:
     """The confirmation (paid), the "not paid" page with try again, or "being confirmed"."""
     payment = _payment(request, reference)
-    if payment.status == PaymentStatus.CREATED:
+    if payment.is_created:
         return redirect("payments:pay", reference=payment.reference)
     context = {"payment": payment, **_what_for(payment)}
-    if payment.status == PaymentStatus.SUCCESS:
+    if payment.is_success:
         return render(request, "payments/confirmation.html", context)
-    if payment.status in FAILURE_STATUSES:
+    if payment.is_failure:
         later = payment.retries.order_by("-created_at").first()
         return render(
             request,
@@ -197,12 +199,12 @@ def retry(request: HttpRequest, reference: str) -> HttpResponse:
     payment = _payment(request, reference)
     try:
         attempt = services.payment_retry(payment=payment, request=request)
-        if attempt.status == PaymentStatus.CREATED:
+        if attempt.is_created:
             attempt = services.payment_start(payment=attempt, request=request)
     except services.PaymentError as exc:
         context = {"payment": payment, "council": _council_contact(), "error": str(exc), **_what_for(payment)}
         return render(request, "payments/failure.html", context, status=400)
-    if attempt.status == PaymentStatus.STARTED and attempt.next_url:
+    if attempt.is_started and attempt.next_url:
         return redirect(attempt.next_url)
     return redirect("payments:result", reference=attempt.reference)
 
@@ -211,7 +213,7 @@ def retry(request: HttpRequest, reference: str) -> HttpResponse:
 @_owner_view
 def receipt(request: HttpRequest, reference: str) -> HttpResponse:
     payment = _payment(request, reference)
-    if payment.status != PaymentStatus.SUCCESS:
+    if not payment.is_success:
         raise Http404("No receipt for this payment")
     return render(
         request,

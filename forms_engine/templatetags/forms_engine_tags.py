@@ -2,7 +2,9 @@
 
 from django import template
 
-from ..engine import StepForm, condition_text, fee_pence, pounds
+from portal.lib.money import pounds
+
+from ..engine import StepForm, condition_text, fee_pence
 
 register = template.Library()
 

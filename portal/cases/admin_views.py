@@ -10,10 +10,8 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.forms.renderers import DjangoTemplates
 from django.http import Http404, HttpResponseRedirect
@@ -28,15 +26,15 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from portal.interactions.models import LgslService
+from portal.interactions.services import InteractionError
 
 from .constants import (
     MESSAGE_REQUIRED_FOR,
     OPEN_STATUSES,
+    SLA_RUNNING_STATUSES,
     STAFF_LABELS,
     Actor,
     CaseStatus,
-    EventType,
     allowed_moves,
 )
 from .forms import (
@@ -51,18 +49,19 @@ from .forms import (
 )
 from .models import Case, CaseAttachment, Team
 from .permissions import cases_visible_to_staff, staff_can_view_case, staff_is_case_worker
-from .satisfaction import case_satisfaction_for_staff, case_satisfaction_record_assisted
+from .satisfaction import case_satisfaction_for_staff
 from .selectors import (
     case_answer_rows,
     case_full_timeline,
     case_is_overdue,
     case_notifications,
+    case_service_choices,
     due_soon_cutoff,
 )
 from .services import (
     CaseError,
     case_assign,
-    case_event_add,
+    case_assisted_contact_record,
     case_note_add,
     case_officer_message,
     case_staff_transition,
@@ -73,6 +72,7 @@ from .support_needs import (
     case_support_needs_update,
     cases_with_support_flag,
 )
+from .views import attachment_response
 
 PER_PAGE = 50
 SORTS = {
@@ -130,31 +130,10 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].choices = [("", "Any service")] + service_choices()
+        self.fields["service"].choices = [("", "Any service")] + case_service_choices()
         self.fields["assignee"].choices = [("", "Anyone"), ("me", "Me"), ("none", "Nobody")] + [
             (str(u.pk), u.full_name or u.email) for u in case_workers()
         ]
-
-
-SERVICE_CHOICES_KEY = "cases:queue:service-choices"
-
-
-def service_choices() -> list[tuple[int, str]]:
-    """The services that have cases, by name; cached for a few minutes (it reads every case)."""
-    choices = cache.get(SERVICE_CHOICES_KEY)
-    if choices is None:
-        codes = list(
-            Case.objects.filter(service_code__isnull=False)
-            .order_by()
-            .values_list("service_code", flat=True)
-            .distinct()
-        )
-        labels = dict(LgslService.objects.filter(code__in=codes).values_list("code", "label"))
-        choices = sorted(
-            ((code, f"{labels.get(code, 'Service')} ({code})") for code in codes), key=lambda c: c[1]
-        )
-        cache.set(SERVICE_CHOICES_KEY, choices, 300)
-    return choices
 
 
 def queue_filter(queryset, data: dict, user, today=None):
@@ -177,7 +156,7 @@ def queue_filter(queryset, data: dict, user, today=None):
     elif assignee:
         queryset = queryset.filter(assignee_id=assignee)
     due = data.get("due") or ""
-    running = [CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS]
+    running = sorted(SLA_RUNNING_STATUSES)
     if due == "overdue":
         queryset = queryset.filter(status__in=running, due_on__lt=today)
     elif due == "soon":
@@ -425,40 +404,31 @@ class CaseAssistedContactView(WagtailAdminTemplateMixin, View):
         )
 
     def post(self, request, pk):
-        from portal.interactions.services import InteractionError, assisted_contact_record
-
         form = CaseAssistedContactForm(request.POST, case=self.case)
         if not form.is_valid():
             return self.render(form)
-        kwargs = form.service_kwargs()
+        contact = form.service_kwargs()
         satisfaction = form.satisfaction_kwargs()
         try:
-            with transaction.atomic():
-                interaction = assisted_contact_record(staff=request.user, **kwargs)
-                satisfaction_recorded = satisfaction is not None and case_satisfaction_record_assisted(
-                    case=self.case, staff=request.user, channel=kwargs["channel"], **satisfaction
-                )
+            recorded = case_assisted_contact_record(
+                case=self.case,
+                staff=request.user,
+                channel=contact["channel"],
+                service_code=contact["service_code"],
+                reason_code=contact["reason_code"],
+                avoidable=contact["avoidable"],
+                avoidable_category=contact["avoidable_category"],
+                resolved_first_contact=contact["resolved_first_contact"],
+                notes=contact["notes"],
+                satisfaction_score=satisfaction["score"] if satisfaction else None,
+                satisfaction_comment=satisfaction["comment"] if satisfaction else "",
+            )
         except (InteractionError, CaseError) as error:
             form.add_error(None, str(error))
             return self.render(form)
-        case_event_add(
-            case=self.case,
-            type=EventType.ASSISTED_CONTACT,
-            actor=request.user,
-            actor_role=Actor.STAFF,
-            public=False,
-            message=kwargs["notes"],
-            data={
-                "interaction": interaction.pk,
-                "channel": kwargs["channel"],
-                "avoidable": kwargs["avoidable"],
-                "avoidable_category": kwargs["avoidable_category"],
-                **({"satisfaction": satisfaction["score"]} if satisfaction_recorded else {}),
-            },
-        )
         messages.success(request, f"Contact recorded against {self.case.reference}")
         if satisfaction is not None:
-            if satisfaction_recorded:
+            if recorded.satisfaction_recorded:
                 messages.success(request, "The resident's answer about the outcome was recorded")
             else:
                 messages.warning(
@@ -469,8 +439,6 @@ class CaseAssistedContactView(WagtailAdminTemplateMixin, View):
 
 
 def staff_attachment_download(request, pk, attachment_pk):
-    from .views import attachment_response
-
     case = _case_for_staff(request, pk)
     attachment = get_object_or_404(CaseAttachment, pk=attachment_pk, case=case)
     return attachment_response(attachment)

@@ -76,6 +76,24 @@ def allowed_moves(status: str, actor: str) -> list[str]:
     return [to for to in CaseStatus if actor in TRANSITIONS.get((status, to), ())]
 
 
+def move_allowed(status: str, to: str, actor: str) -> bool:
+    """Whether the table lets ``actor`` move a case from ``status`` to ``to``."""
+    return actor in TRANSITIONS.get((status, to), ())
+
+
+# The SLA clock runs in these statuses (it is paused while awaiting the resident).
+SLA_RUNNING_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS})
+
+# The GOV.UK tag colour for each status the resident sees (grey for the rest).
+STATUS_TAG_CLASSES = {
+    CaseStatus.AWAITING_RESIDENT: "govuk-tag--orange",
+    CaseStatus.RESOLVED: "govuk-tag--green",
+    CaseStatus.IN_PROGRESS: "govuk-tag--blue",
+    CaseStatus.SUBMITTED: "govuk-tag--light-blue",
+    CaseStatus.AWAITING_PAYMENT: "govuk-tag--yellow",
+}
+
+
 class EventType(models.TextChoices):
     CREATED = "created", "Request received"
     STATUS_CHANGE = "status_change", "Status changed"

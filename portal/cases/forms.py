@@ -4,14 +4,20 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from accounts.constants import SupportNeed
 from portal.interactions.assisted_forms import AssistedContactForm
 from portal.lib.uploads import UploadLimits, upload_check
 
 from .constants import MESSAGE_REQUIRED_FOR, STAFF_LABELS, CaseStatus
 from .models import Team
+from .permissions import CASE_OFFICERS, SERVICE_MANAGERS
+from .satisfaction import case_satisfaction_staff_can_record
+from .support_needs import STAFF_CHOICES
 
 MESSAGE_MAX_LENGTH = 5000
 ATTACHMENT_TYPES = ["pdf", "jpg", "png", "heic", "docx"]
@@ -110,9 +116,6 @@ class FastSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        from django.forms.utils import flatatt
-        from django.utils.html import format_html, format_html_join
-
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         selected = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v is not None}
@@ -217,13 +220,9 @@ class SupportNeedsStaffForm(StaffForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .support_needs import STAFF_CHOICES
-
         self.fields["needs"].choices = STAFF_CHOICES
 
     def clean(self):
-        from accounts.constants import SupportNeed
-
         cleaned = super().clean()
         if SupportNeed.INTERPRETER in cleaned.get("needs", []) and not cleaned.get("language", "").strip():
             self.add_error("language", "Enter the language they need an interpreter for")
@@ -231,8 +230,6 @@ class SupportNeedsStaffForm(StaffForm):
 
 
 def case_workers():
-    from .permissions import CASE_OFFICERS, SERVICE_MANAGERS
-
     return (
         get_user_model()
         .objects.filter(is_active=True, is_staff=True, groups__name__in=[CASE_OFFICERS, SERVICE_MANAGERS])
@@ -312,8 +309,6 @@ class CaseAssistedContactForm(AssistedContactForm):
         self.case = case
         for name in ("resident_email", "case_reference", "occurred_at"):
             self.fields.pop(name, None)
-        from .satisfaction import case_satisfaction_staff_can_record
-
         if not case_satisfaction_staff_can_record(case):
             # Asked once per case: only once it has an outcome and until the resident answers.
             for name in ("satisfaction", "satisfaction_comment"):

@@ -1,12 +1,24 @@
 import secrets
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
-from .constants import OPEN_STATUSES, STAFF_LABELS, Actor, CaseStatus, EventType, Priority, SatisfactionState
+from .constants import (
+    OPEN_STATUSES,
+    STAFF_LABELS,
+    STATUS_TAG_CLASSES,
+    Actor,
+    CaseStatus,
+    EventType,
+    Priority,
+    SatisfactionState,
+    move_allowed,
+)
 
 
 class Team(models.Model):
@@ -119,6 +131,43 @@ class Case(models.Model):
         return STAFF_LABELS[CaseStatus(self.status)]
 
     @property
+    def status_tag_class(self) -> str:
+        """The GOV.UK tag colour for the status, as a class name."""
+        return STATUS_TAG_CLASSES.get(self.status, "govuk-tag--grey")
+
+    @property
+    def is_awaiting_resident(self) -> bool:
+        """Waiting for the resident's reply: the SLA clock is paused."""
+        return self.status == CaseStatus.AWAITING_RESIDENT
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == CaseStatus.RESOLVED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == CaseStatus.REJECTED
+
+    @property
+    def can_withdraw(self) -> bool:
+        """Whether the transition table lets the resident withdraw the case now."""
+        return move_allowed(self.status, CaseStatus.WITHDRAWN, Actor.RESIDENT)
+
+    @property
+    def reopen_until(self) -> datetime | None:
+        """The last moment the resident may reopen this closed case, or None if they never may."""
+        if self.is_open or not self.closed_at:
+            return None
+        if not move_allowed(self.status, CaseStatus.IN_PROGRESS, Actor.RESIDENT):
+            return None
+        return self.closed_at + timedelta(days=getattr(settings, "CASE_REOPEN_DAYS", 28))
+
+    @property
+    def can_reopen(self) -> bool:
+        until = self.reopen_until
+        return bool(until and timezone.now() <= until)
+
+    @property
     def has_unread(self) -> bool:
         return bool(
             self.last_public_event_at
@@ -148,6 +197,19 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.type} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_status_change(self) -> bool:
+        return self.type == EventType.STATUS_CHANGE
+
+    @property
+    def is_reopening(self) -> bool:
+        """A status change that reopened a resolved case."""
+        return (
+            self.is_status_change
+            and self.status_from == CaseStatus.RESOLVED
+            and self.status_to == CaseStatus.IN_PROGRESS
+        )
 
     @property
     def status_to_label(self) -> str:

@@ -6,6 +6,8 @@ of deleting them. Files the resident sent are deleted: the council keeps the dec
 not the evidence, once the resident has gone.
 """
 
+from django.db import transaction
+
 from accounts.registry import ExportedData, ExportFile, register
 
 from .constants import CaseStatus
@@ -51,8 +53,6 @@ def _export(user) -> ExportedData:
 
 
 def _attachments_delete(attachments) -> None:
-    from django.db import transaction
-
     storage = CaseAttachment._meta.get_field("file").storage
     names = list(attachments.values_list("file", flat=True))
     attachments.delete()

@@ -15,11 +15,14 @@ Answers are ``satisfaction`` interactions (``portal.interactions.satisfaction``)
 hear the answer on the phone or face to face record it with the case's contact form.
 """
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.interactions.constants import Channel, SatisfactionScore
+from portal.interactions.models import Interaction, SatisfactionComment
 from portal.interactions.satisfaction import satisfaction_record
 
 from .constants import SATISFACTION_STATUSES, SatisfactionState
@@ -194,10 +197,6 @@ def case_satisfaction_for_staff(case: Case) -> dict | None:
     The answer is a ``satisfaction`` interaction, found through the (type, time) index
     around the moment the case recorded it, since the log is not indexed by case.
     """
-    from datetime import timedelta
-
-    from portal.interactions.models import Interaction, SatisfactionComment
-
     if not case.satisfaction_state:
         return None
     answer = None

@@ -4,12 +4,16 @@ Each list is built in a fixed number of queries whatever the number of cases or 
 (the tests count them): related rows come through ``select_related``/``prefetch_related``.
 """
 
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
-from .constants import OPEN_STATUSES, CaseStatus
+from portal.interactions.models import LgslService
+from portal.notifications.models import Notification
+
+from .constants import OPEN_STATUSES, SLA_RUNNING_STATUSES, CaseStatus
 from .models import Case, CaseAttachment, CaseEvent
 from .sla import working_days_add
 
@@ -40,8 +44,6 @@ def case_for_resident(user, reference: str) -> Case | None:
 
 def case_public_timeline(case: Case) -> list[CaseEvent]:
     """What the resident sees: public events, with their attachments and whether they were emailed."""
-    from portal.notifications.models import Notification
-
     return list(
         case.events.filter(public=True)
         .select_related("actor")
@@ -55,8 +57,6 @@ def case_public_timeline(case: Case) -> list[CaseEvent]:
 
 def case_full_timeline(case: Case) -> list[CaseEvent]:
     """Everything on the case for staff, internal notes included, newest first."""
-    from portal.notifications.models import Notification
-
     return list(
         case.events.select_related("actor")
         .prefetch_related(
@@ -74,8 +74,6 @@ def case_full_timeline(case: Case) -> list[CaseEvent]:
 
 def case_notifications(case: Case):
     """The emails sent about a case, newest first, with their delivery status (staff only)."""
-    from portal.notifications.models import Notification
-
     return Notification.objects.filter(case=case).only(
         "pk", "to", "subject", "status", "attempts", "last_error", "created_at", "sent_at", "case_id"
     )
@@ -95,6 +93,7 @@ def case_answer_rows(case: Case) -> list[dict] | None:
     if submission is None:
         return None
     try:
+        # imported late and optional: a case can exist without the forms engine installed
         from forms_engine.selectors import submission_answer_rows
     except ImportError:
         return None
@@ -118,9 +117,7 @@ def case_next_steps(case: Case) -> str:
             "until you reply; it moves on by the number of working days we wait."
         )
     if status == CaseStatus.RESOLVED:
-        from .services import case_reopen_until
-
-        until = case_reopen_until(case)
+        until = case.reopen_until
         return (
             "We have finished working on your request. If the problem was not fixed, you can reopen "
             f"this case until {until:%-d %B %Y}."
@@ -142,7 +139,7 @@ def due_soon_cutoff(today=None):
 def cases_due_soon_or_overdue(queryset: QuerySet[Case], today=None) -> QuerySet[Case]:
     """Open, not paused cases whose due date has passed or falls within 2 working days."""
     return queryset.filter(
-        status__in=[CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS],
+        status__in=sorted(SLA_RUNNING_STATUSES),
         due_on__isnull=False,
         due_on__lte=due_soon_cutoff(today),
     )
@@ -150,7 +147,26 @@ def cases_due_soon_or_overdue(queryset: QuerySet[Case], today=None) -> QuerySet[
 
 def case_is_overdue(case: Case, today=None) -> bool:
     return bool(
-        case.due_on
-        and case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS)
-        and case.due_on < (today or timezone.localdate())
+        case.due_on and case.status in SLA_RUNNING_STATUSES and case.due_on < (today or timezone.localdate())
     )
+
+
+SERVICE_CHOICES_KEY = "cases:queue:service-choices"
+
+
+def case_service_choices() -> list[tuple[int, str]]:
+    """The services that have cases, by name; cached for a few minutes (it reads every case)."""
+    choices = cache.get(SERVICE_CHOICES_KEY)
+    if choices is None:
+        codes = list(
+            Case.objects.filter(service_code__isnull=False)
+            .order_by()
+            .values_list("service_code", flat=True)
+            .distinct()
+        )
+        labels = dict(LgslService.objects.filter(code__in=codes).values_list("code", "label"))
+        choices = sorted(
+            ((code, f"{labels.get(code, 'Service')} ({code})") for code in codes), key=lambda c: c[1]
+        )
+        cache.set(SERVICE_CHOICES_KEY, choices, 300)
+    return choices

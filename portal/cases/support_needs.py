@@ -18,9 +18,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.constants import SupportNeed
+from accounts.models import SupportNeeds
+from accounts.services import support_needs_clean, support_needs_update
 
 from .constants import Actor, EventType
 from .models import Case, CaseSupportNeeds
+from .permissions import staff_can_change_case
+from .services import case_event_add
 
 # The officer's wording: the resident's choices are written in the first person.
 STAFF_LABELS = {
@@ -102,8 +106,6 @@ def _case_record(case: Case) -> CaseSupportNeeds | None:
 def cases_with_support_flag(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Annotate ``has_support_needs``: the resident's record or the case's own. Two EXISTS
     subqueries in the same query, so the queue costs no more queries however many rows."""
-    from accounts.models import SupportNeeds
-
     return queryset.annotate(
         has_support_needs=Exists(SupportNeeds.objects.filter(user_id=OuterRef("resident_id")))
         | Exists(CaseSupportNeeds.objects.filter(case_id=OuterRef("pk")))
@@ -123,11 +125,6 @@ def case_support_needs_update(*, case: Case, actor, needs: list[str], language: 
     says that the needs changed and who changed them, without repeating them. Returns the
     record, or None when cleared.
     """
-    from accounts.services import support_needs_update
-
-    from .permissions import staff_can_change_case
-    from .services import case_event_add
-
     if not staff_can_change_case(actor, case):
         raise SupportNeedsError("You cannot change this case")
     with transaction.atomic():
@@ -153,8 +150,6 @@ def case_support_needs_update(*, case: Case, actor, needs: list[str], language: 
 
 def _case_record_update(*, case: Case, needs: list[str], language: str, details: str, actor):
     """The same rules as ``accounts.services.support_needs_update``, for a case with no account."""
-    from accounts.services import support_needs_clean
-
     needs, language, details = support_needs_clean(needs=needs, language=language, details=details)
     if not needs and not details:
         CaseSupportNeeds.objects.filter(case=case).delete()

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from portal.lib.uploads import upload_limit
 
-from .constants import CaseStatus
 from .forms import ATTACHMENT_LIMITS, MessageForm, ReopenForm, WithdrawForm
 from .models import Case, CaseAttachment
 from .satisfaction_views import satisfaction_context
@@ -30,7 +29,6 @@ from .services import (
     CaseError,
     case_message_send,
     case_reopen,
-    case_reopen_until,
     case_view_record,
     case_withdraw,
 )
@@ -53,17 +51,6 @@ def _answers_template() -> str | None:
     return ANSWERS_TEMPLATE
 
 
-def _can_withdraw(case: Case) -> bool:
-    return case.status in (CaseStatus.SUBMITTED, CaseStatus.AWAITING_RESIDENT)
-
-
-def _can_reopen(case: Case) -> bool:
-    from django.utils import timezone
-
-    until = case_reopen_until(case)
-    return bool(until and timezone.now() <= until)
-
-
 @login_required
 @never_cache
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -79,10 +66,6 @@ def _detail_context(request, case: Case, *, form=None) -> dict:
         "rows": rows,
         "answers_template": _answers_template() if rows is not None else None,
         "form": form if form is not None else (MessageForm() if case.is_open else None),
-        "awaiting_reply": case.status == CaseStatus.AWAITING_RESIDENT,
-        "can_withdraw": _can_withdraw(case),
-        "can_reopen": _can_reopen(case),
-        "reopen_until": case_reopen_until(case),
         **satisfaction_context(case),
     }
 
@@ -105,7 +88,7 @@ def case_message(request: HttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
-        was_awaiting = case.status == CaseStatus.AWAITING_RESIDENT
+        was_awaiting = case.is_awaiting_resident
         try:
             case_message_send(
                 case=case,
@@ -133,7 +116,7 @@ def case_message(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
-    if not _can_withdraw(case):
+    if not case.can_withdraw:
         messages.info(request, "This request can no longer be withdrawn")
         return redirect("cases:detail", reference=case.reference)
     form = WithdrawForm(request.POST or None)
@@ -153,7 +136,7 @@ def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
-    if not _can_reopen(case):
+    if not case.can_reopen:
         messages.info(request, "This request can no longer be reopened. Make a new request instead.")
         return redirect("cases:detail", reference=case.reference)
     form = ReopenForm(request.POST or None)
@@ -167,11 +150,7 @@ def case_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
                 request, f"You have reopened request {case.reference}. An officer will look at it again."
             )
             return redirect("cases:detail", reference=case.reference)
-    return render(
-        request,
-        "cases/case_reopen.html",
-        {"case": case, "form": form, "reopen_until": case_reopen_until(case)},
-    )
+    return render(request, "cases/case_reopen.html", {"case": case, "form": form})
 
 
 def attachment_response(attachment: CaseAttachment) -> FileResponse:

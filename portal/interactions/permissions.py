@@ -17,3 +17,11 @@ class ProxyModelPermissionPolicy(ModelPermissionPolicy):
     @cached_property
     def _content_type(self):
         return ContentType.objects.get_for_model(self.auth_model, for_concrete_model=False)
+
+
+PERMISSION = "interactions.view_contact_insights"
+
+
+def can_view_contact_insights(user) -> bool:
+    """Service managers (and superusers): anyone granted the dashboard's own permission."""
+    return bool(user and user.is_active and (user.is_superuser or user.has_perm(PERMISSION)))

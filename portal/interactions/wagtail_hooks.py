@@ -34,4 +34,5 @@ def register_record_contact_menu_item():
     )
 
 
-from . import dashboard_hooks  # noqa: E402, F401 - Contact insights (its own module)
+# Contact insights (portal.insights) has no app of its own, so its admin hooks are registered from here.
+from portal.insights import dashboard_hooks  # noqa: E402, F401

@@ -9,9 +9,10 @@ from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.tasks import default_task_backend
 from django.utils import timezone
 from django.utils.html import escape
+
+from portal.lib.retry import backoff_delay, task_enqueue
 
 from .constants import FINAL_STATUSES, MAX_ATTEMPTS, RETRY_DELAYS, NotificationStatus
 from .models import Notification
@@ -93,12 +94,11 @@ def _unredacted_key(notification_id) -> str:
 
 
 def _enqueue_delivery(notification_id, *, delay_seconds: int = 0) -> None:
-    from .tasks import deliver_notification
+    from .tasks import deliver_notification  # imported late: notifications.tasks imports this module
 
-    task = deliver_notification
-    if delay_seconds and default_task_backend.supports_defer:
-        task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
-    task.enqueue(str(notification_id))
+    # A backend that cannot defer (the immediate one) retries at once; the attempts cap ends it.
+    if not task_enqueue(deliver_notification, str(notification_id), delay_seconds=delay_seconds):
+        task_enqueue(deliver_notification, str(notification_id))
 
 
 def notification_deliver(*, notification_id) -> Notification | None:
@@ -184,7 +184,7 @@ def notification_deliver(*, notification_id) -> Notification | None:
         if notification.attempts >= MAX_ATTEMPTS:
             _finish(notification, status=NotificationStatus.TECHNICAL_FAILURE, last_error=error)
             return notification
-        delay = RETRY_DELAYS[min(notification.attempts - 1, len(RETRY_DELAYS) - 1)]
+        delay = backoff_delay(notification.attempts, RETRY_DELAYS)
         retry_at = timezone.now() + timedelta(seconds=delay)
         if _finish(
             notification,

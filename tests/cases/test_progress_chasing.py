@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.cases.models import Case
 from portal.cases.services import case_officer_message
-from portal.interactions.measures import measures_for
+from portal.insights.measures import measures_for
 from portal.interactions.models import Interaction
 from portal.interactions.rollups import rollup_build_day
 from tests.cases.factories import case_make, officer_in, team_make

@@ -216,6 +216,31 @@ def test_record_an_assisted_contact_against_the_case(client, waste):
     assert not event.public and event.data["interaction"] == contact.pk
 
 
+def test_a_contact_whose_timeline_entry_fails_is_not_recorded_at_all(client, waste, monkeypatch):
+    officer = officer_in(waste)
+    case = case_make(team=waste)
+    client.force_login(officer)
+
+    def broken(**fields):
+        raise RuntimeError("the timeline cannot be written")
+
+    monkeypatch.setattr(CaseEvent.objects, "create", broken)
+    with pytest.raises(RuntimeError):
+        client.post(
+            case_url(case, "contact/"),
+            {
+                "channel": "phone",
+                "service_code": "524",
+                "reason_code": "8",
+                "avoidable": "no",
+                "resolved_first_contact": "yes",
+                "notes": "Asked for an update",
+            },
+        )
+    # One transaction: no contact in the log without its entry on the case.
+    assert not Interaction.objects.filter(type="assisted_contact").exists()
+
+
 def test_the_contact_form_shows_errors(client, waste):
     officer = officer_in(waste)
     case = case_make(team=waste)

@@ -84,6 +84,21 @@ def test_allowed_moves_for_staff_match_the_table():
     assert allowed_moves("withdrawn", Actor.STAFF) == []
 
 
+@pytest.mark.parametrize("status", CaseStatus.values)
+def test_what_the_resident_is_offered_is_read_from_the_table(status, settings):
+    settings.CASE_REOPEN_DAYS = 3
+    closed_at = None if status in OPEN_STATUSES else timezone.now() - timedelta(days=2)
+    case = Case(status=status, closed_at=closed_at)
+    assert case.can_withdraw == (Actor.RESIDENT in TRANSITIONS.get((status, CaseStatus.WITHDRAWN), ()))
+    reopenable = status not in OPEN_STATUSES and Actor.RESIDENT in TRANSITIONS.get(
+        (status, CaseStatus.IN_PROGRESS), ()
+    )
+    assert case.can_reopen == reopenable
+    assert case.reopen_until == (closed_at + timedelta(days=3) if reopenable else None)
+    case.closed_at = timezone.now() - timedelta(days=4)
+    assert not case.can_reopen
+
+
 def test_a_resident_cannot_reopen_after_the_limit(settings):
     settings.CASE_REOPEN_DAYS = 3
     case = case_make(status="resolved")

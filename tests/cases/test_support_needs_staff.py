@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.models import SupportNeeds
 from accounts.services import support_needs_update
@@ -214,7 +215,7 @@ def test_recording_on_a_resident_case_updates_their_profile_record(client, offic
 
     page = client.get(case_url(a_case)).content.decode()
     assert "Finds it hard to use the phone" in page
-    assert f"Recorded by {officer.full_name or officer.email}" in page
+    assert f"Recorded by {escape(officer.full_name or officer.email)}" in page
 
     # The resident sees the officer's record on their profile, in their own words.
     client.force_login(resident)

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from forms_engine.models import FormVersion, ServiceForm
 from forms_engine.stats import form_statistics
+from portal.insights.measures import Measures
 from portal.interactions.constants import InteractionType as T
-from portal.interactions.measures import Measures
 from portal.interactions.models import Interaction
 
 from .editor_helpers import form_published, q, staff_in, step

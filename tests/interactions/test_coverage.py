@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from cms.models import HomePage, ServiceIndexPage, ServicePage, StandardPage
 from forms_engine.lifecycle import form_archive
-from portal.interactions import coverage as cov
+from portal.insights import coverage as cov
+from portal.insights.coverage import service_coverage
 from portal.interactions.constants import Channel
-from portal.interactions.coverage import service_coverage
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record
 from tests.cms.content import draft, publish

@@ -123,7 +123,7 @@ def test_a_back_dated_contact_refreshes_its_day_which_the_job_no_longer_revisits
 
 
 def test_cached_figures_change_as_soon_as_the_rollups_are_rebuilt():
-    from portal.interactions.measures import measures_for
+    from portal.insights.measures import measures_for
 
     today = timezone.localdate()
     interaction_record(type=InteractionType.PAGE_VIEW, service_code=524)

@@ -18,9 +18,9 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from cms.models import CouncilSettings
+from portal.insights.dashboard import trend
+from portal.insights.measures import measures_for
 from portal.interactions.constants import Channel, InteractionType
-from portal.interactions.dashboard import trend
-from portal.interactions.measures import measures_for
 from portal.interactions.models import DailyRollup, LgslService
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record, interaction_record

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from wagtail.models import Site
 
+from portal.insights.measures import FunnelStep, measures_for, percent, services_ranked
 from portal.interactions.constants import Channel, InteractionType, Outcome
-from portal.interactions.measures import FunnelStep, measures_for, percent, services_ranked
 from portal.interactions.middleware import bot_counter_key
 from portal.interactions.models import DailyRollup
 from portal.interactions.rollups import rollup_build_day

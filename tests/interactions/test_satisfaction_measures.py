@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from portal.insights.measures import measures_for, satisfaction_by_service
 from portal.interactions.constants import Channel
-from portal.interactions.measures import measures_for, satisfaction_by_service
 from portal.interactions.models import DailyRollup, Interaction, SatisfactionComment
 from portal.interactions.rollups import interactions_purge, rollup_build_day
 from portal.interactions.satisfaction import satisfaction_record

@@ -30,7 +30,7 @@ def test_a_backend_that_always_fails_ends_in_technical_failure_and_the_case_stil
 
 
 def test_an_email_that_cannot_even_be_written_does_not_roll_back_the_change(monkeypatch):
-    from portal.cases import services
+    from portal.cases.services import notifications as services
 
     case = case_make()
 

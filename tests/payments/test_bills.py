@@ -5,9 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from payments.admin_views import bills_import
 from payments.models import Bill, Payment
-from payments.services import PaymentError, bill_payment_create
+from payments.services import PaymentError, bill_payment_create, bills_import
 
 from .factories import bill_make
 from .test_sandbox_flow import CARD

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.interactions.dashboard import dashboard_figures_warm
+from portal.insights.dashboard import dashboard_figures_warm
 from portal.interactions.rollups import interactions_purge, rollup_build_day, rollup_build_recent
 
 

@@ -1,7 +1,7 @@
 """Contact insights: the contact measures dashboard in the Wagtail admin.
 
-Every figure comes from :func:`~portal.interactions.measures.measures_for` and
-:func:`~portal.interactions.measures.services_ranked`, which read the daily rollups. The
+Every figure comes from :func:`~portal.insights.measures.measures_for` and
+:func:`~portal.insights.measures.services_ranked`, which read the daily rollups. The
 dashboard never reads the raw interaction log, so it stays fast however big the log is.
 
 The view parses the filters, asks for the measures once and shapes them for the page,
@@ -13,7 +13,6 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -29,22 +28,19 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Site
 
+from cms.models import CouncilSettings
+from portal.interactions.models import DailyRollup, LgslService
+from portal.interactions.permissions import can_view_contact_insights
 from portal.lib import csv as safe_csv
+from portal.lib.money import pounds, pounds_value
 
 from .coverage import service_coverage
 from .measures import Measures, measures_for, measures_warm, services_ranked
-from .models import DailyRollup, LgslService
 from .satisfaction import satisfaction_csv_rows, satisfaction_section
 
-PERMISSION = "interactions.view_contact_insights"
 MAX_PERIOD_DAYS = 731  # two years, leap day included
 DEFAULT_PERIOD_DAYS = 30
 _LGSL_CODE = re.compile(r"[0-9]{1,9}")
-
-
-def can_view_contact_insights(user) -> bool:
-    """Service managers (and superusers): anyone granted the dashboard's own permission."""
-    return bool(user and user.is_active and (user.is_superuser or user.has_perm(PERMISSION)))
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:
@@ -166,19 +162,6 @@ def _pct(value: float | None) -> str:
     return "No data" if value is None else f"{value:.1f}%"
 
 
-def _pounds(pence: float | int | None) -> str:
-    if pence is None:
-        return "Not set"
-    amount = (Decimal(str(pence)) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"£{amount:,}"
-
-
-def _pounds_value(pence: float | int | None) -> str:
-    if pence is None:
-        return ""
-    return str((Decimal(str(pence)) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
 @dataclass
 class Figure:
     """One measure as the page and the CSV show it."""
@@ -196,7 +179,7 @@ class Figure:
         if self.unit == "%":
             return _pct(self.value)
         if self.unit == "GBP":
-            return _pounds(self.value)
+            return pounds(self.value, none="Not set")
         return "No data" if self.value is None else _number(self.value)
 
     @property
@@ -221,7 +204,7 @@ class Figure:
     @property
     def csv_value(self):
         if self.unit == "GBP":
-            return _pounds_value(self.value)
+            return pounds_value(self.value)
         return "" if self.value is None else self.value
 
     def csv_row(self) -> list:
@@ -376,8 +359,6 @@ def trend(measures: Measures) -> dict:
 
 def council_settings(site):
     """The council's settings for the site, without creating them (a report never writes)."""
-    from cms.models import CouncilSettings
-
     # The same choice as measures.unit_costs_pence, so the label matches the figures.
     council = CouncilSettings.objects.filter(site=site).first() if site else CouncilSettings.objects.first()
     return council or CouncilSettings()

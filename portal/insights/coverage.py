@@ -39,9 +39,14 @@ from urllib.parse import urlsplit
 from django.db.models import Sum
 from django.urls import reverse
 
-from .constants import Channel
+from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
+
+from cms.models import ServicePage
+from portal.interactions.constants import Channel
+from portal.interactions.models import DailyRollup
+
 from .measures import percent
-from .models import DailyRollup
 
 ASSISTED_METRIC = "assisted_contacts"
 MAX_PAGE_LINKS = 5
@@ -226,8 +231,6 @@ def _channel_label(value: str) -> str:
 
 
 def _editable(user, pks: set[int]) -> set[int]:
-    from wagtail.permission_policies.pages import PagePermissionPolicy
-
     if user is None:
         return pks
     editable = PagePermissionPolicy().instances_user_has_any_permission_for(user, {"change"})
@@ -239,10 +242,6 @@ def service_coverage(*, start: date, end: date, service_code: int | None = None,
     (inclusive) from the daily rollups. ``service_code`` picks one service out as
     ``selected`` (the whole council is always counted). With ``user``, pages link to their
     edit view only where that user may edit them."""
-    from wagtail.models import Page
-
-    from cms.models import ServicePage
-
     live = list(
         ServicePage.objects.live()
         .select_related("service", "start_form")

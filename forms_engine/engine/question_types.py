@@ -1,0 +1,534 @@
+"""One handler per question type: its inputs, checks, stored answer and display.
+
+A handler says which Django fields a question needs (an address is four inputs, a date
+three), how to turn what was typed into the answer that is stored (plain JSON), how to turn
+a stored answer back into what the inputs show, and how to display it on "Check your
+answers". Validation is forgiving about format and strict about meaning: spaces in phone
+numbers and postcodes, "Jan" for a month or "1,000" for a number are fine; a date that does
+not exist is not. Every problem is a ``FieldErrors`` with a GOV.UK-style message.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accounts.validation import phone_display, phone_normalise, postcode_normalise
+
+from ..uploads import upload_check
+from .conditions import answer_text
+from .fields import BooleanField, DatePartsField, ListField, TextField, UploadField
+from .parsing import (
+    DIGITS,
+    LONG_TEXT_MAX,
+    MONTHS,
+    NUMBER_LIMIT,
+    NUMBER_PATTERN,
+    TEXT_MAX,
+    number_text,
+    to_decimal,
+)
+from .widgets import DatePartsWidget
+
+if TYPE_CHECKING:  # only for annotations: step_form imports this module
+    from .step_form import StepForm
+
+
+class FieldErrors(Exception):
+    """Errors for one question, keyed by Django field name."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class PendingUpload:
+    """A new file that passed its checks; the view stores it and records its id as the answer."""
+
+    file: Any
+    content_type: str
+    extension: str
+
+
+# Handlers, one per question type.
+
+
+class Handler:
+    required_message = "Enter an answer"
+
+    def field_names(self, q: dict) -> list[str]:
+        return [q["name"]]
+
+    def fields(self, q: dict) -> dict[str, forms.Field]:
+        return {q["name"]: TextField()}
+
+    def initial(self, q: dict, value: Any) -> dict[str, Any]:
+        return {q["name"]: value}
+
+    def prefill(self, q: dict, profile: dict) -> dict[str, Any]:
+        key = (q.get("options") or {}).get("prefill") or ""
+        if key and profile.get(key):
+            value = phone_display(profile[key]) if key == "phone" else profile[key]
+            return {q["name"]: value}
+        return {}
+
+    def clean(self, q: dict, values: dict, form: StepForm) -> Any:
+        return values.get(q["name"]) or None
+
+    def display(self, q: dict, value: Any, uploads: dict | None = None) -> str:
+        return answer_text(value)
+
+
+def _error(q: dict, message: str, field: str | None = None) -> FieldErrors:
+    return FieldErrors({field or q["name"]: message})
+
+
+class TextHandler(Handler):
+    multiline = False
+    default_max = TEXT_MAX
+
+    def max_length(self, q: dict) -> int:
+        wanted = (q.get("options") or {}).get("max_length")
+        try:
+            wanted = int(wanted) if wanted not in (None, "") else self.default_max
+        except (TypeError, ValueError):
+            wanted = self.default_max
+        return max(1, min(wanted, LONG_TEXT_MAX))
+
+    def fields(self, q):
+        return {q["name"]: TextField(multiline=self.multiline)}
+
+    def clean(self, q, values, form):
+        value = values.get(q["name"]) or ""
+        limit = self.max_length(q)
+        if len(value) > limit:
+            raise _error(q, f"Your answer must be {limit:,} characters or fewer")
+        return value or None
+
+
+class LongTextHandler(TextHandler):
+    multiline = True
+    default_max = 2000
+
+    def fields(self, q):
+        widget = forms.Textarea(attrs={"rows": 5, "class": "govuk-js-character-count"})
+        return {q["name"]: TextField(multiline=True, widget=widget)}
+
+
+class EmailHandler(Handler):
+    required_message = "Enter an email address"
+
+    def fields(self, q):
+        return {
+            q["name"]: TextField(
+                widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"})
+            )
+        }
+
+    def clean(self, q, values, form):
+        value = values.get(q["name"]) or ""
+        if not value:
+            return None
+        try:
+            if len(value) > 254:
+                raise ValidationError("too long")
+            validate_email(value)
+        except ValidationError:
+            raise _error(q, "Enter an email address in the correct format, like name@example.com") from None
+        return value
+
+
+class PhoneHandler(Handler):
+    required_message = "Enter a phone number"
+    invalid = "Enter a UK phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+
+    def fields(self, q):
+        return {
+            q["name"]: TextField(
+                widget=forms.TextInput(
+                    attrs={"type": "tel", "autocomplete": "tel", "class": "govuk-input--width-20"}
+                )
+            )
+        }
+
+    def clean(self, q, values, form):
+        value = values.get(q["name"]) or ""
+        if not value:
+            return None
+        if len(value) > 30:
+            raise _error(q, self.invalid)
+        try:
+            number = phone_normalise(value)
+        except ValidationError:
+            raise _error(q, self.invalid) from None
+        if not number.startswith("0"):
+            raise _error(q, self.invalid)
+        return number
+
+    def display(self, q, value, uploads=None):
+        return phone_display(value)
+
+
+class NumberHandler(Handler):
+    required_message = "Enter a number"
+
+    def fields(self, q):
+        css = (
+            "govuk-input--width-5"
+            if (q.get("options") or {}).get("whole_number", True)
+            else "govuk-input--width-10"
+        )
+        return {q["name"]: TextField(widget=forms.TextInput(attrs={"inputmode": "decimal", "class": css}))}
+
+    def clean(self, q, values, form):
+        raw = (values.get(q["name"]) or "").replace(",", "").replace(" ", "")
+        if not raw:
+            return None
+        options = q.get("options") or {}
+        whole = options.get("whole_number", True)
+        example = "like 3" if whole else "like 3 or 12.5"
+        if len(raw) > 30 or not NUMBER_PATTERN.match(raw):
+            raise _error(q, f"Enter a number, {example}")
+        number = Decimal(raw)
+        if abs(number) >= NUMBER_LIMIT:
+            raise _error(q, "Enter a smaller number")
+        if whole and number != number.to_integral_value():
+            raise _error(q, "Enter a whole number, like 3")
+        minimum, maximum = to_decimal(options.get("min_value")), to_decimal(options.get("max_value"))
+        if minimum is not None and number < minimum:
+            raise _error(q, f"The number must be {number_text(minimum)} or more")
+        if maximum is not None and number > maximum:
+            raise _error(q, f"The number must be {number_text(maximum)} or less")
+        return number_text(number)
+
+    def display(self, q, value, uploads=None):
+        suffix = (q.get("options") or {}).get("suffix") or ""
+        return f"{value} {suffix}".strip() if value not in (None, "") else ""
+
+
+def date_display(value: date) -> str:
+    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+
+
+class DateHandler(Handler):
+    required_message = "Enter a date"
+
+    def fields(self, q):
+        return {q["name"]: DatePartsField()}
+
+    def initial(self, q, value):
+        try:
+            parsed = date.fromisoformat(value)
+        except (TypeError, ValueError):
+            return {}
+        return {q["name"]: {"day": str(parsed.day), "month": str(parsed.month), "year": str(parsed.year)}}
+
+    def clean(self, q, values, form):
+        parts = values.get(q["name"]) or {}
+        day, month, year = (parts.get(p, "") for p in DatePartsWidget.parts)
+        if not (day or month or year):
+            return None
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            raise _error(q, f"The date must include a {' and '.join(missing)}")
+        month_number = int(month) if DIGITS.match(month) and len(month) <= 2 else MONTHS.get(month.lower())
+        if not DIGITS.match(day) or len(day) > 2 or month_number is None:
+            raise _error(q, "The date must be a real date")
+        if not DIGITS.match(year) or len(year) != 4:
+            raise _error(q, "The year must include 4 numbers")
+        try:
+            answer = date(int(year), month_number, int(day))
+        except ValueError:
+            raise _error(q, "The date must be a real date") from None
+        options = q.get("options") or {}
+        today = form.today
+        when = options.get("when") or "any"
+        if when == "past" and answer > today:
+            raise _error(q, "The date must be today or in the past")
+        if when == "future" and answer < today:
+            raise _error(q, "The date must be today or in the future")
+        earliest, latest = options.get("min_days_ahead"), options.get("max_days_ahead")
+        if isinstance(earliest, int) and answer < today + timedelta(days=earliest):
+            raise _error(q, f"The date must be on or after {date_display(today + timedelta(days=earliest))}")
+        if isinstance(latest, int) and answer > today + timedelta(days=latest):
+            raise _error(q, f"The date must be on or before {date_display(today + timedelta(days=latest))}")
+        return answer.isoformat()
+
+    def display(self, q, value, uploads=None):
+        try:
+            return date_display(date.fromisoformat(value))
+        except (TypeError, ValueError):
+            return answer_text(value)
+
+
+class ChoiceHandler(Handler):
+    required_message = "Select an answer"
+
+    def choices(self, q) -> list[str]:
+        return [str(c) for c in (q.get("options") or {}).get("choices") or []]
+
+    def fields(self, q):
+        return {q["name"]: TextField(widget=forms.RadioSelect)}
+
+    def clean(self, q, values, form):
+        value = values.get(q["name"]) or ""
+        if not value:
+            return None
+        if value not in self.choices(q):
+            raise _error(q, "Select one of the options")
+        return value
+
+
+class SelectHandler(ChoiceHandler):
+    def fields(self, q):
+        return {q["name"]: TextField(widget=forms.Select)}
+
+
+class CheckboxesHandler(ChoiceHandler):
+    required_message = "Select at least one option"
+
+    def fields(self, q):
+        return {q["name"]: ListField()}
+
+    def clean(self, q, values, form):
+        chosen = values.get(q["name"]) or []
+        if not chosen:
+            return None
+        choices = self.choices(q)
+        if any(item not in choices for item in chosen):
+            raise _error(q, "Select from the options given")
+        return [choice for choice in choices if choice in chosen]
+
+    def display(self, q, value, uploads=None):
+        return "\n".join(value) if isinstance(value, list) else answer_text(value)
+
+
+ADDRESS_PARTS = (
+    ("line_1", "Address line 1", "address-line1", 100, ""),
+    ("line_2", "Address line 2 (optional)", "address-line2", 100, ""),
+    ("town", "Town or city", "address-level2", 60, "govuk-!-width-two-thirds"),
+    ("postcode", "Postcode", "postal-code", 16, "govuk-input--width-10"),
+)
+ADDRESS_PROFILE = {
+    "line_1": "address_line_1",
+    "line_2": "address_line_2",
+    "town": "town",
+    "postcode": "postcode",
+}
+
+
+class AddressHandler(Handler):
+    required_message = "Enter address line 1, typically the building and street"
+
+    def field_names(self, q):
+        return [f"{q['name']}-{part}" for part, *_ in ADDRESS_PARTS]
+
+    def fields(self, q):
+        return {
+            f"{q['name']}-{part}": TextField(
+                label=label, widget=forms.TextInput(attrs={"autocomplete": autocomplete, "class": css})
+            )
+            for part, label, autocomplete, _, css in ADDRESS_PARTS
+        }
+
+    def initial(self, q, value):
+        if not isinstance(value, dict):
+            return {}
+        return {f"{q['name']}-{part}": value.get(part, "") for part, *_ in ADDRESS_PARTS}
+
+    def prefill(self, q, profile):
+        if not (q.get("options") or {}).get("prefill_from_profile", True):
+            return {}
+        return {f"{q['name']}-{part}": profile.get(key, "") for part, key in ADDRESS_PROFILE.items()}
+
+    def clean(self, q, values, form):
+        name = q["name"]
+        value = {part: values.get(f"{name}-{part}") or "" for part, *_ in ADDRESS_PARTS}
+        if not any(value.values()):
+            return None
+        errors = {}
+        for part, label, _, limit, _ in ADDRESS_PARTS:
+            if len(value[part]) > limit:
+                errors[f"{name}-{part}"] = (
+                    f"{label.removesuffix(' (optional)')} must be {limit} characters or fewer"
+                )
+        if not value["line_1"]:
+            errors.setdefault(f"{name}-line_1", self.required_message)
+        if not value["town"]:
+            errors.setdefault(f"{name}-town", "Enter town or city")
+        if not value["postcode"]:
+            errors.setdefault(f"{name}-postcode", "Enter a postcode")
+        elif f"{name}-postcode" not in errors:
+            try:
+                value["postcode"] = postcode_normalise(value["postcode"])
+            except ValidationError as exc:
+                errors[f"{name}-postcode"] = exc.messages[0]
+        if errors:
+            raise FieldErrors(errors)
+        return value
+
+    def display(self, q, value, uploads=None):
+        if not isinstance(value, dict):
+            return answer_text(value)
+        return "\n".join(value.get(part) for part, *_ in ADDRESS_PARTS if value.get(part))
+
+
+class LocationHandler(Handler):
+    required_message = "Describe where it is, for example the street and the nearest house number"
+
+    def asks_coordinates(self, q) -> bool:
+        return bool((q.get("options") or {}).get("ask_coordinates", True))
+
+    def field_names(self, q):
+        names = [f"{q['name']}-description"]
+        if self.asks_coordinates(q):
+            names += [f"{q['name']}-latitude", f"{q['name']}-longitude"]
+        return names
+
+    def fields(self, q):
+        name = q["name"]
+        fields: dict[str, forms.Field] = {
+            f"{name}-description": TextField(label="Description of the location", multiline=True)
+        }
+        if self.asks_coordinates(q):
+            coordinate = {"inputmode": "decimal", "class": "govuk-input--width-10", "spellcheck": "false"}
+            fields[f"{name}-latitude"] = TextField(label="Latitude", widget=forms.TextInput(attrs=coordinate))
+            fields[f"{name}-longitude"] = TextField(
+                label="Longitude", widget=forms.TextInput(attrs=coordinate)
+            )
+        return fields
+
+    def initial(self, q, value):
+        if not isinstance(value, dict):
+            return {}
+        return {f"{q['name']}-{key}": value.get(key, "") for key in ("description", "latitude", "longitude")}
+
+    def clean(self, q, values, form):
+        name = q["name"]
+        description = values.get(f"{name}-description") or ""
+        latitude = values.get(f"{name}-latitude") or ""
+        longitude = values.get(f"{name}-longitude") or ""
+        if not (description or latitude or longitude):
+            return None
+        errors = {}
+        if not description:
+            errors[f"{name}-description"] = self.required_message
+        elif len(description) > 2000:
+            errors[f"{name}-description"] = "The description must be 2,000 characters or fewer"
+        coordinates = {}
+        if latitude or longitude:
+            for key, text, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+                number = to_decimal(text) if len(text) <= 30 and NUMBER_PATTERN.match(text or "x") else None
+                if not text:
+                    errors[f"{name}-{key}"] = "Enter both the latitude and the longitude, or leave both empty"
+                elif number is None or abs(number) > limit:
+                    errors[f"{name}-{key}"] = (
+                        f"Enter a {key} between -{limit} and {limit}, like {limit / 2:g}"
+                    )
+                else:
+                    coordinates[key] = number_text(number.quantize(Decimal("0.000001"), ROUND_HALF_UP))
+        if errors:
+            raise FieldErrors(errors)
+        return {
+            "description": description,
+            "latitude": coordinates.get("latitude", ""),
+            "longitude": coordinates.get("longitude", ""),
+        }
+
+    def display(self, q, value, uploads=None):
+        if not isinstance(value, dict):
+            return answer_text(value)
+        text = value.get("description") or ""
+        if value.get("latitude") and value.get("longitude"):
+            text += f"\nMap position: {value['latitude']}, {value['longitude']}"
+        return text
+
+
+class DeclarationHandler(Handler):
+    required_message = "Tick the box to confirm the declaration"
+
+    def fields(self, q):
+        return {q["name"]: BooleanField()}
+
+    def initial(self, q, value):
+        return {q["name"]: bool(value)}
+
+    def clean(self, q, values, form):
+        return True if values.get(q["name"]) else None
+
+    def display(self, q, value, uploads=None):
+        return "Confirmed" if value else "Not confirmed"
+
+
+class FileHandler(Handler):
+    required_message = "Select a file"
+
+    def fields(self, q):
+        accept = ",".join(f".{ext}" for ext in self.allowed(q))
+        return {q["name"]: UploadField(widget=forms.FileInput(attrs={"accept": accept}))}
+
+    def allowed(self, q) -> list[str]:
+        return list((q.get("options") or {}).get("allowed_types") or ["pdf", "jpg", "png"])
+
+    def max_bytes(self, q) -> int:
+        try:
+            megabytes = int((q.get("options") or {}).get("max_size_mb") or 10)
+        except (TypeError, ValueError):
+            megabytes = 10
+        return max(1, min(megabytes, 20)) * 1024 * 1024
+
+    def initial(self, q, value):
+        return {}
+
+    def clean(self, q, values, form):
+        new = values.get(q["name"])
+        if new:
+            try:
+                content_type, extension = upload_check(
+                    new, allowed_types=self.allowed(q), max_bytes=self.max_bytes(q)
+                )
+            except ValidationError as exc:
+                raise _error(q, exc.messages[0]) from None
+            return PendingUpload(new, content_type, extension)
+        existing = form.uploads.get(q["name"])
+        return str(existing.pk) if existing is not None else None
+
+    def display(self, q, value, uploads=None):
+        upload = (uploads or {}).get(q["name"])
+        return upload.original_name if upload is not None else ""
+
+
+HANDLERS: dict[str, Handler] = {
+    "text": TextHandler(),
+    "long_text": LongTextHandler(),
+    "email": EmailHandler(),
+    "phone": PhoneHandler(),
+    "number": NumberHandler(),
+    "date": DateHandler(),
+    "radios": ChoiceHandler(),
+    "checkboxes": CheckboxesHandler(),
+    "select": SelectHandler(),
+    "address": AddressHandler(),
+    "file": FileHandler(),
+    "location": LocationHandler(),
+    "declaration": DeclarationHandler(),
+}
+
+
+def handler_for(q: dict) -> Handler:
+    return HANDLERS.get(q.get("type"), HANDLERS["text"])
+
+
+def answer_display(q: dict, value: Any, uploads: dict | None = None) -> str:
+    """An answer as residents and staff read it (several lines for addresses and lists)."""
+    if value in (None, "", [], {}):
+        return ""
+    return handler_for(q).display(q, value, uploads)

@@ -1,0 +1,188 @@
+"""The questions of one step as a Django form, and saved answers as the data a browser sends.
+
+A question whose condition depends on another question on the *same* step is shown with a
+note (the page works without JavaScript) and checked against what was sent with it.
+"""
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+
+from ..uploads import types_text
+from .conditions import condition_met, condition_text
+from .question_types import FieldErrors, handler_for
+
+# Types shown as a group of inputs under one legend (GOV.UK fieldset), rather than one labelled input.
+FIELDSET_TYPES = frozenset({"radios", "checkboxes", "date", "address", "location", "declaration"})
+
+
+class StepForm(forms.Form):
+    """The questions of one step, bound to what the resident sent (or showing their answers).
+
+    ``answers`` are the draft's answers so far; questions whose conditions depend on
+    earlier steps are left out when those answers hide them. ``partial`` (for "Save and
+    come back later") checks what was typed but requires nothing. After ``is_valid()``,
+    ``step_answers`` holds this step's answers (a ``PendingUpload`` for a new file).
+    """
+
+    use_required_attribute = False
+
+    def __init__(
+        self,
+        data=None,
+        files=None,
+        *,
+        step: dict,
+        answers: dict | None = None,
+        uploads: dict | None = None,
+        profile: dict | None = None,
+        partial: bool = False,
+        today: date | None = None,
+        auto_id: str = "id_%s",
+        preview_questions: dict[str, dict] | None = None,
+    ):
+        super().__init__(data, files, auto_id=auto_id)
+        # In the editor's preview every question is shown, each condition explained in words.
+        self.preview_questions = preview_questions
+        self.step = step
+        self.answers = answers or {}
+        self.uploads = uploads or {}
+        self.partial = partial
+        self.today = today or timezone.localdate()
+        self.step_answers: dict[str, Any] = {}
+        names_here = {q["name"] for q in step["questions"]}
+        self.questions: list[dict] = []
+        self.dynamic: set[str] = set()
+        for q in step["questions"]:
+            condition = q.get("condition")
+            if condition and (condition.get("field") in names_here or preview_questions is not None):
+                self.dynamic.add(q["name"])
+            elif not condition_met(condition, self.answers):
+                continue
+            self.questions.append(q)
+            handler = handler_for(q)
+            fields = handler.fields(q)
+            if len(fields) == 1 and q["type"] not in FIELDSET_TYPES:
+                only = next(iter(fields.values()))
+                only.label = q["label"]
+            self.fields.update(fields)
+            value = self.answers.get(q["name"])
+            if value in (None, "", [], {}):
+                self.initial.update(handler.prefill(q, profile or {}))
+            else:
+                self.initial.update(handler.initial(q, value))
+
+    def clean(self):
+        cleaned = super().clean()
+        names_here = {q["name"] for q in self.step["questions"]}
+        combined = {k: v for k, v in self.answers.items() if k not in names_here}
+        for q in self.questions:
+            handler = handler_for(q)
+            names = handler.field_names(q)
+            if not condition_met(q.get("condition"), combined):
+                for name in names:
+                    self._errors.pop(name, None)
+                continue
+            if any(name in self._errors for name in names):
+                continue
+            try:
+                value = handler.clean(q, {name: cleaned.get(name) for name in names}, self)
+            except FieldErrors as exc:
+                for name, message in exc.errors.items():
+                    self.add_error(name, message)
+                continue
+            if value in (None, "", [], {}):
+                if q.get("required") and not self.partial:
+                    self.add_error(names[0], handler.required_message)
+                continue
+            self.step_answers[q["name"]] = value
+            combined[q["name"]] = value
+        return cleaned
+
+    def error_names(self) -> list[str]:
+        """The questions (by name) that have an error, for the ``form_error`` interaction."""
+        names = []
+        for q in self.questions:
+            if any(name in self.errors for name in handler_for(q).field_names(q)):
+                names.append(q["name"])
+        if self.non_field_errors():
+            names.append("__all__")
+        return names
+
+    def hint(self, q: dict) -> str:
+        """The hint under a question: the editor's, what a file must be, and when to answer."""
+        lines = [q.get("hint") or ""]
+        if q["type"] == "file":
+            handler = handler_for(q)
+            megabytes = handler.max_bytes(q) // (1024 * 1024)
+            lines.append(
+                f"The file must be a {types_text(handler.allowed(q))} and smaller than {megabytes}MB."
+            )
+        if q["name"] in self.dynamic:
+            condition = q["condition"]
+            source = next((o for o in self.step["questions"] if o["name"] == condition["field"]), None)
+            if source is None and self.preview_questions:
+                source = self.preview_questions.get(condition["field"])
+            lines.append(condition_text(condition, source) + ".")
+        return "\n".join(line for line in lines if line)
+
+    def rows(self) -> list[dict]:
+        """What the template renders: each question with its bound fields and the ids that
+        tie hints and errors to the inputs (``aria-describedby``)."""
+        rows = []
+        for q in self.questions:
+            handler = handler_for(q)
+            row = {"q": q, "fields": [self[name] for name in handler.field_names(q)], "hint": self.hint(q)}
+            field = row["field"] = row["fields"][0]
+            row["upload"] = self.uploads.get(q["name"])
+            row["fieldset"] = q["type"] in FIELDSET_TYPES
+            row["has_error"] = any(f.errors for f in row["fields"])
+            # Address and location parts carry their own errors; the group is not marked as a whole.
+            row["group_error"] = row["has_error"] and q["type"] not in ("address", "location")
+            value = field.value()
+            if q["type"] in ("radios", "select"):
+                row["selected"] = [str(value)] if value not in (None, "") else []
+            elif q["type"] == "checkboxes":
+                items = value if isinstance(value, list | tuple) else ([value] if value else [])
+                row["selected"] = [str(item) for item in items]
+            elif q["type"] == "date":
+                row["parts"] = value if isinstance(value, dict) else {}
+            describedby = [f"{field.auto_id}_helptext"] if row["hint"] else []
+            if q["type"] == "long_text":
+                describedby.append(f"{field.auto_id}-info")
+            if row["group_error"]:
+                describedby.append(f"{field.auto_id}_error")
+            row["describedby"] = " ".join(describedby)
+            if not row["fieldset"]:
+                field.field.widget.attrs["aria-describedby"] = row["describedby"]
+                if not row["describedby"]:
+                    field.field.widget.attrs.pop("aria-describedby")
+            if q["type"] == "long_text":
+                row["max_length"] = handler.max_length(q)
+            if q["type"] in ("radios", "checkboxes", "select"):
+                row["choices"] = handler.choices(q)
+            rows.append(row)
+        return rows
+
+
+def step_data(step: dict, answers: dict) -> MultiValueDict:
+    """What a browser would send to show these answers: to check saved answers again."""
+    data = MultiValueDict()
+    for q in step["questions"]:
+        value = answers.get(q["name"])
+        if value in (None, "", [], {}):
+            continue
+        for name, shown in handler_for(q).initial(q, value).items():
+            if isinstance(shown, dict):
+                for part, text in shown.items():
+                    data[f"{name}-{part}"] = str(text)
+            elif isinstance(shown, list):
+                data.setlist(name, [str(item) for item in shown])
+            elif shown is True:
+                data[name] = "on"
+            elif shown not in (None, False):
+                data[name] = str(shown)
+    return data

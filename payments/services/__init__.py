@@ -1,0 +1,60 @@
+"""Payments' public services: one import surface over the package's files, each one concern.
+
+* ``checkout``: creating a payment, opening or reusing the provider's page, cancelling, retrying;
+* ``settlement``: the one ``Payment.status`` writer, applying a provider's news, what success means;
+* ``refunds``: refunds by staff and automatic ones, sent, settled and recorded from the provider;
+* ``bills``: finding, paying and importing bills;
+* ``receipts``: the receipt email;
+* ``states``: the guarded writers of ``Refund.status`` and ``Bill.status``;
+* ``housekeeping``: the periodic job.
+
+Other apps import from ``payments.services`` only, never from its files.
+"""
+
+from .bills import bill_find, bill_payment_create, bills_import
+from .checkout import payment_cancel, payment_create, payment_retry, payment_start
+from .errors import PaymentError
+from .housekeeping import (
+    cases_unpaid_close,
+    payments_created_expire,
+    payments_housekeeping,
+    payments_stuck_settle,
+)
+from .receipts import payment_receipt_send
+from .refunds import (
+    REFUND_OUTSIDE_REASON,
+    payment_refund,
+    refund_automatic,
+    refund_record_from_provider,
+    refund_settle,
+    refund_submit,
+)
+from .settlement import payment_status_apply, payment_status_sync, payment_transition
+from .states import bill_transition, refund_transition
+
+__all__ = [
+    "REFUND_OUTSIDE_REASON",
+    "PaymentError",
+    "bill_find",
+    "bill_payment_create",
+    "bill_transition",
+    "bills_import",
+    "cases_unpaid_close",
+    "payment_cancel",
+    "payment_create",
+    "payment_receipt_send",
+    "payment_refund",
+    "payment_retry",
+    "payment_start",
+    "payment_status_apply",
+    "payment_status_sync",
+    "payment_transition",
+    "payments_created_expire",
+    "payments_housekeeping",
+    "payments_stuck_settle",
+    "refund_automatic",
+    "refund_record_from_provider",
+    "refund_settle",
+    "refund_submit",
+    "refund_transition",
+]

@@ -1,0 +1,271 @@
+"""Settling a payment: the one ``Payment.status`` writer, applying a provider's news, and what success means.
+
+News arrives in any order and number (webhooks, status fetches, the return from the payment
+page); ``payment_status_apply`` makes it converge. A second charge for a payment already
+paid is refunded automatically, once.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.lib.money import pounds
+
+from ..constants import (
+    FAILURE_CODES_FOR,
+    FAILURE_STATUSES,
+    FINISHED_STATUSES,
+    BillStatus,
+    EventSource,
+    FailureCode,
+    PaymentEventType,
+    PaymentStatus,
+    transition_allowed,
+)
+from ..models import Bill, Payment, PaymentEvent, Refund
+from ..providers import ProviderError, get_provider
+from ..providers.base import StatusResult
+from ..selectors import payment_other_attempts
+from .errors import PaymentError
+from .history import _case_event, _note, _result_record
+from .receipts import payment_receipt_send
+from .refunds import refund_automatic
+from .states import bill_transition
+
+logger = logging.getLogger("payments.services")
+
+
+@transaction.atomic
+def payment_transition(
+    *,
+    payment: Payment,
+    to: str,
+    source: str,
+    failure_code: str = "",
+    message: str = "",
+    actor=None,
+    data: dict | None = None,
+    payment_intent: str = "",
+    request=None,
+) -> PaymentEvent:
+    """Move ``payment`` to status ``to`` if ``constants.TRANSITIONS`` allows it.
+
+    Locks the row, writes a ``PaymentEvent`` for the change, and does what the new state
+    means: on ``success`` the bill is credited, the case moves to ``submitted`` with a
+    payment entry on its timeline, and the receipt is emailed (once); every finished
+    state records a ``payment_result`` interaction. Raises ``PaymentError``.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    current = payment.status
+    if to not in PaymentStatus.values:
+        raise PaymentError(f"{to!r} is not a payment status")
+    if not transition_allowed(current, to):
+        raise PaymentError(f"A {current} payment cannot become {to}")
+    if to in FAILURE_STATUSES:
+        if failure_code not in FAILURE_CODES_FOR[to]:
+            raise PaymentError(
+                f"A {to} payment needs one of the failure codes {sorted(FAILURE_CODES_FOR[to])}"
+            )
+    else:
+        failure_code = ""
+    now = timezone.now()
+    payment.status = to
+    payment.failure_code = failure_code
+    payment.failure_message = message[:300] if to in FAILURE_STATUSES else ""
+    if payment_intent:
+        payment.provider_payment_intent = payment_intent
+    if to == PaymentStatus.STARTED and not payment.started_at:
+        payment.started_at = now
+    if to in FINISHED_STATUSES:
+        payment.finished_at = now
+    payment.save()
+    event = PaymentEvent.objects.create(
+        payment=payment,
+        type=PaymentEventType.STATUS_CHANGE,
+        source=source,
+        status_from=current,
+        status_to=to,
+        failure_code=failure_code,
+        message=message,
+        data=data or {},
+        actor=actor,
+    )
+    if to in FINISHED_STATUSES:
+        _result_record(payment, request=request)
+    if to == PaymentStatus.SUCCESS:
+        _on_success(payment, previous=current)
+    elif to in FAILURE_STATUSES and payment.case_id:
+        _case_event(
+            payment,
+            type="payment",
+            public=False,
+            message=f"Payment {payment.reference} not completed: {FailureCode(failure_code).label.lower()}.",
+        )
+    return event
+
+
+def _settle_if_created(
+    payment: Payment, *, to: str, source: str, failure_code: str = "", **kwargs
+) -> Payment:
+    """Move a payment the provider never saw (still ``created``) to ``to``, under a row lock.
+
+    Does nothing if another request moved it first; returns the payment as it now is.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status == PaymentStatus.CREATED:
+            payment_transition(payment=locked, to=to, source=source, failure_code=failure_code, **kwargs)
+    return Payment.objects.get(pk=payment.pk)
+
+
+def payment_status_apply(
+    *, payment: Payment, result: StatusResult, source: str, data: dict | None = None, request=None
+) -> tuple[Payment, str]:
+    """Apply what a provider said (a webhook, a status fetch), converging whatever the order.
+
+    Returns the payment as it now stands and a note: ``"changed"``, or why nothing was
+    done (already in that state; a move the rules forbid, e.g. ``expired`` after
+    ``success``). Deliveries in any order or number end in the same state.
+
+    News of a *second* charge for a payment already paid (another checkout for it was paid
+    too) never counts as the payment: that charge is refunded automatically, once.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if _is_second_charge(locked, result):
+            return locked, _second_charge_refund(locked, result, source=source)
+        if result.payment_intent and not locked.provider_payment_intent:
+            Payment.objects.filter(pk=locked.pk).update(provider_payment_intent=result.payment_intent)
+        if locked.status == result.status:
+            return Payment.objects.get(pk=locked.pk), f"already {locked.status}"
+        if not transition_allowed(locked.status, result.status):
+            return locked, f"ignored: a {locked.status} payment does not become {result.status}"
+        event = payment_transition(
+            payment=locked,
+            to=result.status,
+            source=source,
+            failure_code=result.failure_code,
+            message=result.message,
+            data=data,
+            payment_intent=result.payment_intent,
+            request=request,
+        )
+        if result.status == PaymentStatus.SUCCESS and source != EventSource.WEBHOOK:
+            # Provider news that waited for this success (a refund sent first) can apply now;
+            # a webhook that made the change wakes them itself.
+            # imported late: payments.webhooks imports this package
+            from ..webhooks import webhook_events_wake
+
+            payment_pk = locked.pk
+            transaction.on_commit(lambda: webhook_events_wake(payment_pk=payment_pk))
+    return event.payment, "changed"
+
+
+def _is_second_charge(payment: Payment, result: StatusResult) -> bool:
+    """Money taken by a different charge than the one that paid ``payment``."""
+    return bool(
+        result.status == PaymentStatus.SUCCESS
+        and payment.status == PaymentStatus.SUCCESS
+        and result.payment_intent
+        and payment.provider_payment_intent
+        and result.payment_intent != payment.provider_payment_intent
+    )
+
+
+def _second_charge_refund(payment: Payment, result: StatusResult, *, source: str) -> str:
+    """Refund a second charge for a locked, paid payment (once per charge); returns a note."""
+    intent = result.payment_intent
+    if Refund.objects.filter(payment=payment, charge_payment_intent=intent).exists():
+        return "second charge already being refunded"
+    amount = result.amount_pence or payment.amount_pence
+    refund = refund_automatic(
+        payment=payment,
+        amount_pence=amount,
+        charge_payment_intent=intent,
+        source=source,
+        reason=(
+            f"You were charged twice for payment {payment.reference}, so we refunded the second "
+            f"charge of {pounds(amount)}."
+        ),
+    )
+    return f"second charge {intent}: refund {refund.pk} started"
+
+
+def payment_status_sync(*, payment: Payment, source: str = EventSource.STATUS_CHECK, request=None) -> Payment:
+    """Ask the provider where an unfinished payment stands and apply the answer.
+
+    Used when the payer comes back from the provider (never trusting the return URL
+    alone) and by the job that catches payments whose webhook never came.
+    """
+    if payment.status in FINISHED_STATUSES or not payment.provider_id:
+        return payment
+    try:
+        result = get_provider(payment.provider).fetch_status(payment)
+    except ProviderError as exc:
+        logger.warning("Status of payment %s could not be fetched: %s", payment.reference, exc)
+        return payment
+    payment, _ = payment_status_apply(payment=payment, result=result, source=source, request=request)
+    return payment
+
+
+def _on_success(payment: Payment, *, previous: str) -> None:
+    if payment.bill_id:
+        bill = Bill.objects.select_for_update().get(pk=payment.bill_id)
+        bill.amount_paid_pence += payment.amount_pence
+        bill.save(update_fields=["amount_paid_pence", "updated_at"])
+        if bill.amount_paid_pence >= bill.amount_due_pence and bill.is_open:
+            bill_transition(bill=bill, to=BillStatus.PAID)
+        if bill.amount_paid_pence > bill.amount_due_pence:
+            over = min(bill.amount_paid_pence - bill.amount_due_pence, payment.amount_pence)
+            _note(payment, f"The bill is now overpaid by {pounds(over)}: refunding it automatically")
+            refund_automatic(
+                payment=payment,
+                amount_pence=over,
+                source=EventSource.SYSTEM,
+                reason=f"Bill {bill.reference} was already paid, so we refunded the {pounds(over)} overpaid.",
+            )
+    if payment.case_id:
+        _case_paid(payment)
+    payment_receipt_send(payment=payment)
+
+
+def _case_paid(payment: Payment) -> None:
+    # imported late: portal.cases loads forms_engine, whose services import this package
+    from portal.cases.constants import CaseStatus
+    from portal.cases.models import Case
+    from portal.cases.services import case_transition
+
+    case = Case.objects.select_for_update().get(pk=payment.case_id)
+    others_paid = payment_other_attempts(payment=payment).filter(status=PaymentStatus.SUCCESS).exists()
+    if case.status == CaseStatus.AWAITING_PAYMENT:
+        case_transition(case=case, to=CaseStatus.SUBMITTED, actor_role="system")
+    # The payer made the payment: a "resident" entry, so the case does not email them about
+    # it on top of the receipt.
+    _case_event(
+        payment,
+        type="payment",
+        message=f"Payment of {payment.amount_display} received (payment reference {payment.reference}).",
+        actor=payment.user,
+        role="resident",
+    )
+    if others_paid:
+        text = (
+            f"Payment {payment.reference} was taken but this request was already paid for: "
+            "it is being refunded automatically."
+        )
+        _note(payment, text)
+        _case_event(payment, type="internal_note", message=text, public=False)
+        refund_automatic(
+            payment=payment,
+            amount_pence=payment.amount_pence,
+            source=EventSource.SYSTEM,
+            reason=f"Request {case.reference} was already paid for, so we refunded this second payment.",
+        )
+    elif case.status not in (CaseStatus.AWAITING_PAYMENT, CaseStatus.SUBMITTED):
+        text = (
+            f"Payment {payment.reference} was taken but the request is {case.status}: "
+            "check whether it needs refunding."
+        )
+        _note(payment, text)
+        _case_event(payment, type="internal_note", message=text, public=False)

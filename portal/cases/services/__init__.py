@@ -1,0 +1,56 @@
+"""The cases app's write services: the one import surface other apps and views use.
+
+- ``create``: opening a case and its reference
+- ``transitions``: moving a case between statuses (the only writer of ``Case.status``)
+- ``timeline``: adding events to a case's timeline
+- ``messages``: residents' and officers' messages, staff notes, residents' views
+- ``assignment``: giving a case to an officer or team
+- ``assisted``: recording a contact staff took about a case
+- ``notifications``: emailing the resident about what they can see
+- ``digest``: the daily deadline email to teams
+- ``checks``: ``CaseError`` and who may act on a case
+"""
+
+from .assignment import case_assign
+from .assisted import AssistedContactRecorded, case_assisted_contact_record
+from .checks import CaseError
+from .create import case_create, case_reference_next
+from .digest import case_deadline_digest_send
+from .messages import (
+    PROGRESS_CHASE_GAP,
+    case_message_send,
+    case_note_add,
+    case_officer_message,
+    case_view_record,
+)
+from .notifications import case_link_for_resident
+from .timeline import case_event_add
+from .transitions import (
+    WORKING_STATUSES,
+    case_reopen,
+    case_staff_transition,
+    case_transition,
+    case_withdraw,
+)
+
+__all__ = [
+    "PROGRESS_CHASE_GAP",
+    "WORKING_STATUSES",
+    "AssistedContactRecorded",
+    "CaseError",
+    "case_assign",
+    "case_assisted_contact_record",
+    "case_create",
+    "case_deadline_digest_send",
+    "case_event_add",
+    "case_link_for_resident",
+    "case_message_send",
+    "case_note_add",
+    "case_officer_message",
+    "case_reference_next",
+    "case_reopen",
+    "case_staff_transition",
+    "case_transition",
+    "case_view_record",
+    "case_withdraw",
+]

@@ -1,0 +1,165 @@
+"""Messages on a case: the resident's (with attachments), the council's, staff notes, and the
+record of a resident looking at their case."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.interactions.services import interaction_record
+
+from ..constants import Actor, CaseStatus, EventType
+from ..models import Case, CaseAttachment, CaseEvent
+from .checks import CaseError, _resident_check, _staff_check
+from .timeline import _event, case_event_add
+from .transitions import case_transition
+
+# A view of an unchanged open case counts as progress chasing only if the resident's last
+# look was at least this long ago: reloading the page, or landing on it after replying, is not.
+PROGRESS_CHASE_GAP = timedelta(hours=1)
+
+
+def case_view_record(*, case: Case, request) -> bool:
+    """Record that the resident viewed ``case`` and clear its unread marker.
+
+    Returns whether the view looks like progress chasing: the case is open, the resident
+    has looked before (more than ``PROGRESS_CHASE_GAP`` ago) and nothing they can see has
+    changed since. Such views are logged with ``extras={"progress_chasing": True}`` and
+    outcome ``no_change``, which the rollups count as ``case_views_chasing``. Other
+    outcomes: ``first_view``, ``updated`` (something new to see) and ``reload`` (unchanged,
+    looked at again within the gap).
+    """
+    now = timezone.now()
+    seen = case.resident_seen_at
+    unchanged = seen is not None and (case.last_public_event_at is None or case.last_public_event_at <= seen)
+    chasing = bool(case.is_open and unchanged and now - seen >= PROGRESS_CHASE_GAP)
+    interaction_record(
+        type="case_view",
+        request=request,
+        service_code=case.service_code,
+        journey=case.reference,
+        step=case.status,
+        outcome="no_change" if chasing else _view_outcome(seen, unchanged),
+        case_reference=case.reference,
+        extras={"progress_chasing": True} if chasing else None,
+    )
+    Case.objects.filter(pk=case.pk).update(resident_seen_at=now)
+    case.resident_seen_at = now
+    return chasing
+
+
+def _view_outcome(seen: datetime | None, unchanged: bool) -> str:
+    if seen is None:
+        return "first_view"
+    return "reload" if unchanged else "updated"
+
+
+def _attachments_save(case: Case, event: CaseEvent, files, user, stored: list[str]) -> list[CaseAttachment]:
+    """Store checked uploads privately; ``stored`` collects the file names for clean-up on failure.
+
+    Each file must carry ``checked_content_type`` and ``checked_extension``, set by the form
+    from ``forms_engine.uploads.upload_check`` (content sniffing, not the file name).
+    """
+    saved = []
+    for upload in files:
+        attachment = CaseAttachment(
+            case=case,
+            event=event,
+            uploaded_by=user,
+            original_name=upload.name[:255],
+            content_type=upload.checked_content_type,
+            extension=f".{upload.checked_extension}",
+            size=upload.size,
+        )
+        attachment.file.save("upload", upload, save=False)
+        stored.append(attachment.file.name)
+        attachment.save()
+        saved.append(attachment)
+    return saved
+
+
+def case_message_send(*, case: Case, user, message: str, files=(), request=None) -> CaseEvent:
+    """A resident's message on an open case, with any attachments (already checked by the form).
+
+    When the case is waiting for the resident, this is their reply: the case goes back to
+    in progress and the SLA clock restarts. If anything fails, no file is left behind.
+    """
+    _resident_check(case, user)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            return _case_message_send(case, user, message, files, request, stored)
+    except BaseException:
+        storage = CaseAttachment._meta.get_field("file").storage
+        for name in stored:
+            storage.delete(name)
+        raise
+
+
+def _case_message_send(case, user, message, files, request, stored) -> CaseEvent:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise CaseError("This case is closed, so you cannot send a message on it")
+    message = message.strip()
+    if not message:
+        raise CaseError("Enter your message")
+    event = _event(
+        case,
+        type=EventType.RESIDENT_MESSAGE,
+        actor=user,
+        actor_role=Actor.RESIDENT,
+        message=message,
+        data={"files": len(files)} if files else {},
+    )
+    case.save(update_fields=["last_public_event_at", "resident_seen_at", "updated_at"])
+    _attachments_save(case, event, files, user, stored)
+    interaction_record(
+        type="case_message",
+        request=request,
+        user=user if request is None else None,
+        service_code=case.service_code,
+        journey=case.reference,
+        step=case.status,
+        outcome="reply" if case.is_awaiting_resident else "message",
+        case_reference=case.reference,
+    )
+    if case.is_awaiting_resident:
+        case_transition(case=case, to=CaseStatus.IN_PROGRESS, actor_role=Actor.RESIDENT, actor=user)
+    return event
+
+
+def case_note_add(*, case: Case, actor, message: str) -> CaseEvent:
+    """An internal note: staff only, never shown or sent to the resident."""
+    _staff_check(case, actor)
+    if not message.strip():
+        raise CaseError("Enter the note")
+    return case_event_add(
+        case=case,
+        type=EventType.INTERNAL_NOTE,
+        actor=actor,
+        actor_role=Actor.STAFF,
+        message=message,
+        public=False,
+    )
+
+
+def case_officer_message(*, case: Case, actor, message: str, request=None) -> CaseEvent:
+    """A message from the council to the resident: on their timeline and emailed to them."""
+    _staff_check(case, actor)
+    if not message.strip():
+        raise CaseError("Enter the message to the resident")
+    event = case_event_add(
+        case=case, type=EventType.OFFICER_MESSAGE, actor=actor, actor_role=Actor.STAFF, message=message
+    )
+    interaction_record(
+        type="case_message",
+        request=request,
+        channel="web",
+        service_code=case.service_code,
+        journey=case.reference,
+        step=case.status,
+        outcome="officer",
+        staff=actor,
+        case_reference=case.reference,
+    )
+    return event

@@ -1,0 +1,153 @@
+"""Moving a case between statuses: the only code that writes ``Case.status``.
+
+``case_transition`` reads the table in ``portal.cases.constants.TRANSITIONS``; the other
+functions here are the resident's and the staff's ways in, with their checks.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from portal.interactions.services import interaction_record
+
+from ..constants import MESSAGE_REQUIRED_FOR, OPEN_STATUSES, TRANSITIONS, Actor, CaseStatus, EventType
+from ..models import Case, CaseEvent
+from ..sla import working_days_add, working_days_between
+from .checks import CaseError, _resident_check, _staff_check
+from .create import _clock_start
+from .notifications import _resident_notify
+from .timeline import _event
+
+WORKING_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_RESIDENT})
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    to: str,
+    actor_role: str,
+    actor=None,
+    message: str = "",
+    request=None,
+) -> CaseEvent:
+    """Move ``case`` to status ``to`` if the rules let ``actor_role`` do so.
+
+    Writes the status-change event (public: the resident sees every status) and a
+    ``case_update`` interaction, and keeps the SLA clock: it starts on submission,
+    pauses while awaiting the resident and stops on closure. Raises ``CaseError``.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    current = case.status
+    if to not in CaseStatus.values:
+        raise CaseError(f"{to!r} is not a case status")
+    allowed = TRANSITIONS.get((current, to))
+    if not allowed:
+        raise CaseError(
+            f"A case that is {CaseStatus(current).label.lower()} cannot be moved to "
+            f"{CaseStatus(to).label.lower()}"
+        )
+    if actor_role not in allowed:
+        raise CaseError(f"Only {' or '.join(sorted(allowed))} can move a case from {current} to {to}")
+    message = message.strip()
+    if actor_role == Actor.STAFF and to in MESSAGE_REQUIRED_FOR and not message:
+        raise CaseError("Enter a message to the resident explaining the change")
+    if current == CaseStatus.RESOLVED and to == CaseStatus.IN_PROGRESS:
+        _reopen_check(case, actor_role)
+        case.reopened_count += 1
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    if (current == CaseStatus.AWAITING_PAYMENT and to == CaseStatus.SUBMITTED) or (
+        to in WORKING_STATUSES and case.submitted_at is None
+    ):
+        # The second case: closed before it was ever paid, then reopened. Work needs a deadline.
+        _clock_start(case, now)
+    if to == CaseStatus.AWAITING_RESIDENT:
+        case.paused_at = now
+    elif current == CaseStatus.AWAITING_RESIDENT and case.paused_at:
+        if case.due_on:
+            paused = working_days_between(timezone.localdate(case.paused_at), today)
+            case.due_on = working_days_add(case.due_on, paused) if paused else case.due_on
+        case.paused_at = None
+    if to in OPEN_STATUSES:
+        case.closed_at = None
+        if current not in OPEN_STATUSES:
+            case.outcome = ""
+    else:
+        case.closed_at = now
+        if to in (CaseStatus.RESOLVED, CaseStatus.REJECTED):
+            case.outcome = message
+
+    case.status = to
+    event = _event(
+        case,
+        type=EventType.STATUS_CHANGE,
+        actor=actor,
+        actor_role=actor_role,
+        status_from=current,
+        status_to=to,
+        message=message,
+    )
+    case.save()
+    interaction_record(
+        type="case_update",
+        request=request,
+        user=case.resident if request is None else None,
+        channel="web",
+        service_code=case.service_code,
+        journey=case.reference,
+        step=to,
+        outcome=current,
+        staff=actor if actor_role == Actor.STAFF else None,
+        case_reference=case.reference,
+    )
+    _resident_notify(case, event)
+    return event
+
+
+def _reopen_check(case: Case, actor_role: str) -> None:
+    if actor_role != Actor.RESIDENT:
+        return
+    days = getattr(settings, "CASE_REOPEN_DAYS", 28)
+    if case.closed_at and (timezone.now() - case.closed_at).days > days:
+        raise CaseError(
+            f"This case was resolved more than {days} days ago, so it cannot be reopened. "
+            "Make a new request instead."
+        )
+
+
+def case_withdraw(*, case: Case, user, reason: str = "", request=None) -> CaseEvent:
+    """The resident withdraws their request (allowed while received or awaiting them)."""
+    _resident_check(case, user)
+    return case_transition(
+        case=case,
+        to=CaseStatus.WITHDRAWN,
+        actor_role=Actor.RESIDENT,
+        actor=user,
+        message=reason,
+        request=request,
+    )
+
+
+def case_reopen(*, case: Case, user, reason: str, request=None) -> CaseEvent:
+    """The resident says a resolved case was not fixed; it goes back to in progress."""
+    _resident_check(case, user)
+    if not reason.strip():
+        raise CaseError("Enter why the problem was not fixed")
+    return case_transition(
+        case=case,
+        to=CaseStatus.IN_PROGRESS,
+        actor_role=Actor.RESIDENT,
+        actor=user,
+        message=reason,
+        request=request,
+    )
+
+
+def case_staff_transition(*, case: Case, actor, to: str, message: str = "", request=None) -> CaseEvent:
+    """A staff status change, after checking the officer may work on the case."""
+    _staff_check(case, actor)
+    return case_transition(
+        case=case, to=to, actor_role=Actor.STAFF, actor=actor, message=message, request=request
+    )

@@ -1,0 +1,416 @@
+"""Contact measures for a period and service, read from the daily rollups only.
+
+Every percentage is ``None`` ("no data") when its denominator is zero. Formulas:
+
+- **Avoidable contact %** = avoidable assisted contacts ÷ all assisted contacts; also by
+  category (÷ all assisted contacts) and by channel (that channel's avoidable ÷ its
+  assisted contacts).
+- **Failed web contact % (behavioural)** = accounts active on the web on the service who
+  made an assisted contact about the same service within 7 days ÷ web visitors to the
+  service. Both are counted per day (visitor keys change daily), so the denominator is
+  visitor-days.
+- **Failure signals**: zero-result search % = searches with no results ÷ searches; form
+  abandonment % = abandoned forms ÷ forms started; validation loops = fields with 3 or
+  more errors in one form session (and ÷ forms started); payment failure % = failed,
+  cancelled or errored payments ÷ payment results; "not useful" % = "not useful"
+  answers ÷ all page feedback; contact-page visits after a failed journey (count).
+- **Digital take-up %** = web transactions ÷ transactions on all channels, where a
+  transaction is a form submission or an assisted contact that was not avoidable.
+- **Completion rate %** = form submissions ÷ form starts; the funnel gives each step's
+  completions ÷ that form's starts.
+- **Repeat contact %** = contacts (form submissions and assisted contacts) by an account
+  that had another contact on the same service in the 7 days before ÷ all contacts.
+- **First contact resolution %** = assisted contacts resolved at first contact ÷ assisted
+  contacts.
+- **Likely progress chasing %** = case views by residents of an open case with no update
+  since their previous look (at least an hour before) ÷ all case views: residents checking
+  for news the council has not given them, the online form of "I'm calling to chase".
+- **Satisfaction with the outcome** (answers to "How satisfied are you with the outcome?"
+  on a 5-point scale, from residents on the web and as staff recorded them on other
+  channels): % satisfied = answers in the top two points ÷ all answers; % dissatisfied =
+  answers in the bottom two points ÷ all answers; net satisfaction = % satisfied −
+  % dissatisfied, in points from −100 to +100 (worked out from the counts, then rounded
+  once); and the count at each point.
+- **Cost per transaction**: each channel's transactions × its unit cost (site settings,
+  defaulting to Socitm's 2012 benchmarks); the average is total cost ÷ transactions on
+  channels with a unit cost.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Sum
+
+from wagtail.models import Site
+
+from cms.models import CouncilSettings
+from forms_engine.stats import step_positions_for_forms
+from portal.interactions.constants import DISSATISFIED_SCORES, SATISFIED_SCORES, AvoidableCategory, Channel
+from portal.interactions.measures import percent, rollup_version
+from portal.interactions.models import DailyRollup
+
+
+@dataclass
+class ChannelCost:
+    channel: str
+    label: str
+    transactions: int
+    unit_cost_pence: int | None
+
+    @property
+    def total_pence(self) -> int | None:
+        if self.unit_cost_pence is None:
+            return None
+        return self.transactions * self.unit_cost_pence
+
+
+@dataclass
+class FunnelStep:
+    form: str
+    step: str
+    completions: int
+    percent_of_starts: float | None
+    title: str = ""
+
+
+@dataclass
+class Measures:
+    start: date
+    end: date
+    service_code: int | None
+    totals: dict[str, int] = field(default_factory=dict)
+    by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_key: dict[str, dict[str, int]] = field(default_factory=dict)
+    daily: list[dict] = field(default_factory=list)
+    costs: list[ChannelCost] = field(default_factory=list)
+
+    def total(self, metric: str) -> int:
+        return self.totals.get(metric, 0)
+
+    # Avoidable contact
+    @property
+    def assisted_contacts(self) -> int:
+        return self.total("assisted_contacts")
+
+    @property
+    def avoidable_contacts(self) -> int:
+        return self.total("avoidable_contacts")
+
+    @property
+    def avoidable_percent(self) -> float | None:
+        return percent(self.avoidable_contacts, self.assisted_contacts)
+
+    @property
+    def avoidable_by_category(self) -> list[tuple[str, str, int, float | None]]:
+        counts = self.by_key.get("avoidable_contacts", {})
+        return [
+            (
+                value,
+                label,
+                counts.get(value, 0),
+                percent(counts.get(value, 0), self.assisted_contacts),
+            )
+            for value, label in AvoidableCategory.choices
+        ]
+
+    @property
+    def avoidable_by_channel(self) -> list[tuple[str, str, int, int, float | None]]:
+        rows = []
+        for value, label in Channel.choices:
+            if value == Channel.WEB:
+                continue
+            assisted = self.by_channel.get("assisted_contacts", {}).get(value, 0)
+            avoidable = self.by_channel.get("avoidable_contacts", {}).get(value, 0)
+            rows.append((value, label, assisted, avoidable, percent(avoidable, assisted)))
+        return rows
+
+    @property
+    def first_contact_resolution_percent(self) -> float | None:
+        return percent(self.total("resolved_first_contact"), self.assisted_contacts)
+
+    # Failed web contact
+    @property
+    def web_visitors(self) -> int:
+        return self.total("web_visitors_all" if self.service_code is None else "web_visitors")
+
+    @property
+    def failed_web_percent(self) -> float | None:
+        return percent(self.total("web_then_assisted"), self.web_visitors)
+
+    @property
+    def zero_result_search_percent(self) -> float | None:
+        return percent(self.total("searches_no_results"), self.total("searches"))
+
+    @property
+    def form_abandonment_percent(self) -> float | None:
+        return percent(self.total("form_abandons"), self.total("form_starts"))
+
+    @property
+    def validation_loop_percent(self) -> float | None:
+        return percent(self.total("validation_loops"), self.total("form_starts"))
+
+    @property
+    def payment_failure_percent(self) -> float | None:
+        return percent(self.total("payment_failures"), self.total("payment_results"))
+
+    @property
+    def not_useful_percent(self) -> float | None:
+        return percent(self.total("feedback_not_useful"), self.total("feedback"))
+
+    # Channel shift
+    @property
+    def transactions(self) -> int:
+        return self.total("transactions")
+
+    @property
+    def digital_transactions(self) -> int:
+        return self.by_channel.get("transactions", {}).get(Channel.WEB, 0)
+
+    @property
+    def digital_take_up_percent(self) -> float | None:
+        return percent(self.digital_transactions, self.transactions)
+
+    @property
+    def completion_rate_percent(self) -> float | None:
+        return percent(self.total("form_submits"), self.total("form_starts"))
+
+    @property
+    def funnel(self) -> list[FunnelStep]:
+        """Each form's steps in the form's own order (its latest published version), then
+        any steps that version no longer has, by name."""
+        starts = self.by_key.get("form_starts", {})
+        steps = []
+        for key, count in self.by_key.get("form_steps", {}).items():
+            form, _, step = key.partition("/")
+            steps.append(FunnelStep(form, step, count, percent(count, starts.get(form, 0))))
+        if not steps:
+            return steps
+        positions = step_positions_for_forms({s.form for s in steps})
+        unknown = (float("inf"), "")
+        for s in steps:
+            s.title = positions.get(s.form, {}).get(s.step, unknown)[1]
+        return sorted(
+            steps, key=lambda s: (s.form, positions.get(s.form, {}).get(s.step, unknown)[0], s.step)
+        )
+
+    @property
+    def case_views(self) -> int:
+        return self.total("case_views")
+
+    @property
+    def progress_chasing_views(self) -> int:
+        return self.total("case_views_chasing")
+
+    @property
+    def progress_chasing_percent(self) -> float | None:
+        return percent(self.progress_chasing_views, self.case_views)
+
+    # Satisfaction with the outcome
+    @property
+    def satisfaction_counts(self) -> dict[int, int]:
+        """Answers at each point of the scale (5 very satisfied .. 1 very dissatisfied)."""
+        return {int(k): v for k, v in self.by_key.get("satisfaction", {}).items() if k.isdigit()}
+
+    @property
+    def satisfaction_answers(self) -> int:
+        return sum(self.satisfaction_counts.values())
+
+    @property
+    def satisfied_answers(self) -> int:
+        return sum(n for score, n in self.satisfaction_counts.items() if score in SATISFIED_SCORES)
+
+    @property
+    def dissatisfied_answers(self) -> int:
+        return sum(n for score, n in self.satisfaction_counts.items() if score in DISSATISFIED_SCORES)
+
+    def satisfaction_share(self, score: int) -> float | None:
+        return percent(self.satisfaction_counts.get(score, 0), self.satisfaction_answers)
+
+    @property
+    def satisfied_percent(self) -> float | None:
+        return percent(self.satisfied_answers, self.satisfaction_answers)
+
+    @property
+    def dissatisfied_percent(self) -> float | None:
+        return percent(self.dissatisfied_answers, self.satisfaction_answers)
+
+    @property
+    def net_satisfaction(self) -> float | None:
+        return percent(self.satisfied_answers - self.dissatisfied_answers, self.satisfaction_answers)
+
+    @property
+    def repeat_contact_percent(self) -> float | None:
+        return percent(self.total("repeat_contacts"), self.total("contacts"))
+
+    @property
+    def average_cost_per_transaction_pence(self) -> float | None:
+        costed = [c for c in self.costs if c.unit_cost_pence is not None]
+        transactions = sum(c.transactions for c in costed)
+        if not transactions:
+            return None
+        return round(sum(c.total_pence for c in costed) / transactions, 1)
+
+    @property
+    def has_data(self) -> bool:
+        return any(self.totals.values())
+
+
+def unit_costs_pence(site=None) -> dict[str, int | None]:
+    """The council's cost per transaction by channel, from site settings."""
+    # A site setting: one row per Site (``BaseSiteSetting`` has no ``load()``). Read it
+    # without creating it, so a report never writes.
+    if site is not None and not isinstance(site, Site):
+        site = Site.find_for_request(site)
+    council = CouncilSettings.objects.filter(site=site).first() if site else CouncilSettings.objects.first()
+    if council is None:
+        council = CouncilSettings()
+    return council.unit_costs_pence()
+
+
+# Kept until the rollups change (a new version), and at most a day and an hour, so
+# figures the daily job prepares last until it runs again.
+CACHE_SECONDS = 25 * 3600
+
+
+def _cached(name: str, compute, *parts):
+    """Figures read from rollups, kept in the shared cache until the rollups change.
+
+    A year of rollups for every service is hundreds of thousands of rows to sum; the
+    figures only change when the rollup job runs, so they are summed once per version.
+    """
+    key = ":".join(["interactions", name, str(rollup_version()), *map(str, parts)])
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def _aggregate(start: date, end: date, service_code: int | None) -> dict:
+    rollups = DailyRollup.objects.filter(date__gte=start, date__lte=end)
+    if service_code is not None:
+        rollups = rollups.filter(service_code=service_code)
+    by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_key: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    totals: dict[str, int] = defaultdict(int)
+    for row in rollups.values("metric", "channel", "key").annotate(total=Sum("value")).order_by():
+        metric, value = row["metric"], row["total"]
+        totals[metric] += value
+        by_channel[metric][row["channel"]] += value
+        if row["key"]:
+            by_key[metric][row["key"]] += value
+
+    daily = defaultdict(lambda: defaultdict(int))
+    for row in (
+        rollups.filter(metric__in=("page_views", "transactions", "assisted_contacts", "avoidable_contacts"))
+        .values("date", "metric")
+        .annotate(total=Sum("value"))
+        .order_by()
+    ):
+        daily[row["date"]][row["metric"]] += row["total"]
+    return {
+        "totals": dict(totals),
+        "by_channel": {m: dict(v) for m, v in by_channel.items()},
+        "by_key": {m: dict(v) for m, v in by_key.items()},
+        "daily": [{"date": day, **daily[day]} for day in sorted(daily)],
+    }
+
+
+def measures_for(*, start: date, end: date, service_code: int | None = None, site=None) -> Measures:
+    """All measures for the days ``start``..``end`` inclusive, for one service or all."""
+    figures = _cached("measures", lambda: _aggregate(start, end, service_code), start, end, service_code)
+    measures = Measures(start=start, end=end, service_code=service_code, **figures)
+    unit_costs = unit_costs_pence(site)
+    transactions = measures.by_channel.get("transactions", {})
+    measures.costs = [
+        ChannelCost(value, label, transactions.get(value, 0), unit_costs.get(value))
+        for value, label in Channel.choices
+    ]
+    return measures
+
+
+def services_ranked(*, start: date, end: date, limit: int = 20) -> list[dict]:
+    """Services with the most assisted contacts in the period, with avoidable counts."""
+    return _cached("ranked", lambda: _services_ranked(start, end, limit), start, end, limit)
+
+
+def _services_ranked(start: date, end: date, limit: int) -> list[dict]:
+    rows = (
+        DailyRollup.objects.filter(
+            date__gte=start,
+            date__lte=end,
+            metric__in=("assisted_contacts", "avoidable_contacts", "transactions"),
+        )
+        .exclude(service_code=0)
+        .values("service_code", "metric", "channel")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    services: dict[int, dict] = defaultdict(
+        lambda: {"assisted": 0, "avoidable": 0, "transactions": 0, "web_transactions": 0}
+    )
+    for row in rows:
+        entry = services[row["service_code"]]
+        if row["metric"] == "assisted_contacts":
+            entry["assisted"] += row["total"]
+        elif row["metric"] == "avoidable_contacts":
+            entry["avoidable"] += row["total"]
+        else:
+            entry["transactions"] += row["total"]
+            if row["channel"] == Channel.WEB:
+                entry["web_transactions"] += row["total"]
+    ranked = sorted(services.items(), key=lambda item: (-item[1]["assisted"], item[0]))[:limit]
+    return [
+        {
+            "service_code": code,
+            **entry,
+            "avoidable_percent": percent(entry["avoidable"], entry["assisted"]),
+            "digital_take_up_percent": percent(entry["web_transactions"], entry["transactions"]),
+        }
+        for code, entry in ranked
+    ]
+
+
+def satisfaction_by_service(*, start: date, end: date) -> list[dict]:
+    """Satisfaction answers per service in the period, most answers first, from the rollups."""
+    return _cached("satisfaction", lambda: _satisfaction_by_service(start, end), start, end)
+
+
+def _satisfaction_by_service(start: date, end: date) -> list[dict]:
+    rows = (
+        DailyRollup.objects.filter(date__gte=start, date__lte=end, metric="satisfaction")
+        .values("service_code", "key")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    services: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        if row["key"].isdigit():
+            services[row["service_code"]][int(row["key"])] += row["total"]
+    result = []
+    for code, counts in services.items():
+        answers = sum(counts.values())
+        satisfied = sum(n for score, n in counts.items() if score in SATISFIED_SCORES)
+        dissatisfied = sum(n for score, n in counts.items() if score in DISSATISFIED_SCORES)
+        result.append(
+            {
+                "service_code": code,
+                "answers": answers,
+                "counts": [counts.get(score, 0) for score in (5, 4, 3, 2, 1)],
+                "satisfied": satisfied,
+                "dissatisfied": dissatisfied,
+                "satisfied_percent": percent(satisfied, answers),
+                "net": percent(satisfied - dissatisfied, answers),
+            }
+        )
+    return sorted(result, key=lambda r: (-r["answers"], r["service_code"]))
+
+
+def measures_warm(*, periods: list[tuple[date, date]]) -> None:
+    """Sum the figures for the periods people open most, right after a rollup rebuild, so
+    that their first dashboard load is served from the cache."""
+    for start, end in periods:
+        measures_for(start=start, end=end)
+        services_ranked(start=start, end=end)
