@@ -3,7 +3,7 @@ PORT ?= 8000
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test setup lint format worker demo clean
+.PHONY: run test setup lint typecheck format worker demo clean
 
 ## run: install everything, migrate, load demo content and serve on http://127.0.0.1:$(PORT)
 run: setup
@@ -27,6 +27,11 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run
+	$(MAKE) --no-print-directory typecheck
+
+## typecheck: mypy (with django-stubs) on the services, selectors and portal/lib ([tool.mypy] in pyproject.toml)
+typecheck:
+	.venv/bin/mypy
 
 format:
 	.venv/bin/ruff check --fix .

@@ -3,6 +3,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from cms.models import CouncilSettings
 from portal.lib.client import client_ip
 from portal.notifications.services import notification_email_send
 
@@ -72,8 +73,6 @@ def _secrets(context: dict) -> dict[str, str]:
 
 def _council_name(request) -> str:
     """The council's name from its site settings (falls back to WAGTAIL_SITE_NAME)."""
-    from cms.models import CouncilSettings
-
     council = (
         CouncilSettings.for_request(request)
         if request is not None

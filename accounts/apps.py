@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
 
 from wagtail.users.apps import WagtailUsersAppConfig
 
@@ -9,9 +11,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from django.utils.module_loading import autodiscover_modules
-
         from . import audit  # noqa: F401 - connects the staff audit-log receivers
+        from .groups import staff_groups_sync_after_migrate  # reads Wagtail's snippet models, loaded only now
+
+        # After every migrate, the staff groups get exactly what accounts/groups.py declares.
+        post_migrate.connect(
+            staff_groups_sync_after_migrate, sender=self, dispatch_uid="accounts.staff_groups_sync"
+        )
 
         # Each app's personal_data.py registers what it holds for export and deletion.
         autodiscover_modules("personal_data")
@@ -20,4 +26,4 @@ class AccountsConfig(AppConfig):
 class PortalWagtailUsersConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with forms that match our email-and-full-name user."""
 
-    user_viewset = "accounts.wagtail_views.PortalUserViewSet"
+    user_viewset = "accounts.admin_views.PortalUserViewSet"

@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import registry
+from portal.lib import personal_data
 
 MANIFEST_NAME = "about-this-download.json"
 README_NAME = "README.txt"
@@ -34,7 +34,7 @@ def archive_write(user) -> tempfile.SpooledTemporaryFile:
     created_at = timezone.now()
     contents = []
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for part in registry.parts():
+        for part in personal_data.parts():
             if part.export is None:
                 continue
             exported = part.exported(user)

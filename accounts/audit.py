@@ -24,6 +24,8 @@ from django.dispatch import receiver
 from wagtail.log_actions import log
 from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
+from portal.interactions.receivers import account_for_credentials
+
 from .mfa import has_admin_access
 
 logger = logging.getLogger(__name__)
@@ -75,8 +77,6 @@ def _signed_in(sender, request, user, **kwargs):
 @receiver(auth_signals.user_login_failed)
 @_quietly
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
-    from portal.interactions.receivers import account_for_credentials
-
     account = account_for_credentials(credentials)
     if account is not None and has_admin_access(account):
         _log(account, "portal.staff.sign_in_failed")

@@ -5,6 +5,7 @@ import hashlib
 
 from allauth.account.authentication import get_authentication_records
 from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa import app_settings
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -122,6 +123,4 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def _get_site_name(self) -> str:
         """The name authenticator apps and passkey prompts show: the council's."""
-        from allauth.mfa import app_settings
-
         return app_settings.TOTP_ISSUER or settings.WAGTAIL_SITE_NAME

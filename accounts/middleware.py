@@ -2,6 +2,7 @@ import time
 from urllib.parse import urlencode
 
 from allauth.usersessions import app_settings as usersessions_settings
+from allauth.usersessions.models import UserSession
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -66,7 +67,6 @@ class UserSessionActivityMiddleware:
             return
         if not request.user.is_authenticated:
             return
-        from allauth.usersessions.models import UserSession
 
         UserSession.objects.create_from_request(request)
         session[self._SEEN_KEY] = now

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .constants import ContactPreference, DataExportStatus
+from .constants import ContactPreference, DataExportStatus, SupportNeed
 
 
 class UserManager(BaseUserManager):
@@ -55,7 +55,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField("date joined", default=timezone.now)
 
-    # Profile: how the council reaches the resident. Cleaned by accounts.validation.
+    # Profile: how the council reaches the resident. Cleaned by portal.lib.validation.
     phone = models.CharField("phone number", max_length=20, blank=True)
     address_line_1 = models.CharField("address line 1", max_length=100, blank=True)
     address_line_2 = models.CharField("address line 2", max_length=100, blank=True)
@@ -209,8 +209,6 @@ class SupportNeeds(models.Model):
 
     @property
     def labels(self) -> list[str]:
-        from .constants import SupportNeed
-
         labels = [SupportNeed(code).label for code in self.needs if code in SupportNeed.values]
         if self.language and SupportNeed.INTERPRETER in self.needs:
             labels = [

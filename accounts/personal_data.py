@@ -5,8 +5,10 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
 from allauth.usersessions.models import UserSession
 
+from portal.lib.personal_data import register
+
 from .devices import device_label
-from .registry import register
+from .services import data_exports_delete_for
 
 
 def _profile(user) -> dict:
@@ -85,8 +87,6 @@ def _sign_out_everywhere(user) -> None:
 
 
 def _delete_exports(user) -> None:
-    from .services import data_exports_delete_for
-
     data_exports_delete_for(user=user)
 
 

@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.utils import timezone
 
@@ -14,7 +17,8 @@ from portal.interactions.models import Interaction
 
 from .constants import DataExportStatus
 from .devices import device_label
-from .models import DataExport
+from .mfa import staff_mfa_step as staff_mfa_step  # public: other apps read the staff MFA rule here
+from .models import DataExport, User
 
 PROFILE_FIELDS = (
     "full_name",
@@ -30,12 +34,12 @@ PROFILE_FIELDS = (
 DATA_EXPORT_SALT = "accounts.data_export"
 
 
-def profile_initial(user) -> dict[str, str]:
+def profile_initial(user: User | AnonymousUser | None) -> dict[str, str]:
     """What a form can prefill about the signed-in resident, keyed by profile field name.
 
     Empty for anyone not signed in, so a form can always call ``profile_initial(request.user)``.
     """
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return {}
     return {name: getattr(user, name) or "" for name in PROFILE_FIELDS}
 
@@ -48,7 +52,7 @@ _MFA_KINDS = {
     Authenticator.Type.RECOVERY_CODES: "Recovery codes",
 }
 _MFA_ACTIONS = {"added": "set up", "removed": "removed"}
-_EVENT_TEXT = {
+_EVENT_TEXT: dict[str, str] = {
     Outcome.LOGIN_OK: "Signed in",
     Outcome.LOGIN_FAILED: "Sign-in attempt with the wrong password",
     Outcome.LOGOUT: "Signed out",
@@ -70,7 +74,7 @@ class SecurityEvent:
     is_warning: bool
 
 
-def _describe(outcome: str, extras: dict) -> str:
+def _describe(outcome: str, extras: dict[str, Any]) -> str:
     if outcome == Outcome.MFA:
         kind, action = extras.get("kind", ""), extras.get("action", "")
         if action == "reset":
@@ -89,7 +93,7 @@ def _describe(outcome: str, extras: dict) -> str:
     return Outcome(outcome).label if outcome in Outcome.values else outcome.replace("_", " ").capitalize()
 
 
-def security_events(*, user, limit: int = 20) -> list[SecurityEvent]:
+def security_events(*, user: User, limit: int = 20) -> list[SecurityEvent]:
     """The account's latest security events, newest first, from the interaction log."""
     rows = (
         Interaction.objects.filter(user=user, type=InteractionType.AUTH)
@@ -115,7 +119,7 @@ class DeviceSession:
     is_current: bool
 
 
-def account_sessions(*, user, current_session_key: str) -> list[DeviceSession]:
+def account_sessions(*, user: User, current_session_key: str) -> list[DeviceSession]:
     """Devices signed in to the account, this one first, then the most recently seen."""
     sessions = [
         DeviceSession(
@@ -130,7 +134,7 @@ def account_sessions(*, user, current_session_key: str) -> list[DeviceSession]:
     return sorted(sessions, key=lambda s: (not s.is_current, -s.last_seen_at.timestamp()))
 
 
-def mfa_summary(*, user) -> dict:
+def mfa_summary(*, user: User) -> dict[str, Any]:
     authenticators = list(Authenticator.objects.filter(user_id=user.pk))
     recovery = next((a for a in authenticators if a.type == Authenticator.Type.RECOVERY_CODES), None)
     return {
@@ -144,7 +148,7 @@ def mfa_summary(*, user) -> dict:
 # Data exports
 
 
-def data_exports_for(*, user) -> list[DataExport]:
+def data_exports_for(*, user: User) -> list[DataExport]:
     """Exports still worth showing: being prepared, or ready and not yet expired."""
     now = timezone.now()
     return [
@@ -154,10 +158,8 @@ def data_exports_for(*, user) -> list[DataExport]:
     ]
 
 
-def data_export_for_token(*, token: str, user) -> DataExport | None:
+def data_export_for_token(*, token: str, user: User) -> DataExport | None:
     """The export a download link points at, if the link is genuine, unexpired and ``user``'s own."""
-    from django.conf import settings
-
     try:
         payload = signing.loads(
             token, salt=DATA_EXPORT_SALT, max_age=settings.PORTAL_DATA_EXPORT_DAYS * 86400
@@ -166,7 +168,10 @@ def data_export_for_token(*, token: str, user) -> DataExport | None:
         return None
     if not isinstance(payload, dict) or payload.get("u") != user.pk:
         return None
-    export = DataExport.objects.filter(pk=payload.get("e"), user=user).first()
+    export_id = payload.get("e")
+    if export_id is None:
+        return None
+    export = DataExport.objects.filter(pk=export_id, user=user).first()
     if export is None or not export.is_downloadable:
         return None
     return export

@@ -1,6 +1,7 @@
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
 from allauth.usersessions.models import UserSession
@@ -10,27 +11,34 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.services import interaction_record
+from portal.lib import personal_data
 from portal.lib.retry import backoff_delay, task_enqueue
-from portal.notifications.services import notification_email_send
-
-from . import registry
-from .archive import archive_write
-from .constants import DATA_EXPORT_MAX_ATTEMPTS, DATA_EXPORT_RETRY_DELAYS, ContactPreference, DataExportStatus
-from .mfa import has_admin_access
-from .models import DataExport
-from .validation import (
+from portal.lib.validation import (
     MOBILE_REQUIRED,
     phone_is_uk_mobile,
     phone_normalise,
     postcode_normalise,
     uprn_clean,
 )
+from portal.notifications.services import notification_email_send
+
+from .archive import archive_write
+from .constants import (
+    DATA_EXPORT_MAX_ATTEMPTS,
+    DATA_EXPORT_RETRY_DELAYS,
+    ContactPreference,
+    DataExportStatus,
+    SupportNeed,
+)
+from .mfa import has_admin_access
+from .models import DataExport, SupportNeeds, User
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +46,7 @@ logger = logging.getLogger(__name__)
 class ProfileError(ValueError):
     """A profile change that cannot be made; ``field`` is the form field to show it on."""
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -70,7 +78,7 @@ _LABELS = {
 }
 
 
-def _clean(name: str, value) -> str:
+def _clean(name: str, value: str | None) -> str:
     value = (value or "").strip()
     try:
         if name == "phone":
@@ -92,7 +100,7 @@ def _clean(name: str, value) -> str:
 
 
 @transaction.atomic
-def profile_update(*, user, **changes: str):
+def profile_update(*, user: User, **changes: str) -> User:
     """Change some of a resident's details; the rest stay as they are.
 
     Values are cleaned (postcodes as ``SW1A 1AA``, phone numbers as digits) and the
@@ -137,7 +145,9 @@ def profile_update(*, user, **changes: str):
 # Sessions
 
 
-def account_sessions_end_others(*, user, current_session_key: str, request=None) -> int:
+def account_sessions_end_others(
+    *, user: User, current_session_key: str, request: HttpRequest | None = None
+) -> int:
     """Sign the account out on every device except this one; returns how many were ended."""
     others = list(UserSession.objects.filter(user=user).exclude(session_key=current_session_key))
     get_usersessions_adapter().end_sessions(others)
@@ -154,11 +164,11 @@ def account_sessions_end_others(*, user, current_session_key: str, request=None)
 # Data export
 
 
-def _export_expiry(start):
+def _export_expiry(start: datetime) -> datetime:
     return start + timedelta(days=settings.PORTAL_DATA_EXPORT_DAYS)
 
 
-def _enqueue_export(export_id, *, delay_seconds: int = 0) -> None:
+def _enqueue_export(export_id: UUID | str, *, delay_seconds: int = 0) -> None:
     from .tasks import build_data_export  # imported late: accounts.tasks imports this module
 
     # A backend that cannot defer (the immediate one) retries at once; the attempts cap ends it.
@@ -167,7 +177,7 @@ def _enqueue_export(export_id, *, delay_seconds: int = 0) -> None:
 
 
 @transaction.atomic
-def data_export_request(*, user, request=None) -> DataExport:
+def data_export_request(*, user: User, request: HttpRequest | None = None) -> DataExport:
     """Ask for a copy of everything held about the account; it is built in the background.
 
     While one is being prepared, asking again returns that one rather than starting another.
@@ -190,7 +200,7 @@ def data_export_request(*, user, request=None) -> DataExport:
     return export
 
 
-def data_export_build(*, export_id) -> DataExport | None:
+def data_export_build(*, export_id: UUID | str) -> DataExport | None:
     """Build one export's ZIP, at most once; retry with backoff if it fails.
 
     When it is ready, older exports of the account are deleted (only the latest is kept)
@@ -249,14 +259,14 @@ def data_export_build(*, export_id) -> DataExport | None:
     return export
 
 
-def _data_exports_delete(exports) -> None:
+def _data_exports_delete(exports: list[DataExport]) -> None:
     """Delete export rows now and their files once the transaction has committed."""
-    names = [export.file.name for export in exports if export.file]
+    names = [export.file.name for export in exports if export.file.name]  # FieldFile is truthy iff named
     DataExport.objects.filter(pk__in=[export.pk for export in exports]).delete()
     if names:
         storage = DataExport._meta.get_field("file").storage
 
-        def delete_files():
+        def delete_files() -> None:
             for name in names:
                 try:
                     storage.delete(name)
@@ -266,7 +276,7 @@ def _data_exports_delete(exports) -> None:
         transaction.on_commit(delete_files)
 
 
-def data_export_downloaded(*, export: DataExport, request=None) -> None:
+def data_export_downloaded(*, export: DataExport, request: HttpRequest | None = None) -> None:
     interaction_record(
         type=InteractionType.AUTH,
         request=request,
@@ -276,7 +286,7 @@ def data_export_downloaded(*, export: DataExport, request=None) -> None:
     )
 
 
-def data_exports_delete_for(*, user) -> None:
+def data_exports_delete_for(*, user: User) -> None:
     _data_exports_delete(list(DataExport.objects.filter(user=user)))
 
 
@@ -290,17 +300,17 @@ def data_exports_purge_expired() -> int:
 # Account deletion
 
 
-def account_can_be_deleted(user) -> bool:
+def account_can_be_deleted(user: User) -> bool:
     """Staff accounts are closed by an administrator, not from My account."""
     return not has_admin_access(user)
 
 
 @transaction.atomic
-def account_delete(*, user, request=None) -> str:
+def account_delete(*, user: User, request: HttpRequest | None = None) -> str:
     """Delete a resident's account and everything about them the council does not have to keep.
 
     Every registered personal-data part erases or anonymises its own records first (see
-    ``accounts.registry``); then every session of the account is ended and the user row is
+    ``portal.lib.personal_data``); then every session of the account is ended and the user row is
     deleted, so the account can no longer sign in and its data export links stop working.
     Returns a reference the resident can quote, which is also on the logged event.
     """
@@ -312,7 +322,7 @@ def account_delete(*, user, request=None) -> str:
     # nothing afterwards (signing out, for one) can log an event against the old id.
     get_user_model().objects.select_for_update().get(pk=user.pk)
     reference = "DEL-" + secrets.token_hex(4).upper()
-    for part in registry.parts():
+    for part in personal_data.parts():
         if part.erase is not None:
             part.erase(user)
     user.delete()
@@ -329,7 +339,7 @@ def personal_data_housekeeping() -> dict[str, int]:
     """Delete expired data exports, and retained records older than PORTAL_RETENTION_YEARS."""
     counts = {"data_exports": data_exports_purge_expired()}
     cutoff = timezone.now() - timedelta(days=round(365.25 * settings.PORTAL_RETENTION_YEARS))
-    for part in registry.parts():
+    for part in personal_data.parts():
         if part.purge is not None:
             with transaction.atomic():
                 counts[part.name] = part.purge(cutoff)
@@ -338,19 +348,22 @@ def personal_data_housekeeping() -> dict[str, int]:
 
 def support_needs_clean(*, needs: list[str], language: str, details: str) -> tuple[list[str], str, str]:
     """Known needs in a stable order; the language only kept with an interpreter; text trimmed."""
-    from .constants import SupportNeed
-
     needs = [code for code in SupportNeed.values if code in set(needs)]
     language = language.strip() if SupportNeed.INTERPRETER in needs else ""
     return needs, language, details.strip()
 
 
 @transaction.atomic
-def support_needs_update(*, user, needs: list[str], language: str = "", details: str = "", recorded_by=None):
+def support_needs_update(
+    *,
+    user: User,
+    needs: list[str],
+    language: str = "",
+    details: str = "",
+    recorded_by: User | None = None,
+) -> SupportNeeds | None:
     """Record the extra support ``user`` needs (by themselves, or by an officer as
     ``recorded_by``). Clearing every answer deletes the record: nothing is kept "just in case"."""
-    from .models import SupportNeeds
-
     needs, language, details = support_needs_clean(needs=needs, language=language, details=details)
     if not needs and not details:
         SupportNeeds.objects.filter(user=user).delete()

@@ -17,9 +17,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import registry
+from portal.lib import personal_data
+from portal.lib.validation import phone_display
+
+from .forms import AddressForm, ContactPreferenceForm, NameForm, PhoneForm, SupportNeedsForm
 from .mfa import staff_mfa_missing
-from .profile_forms import AddressForm, ContactPreferenceForm, NameForm, PhoneForm, SupportNeedsForm
 from .selectors import (
     account_sessions,
     data_export_for_token,
@@ -39,7 +41,6 @@ from .services import (
     profile_update,
     support_needs_update,
 )
-from .validation import phone_display
 
 MFA_NEXT_SESSION_KEY = "portal_mfa_next"
 DELETED_REFERENCE_SESSION_KEY = "portal_account_deleted_reference"
@@ -196,7 +197,7 @@ def data_export(request: HttpRequest) -> HttpResponse:
         "accounts/data_export.html",
         {
             "exports": exports,
-            "parts": [p for p in registry.parts() if p.export is not None],
+            "parts": [p for p in personal_data.parts() if p.export is not None],
             "export_days": settings.PORTAL_DATA_EXPORT_DAYS,
         },
     )
@@ -230,7 +231,7 @@ def account_delete_confirm(request: HttpRequest) -> HttpResponse:
         logout(request)
         request.session[DELETED_REFERENCE_SESSION_KEY] = reference
         return redirect("account_deleted")
-    parts = list(registry.parts())
+    parts = list(personal_data.parts())
     return render(
         request,
         "accounts/delete.html",

@@ -36,7 +36,7 @@ def seed(total: int) -> dict:
 
     from portal.cases.constants import OPEN_STATUSES, CaseStatus, EventType
     from portal.cases.models import Case, CaseEvent, Team
-    from tests.factories import StaffFactory, UserFactory
+    from tests.accounts.factories import StaffFactory, UserFactory
 
     User = get_user_model()
     rng = random.Random(42)

@@ -30,7 +30,7 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
         from portal.interactions.measures import rollups_changed
         from portal.interactions.models import DailyRollup, Interaction
         from portal.interactions.rollups import day_bounds, rollup_build_day
-        from tests.factories import StaffFactory
+        from tests.accounts.factories import StaffFactory
 
         first_day = timezone.localdate() - timedelta(days=days)
         started = time.perf_counter()

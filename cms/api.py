@@ -20,7 +20,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.serializers import ImageSerializer
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import Page
+from wagtail.models import Page, get_page_models
 
 from .api_blocks import image_representation
 from .models import ServicePage
@@ -29,8 +29,6 @@ from .page_cache import cached_api_view
 
 def service_page_models() -> list:
     """Page types that carry an LGSL service (a ``service`` foreign key)."""
-    from wagtail.models import get_page_models
-
     return [
         model
         for model in get_page_models()

@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -350,8 +351,6 @@ class NewsIndexPage(BasePage):
         verbose_name = "news index"
 
     def get_context(self, request, *args, **kwargs):
-        from django.core.paginator import Paginator
-
         context = super().get_context(request, *args, **kwargs)
         items = NewsPage.objects.live().public().child_of(self).order_by("-date", "-pk")
         context["news"] = Paginator(items, 10).get_page(request.GET.get("page"))

@@ -31,8 +31,10 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from wagtail.models import Page
+from wagtail.views import serve
 
 from .cache import CONTENT_VERSION_KEY, FRAGMENT_TIMEOUT, content_version
+from .models import Alert
 
 NONCE_PLACEHOLDER = "__cms_page_cache_csp_nonce__"
 CSRF_PLACEHOLDER = "__cms_page_cache_csrf_token__"
@@ -45,8 +47,6 @@ def enabled() -> bool:
 
 
 def _serves_wagtail_page(request) -> bool:
-    from wagtail.views import serve
-
     try:
         return resolve(request.path_info).func is serve
     except Resolver404:
@@ -85,8 +85,6 @@ def _lookup(kind: str, request) -> tuple[str, str, dict | None]:
 
 def _timeout() -> int:
     """Until the next alert starts or ends (alerts are part of every page), at most a day."""
-    from .models import Alert
-
     now = timezone.now()
     upcoming = Alert.objects.filter(Q(starts_at__gt=now) | Q(ends_at__gt=now)).aggregate(
         start=Min("starts_at", filter=Q(starts_at__gt=now)), end=Min("ends_at", filter=Q(ends_at__gt=now))

@@ -9,7 +9,10 @@ from wagtail.images.models import AbstractImage
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_unpublished, post_page_move
 
+from forms_engine.models import ServiceForm
+
 from .cache import content_version_bump
+from .models import Alert
 
 # Saving or deleting any of these changes what a cached page or API response shows.
 # Publishing saves the page, so Page covers publish as well as pages created live
@@ -28,10 +31,6 @@ _SHOWN_IN_PAGES = (
 @receiver(post_save)
 @receiver(post_delete)
 def _content_saved_or_deleted(sender, instance, **kwargs):
-    from forms_engine.models import ServiceForm
-
-    from .models import Alert
-
     # A service page's start button depends on whether its form is published.
     if isinstance(instance, (*_SHOWN_IN_PAGES, Alert, ServiceForm)):
         content_version_bump()

@@ -4,16 +4,28 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from wagtail.contrib.search_promotions.models import SearchPromotion
 from wagtail.models import Page, Site
+from wagtail.permissions import policy_registry
 from wagtail.search.query import And, Or, PlainText
+from wagtail.search.utils import normalise_query_string
 
 from .cache import content_version
+from .models import BasePage, ContactPage, HomePage, ServicePage
+
+if TYPE_CHECKING:
+    from wagtail.query import PageQuerySet
+    from wagtail.search.query import SearchQuery
+
+    from accounts.models import User
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -68,7 +80,7 @@ STOP_WORDS = frozenset(
 )
 
 
-def public_pages(*, site: Site | None):
+def public_pages(*, site: Site | None) -> "PageQuerySet":
     """Live pages anyone may see on a site: never drafts, never pages behind a view restriction."""
     pages = Page.objects.live().public()
     if site is None:
@@ -76,8 +88,10 @@ def public_pages(*, site: Site | None):
     return pages.descendant_of(site.root_page, inclusive=True)
 
 
-def public_page_get(*, site: Site | None, page_id) -> Page | None:
+def public_page_get(*, site: Site | None, page_id: int | str | None) -> Page | None:
     """One live public page (specific), or None: for ids a browser sends back to us."""
+    if page_id is None:
+        return None
     try:
         page_id = int(page_id)
     except (TypeError, ValueError):
@@ -111,7 +125,7 @@ def term_variants(term: str) -> list[str]:
     return variants
 
 
-def _search_query(terms: list[str], operator: str):
+def _search_query(terms: list[str], operator: str) -> "SearchQuery":
     parts = []
     for term in terms:
         variants = term_variants(term)
@@ -123,7 +137,7 @@ def _search_query(terms: list[str], operator: str):
 
 @dataclass
 class PageSearch:
-    results: object  # Wagtail SearchResults: sliceable, with .count()
+    results: Any  # Wagtail SearchResults (untyped): sliceable, with .count()
     terms: list[str]
     all_words: bool  # False when no page had every word and any-word results are shown
 
@@ -146,8 +160,6 @@ def page_search(*, site: Site | None, query: str) -> PageSearch:
 
 def _vocabulary(site: Site | None) -> list[str]:
     """Words editors used in live page titles and service keywords, for "did you mean"."""
-    from .models import ServicePage
-
     key = f"cms:search-vocabulary:{site.pk if site else 0}:{content_version()}"
     words = cache.get(key)
     if words is None:
@@ -187,11 +199,8 @@ def search_suggestion(*, site: Site | None, query: str) -> str | None:
     return suggestion
 
 
-def search_promotions_for(*, site: Site | None, query: str) -> list:
+def search_promotions_for(*, site: Site | None, query: str) -> list[SearchPromotion]:
     """Editors' promoted results for this query (Wagtail's search_promotions), live public pages only."""
-    from wagtail.contrib.search_promotions.models import SearchPromotion
-    from wagtail.search.utils import normalise_query_string
-
     normalised = normalise_query_string(query[:MAX_QUERY_LENGTH])
     if not normalised:
         return []
@@ -209,11 +218,9 @@ def search_promotions_for(*, site: Site | None, query: str) -> list:
     return [p for p in promotions if (p.page_id in visible) or (not p.page_id and p.external_link_url)]
 
 
-def search_next_steps(*, site: Site | None) -> dict:
+def search_next_steps(*, site: Site | None) -> dict[str, Page | None]:
     """What a zero-result search offers instead: the home page's top tasks (and its A to Z)
     and the contact page."""
-    from .models import ContactPage, HomePage
-
     if site is None:
         return {"home": None, "contact_page": None}
     home = site.root_page.specific
@@ -224,7 +231,7 @@ def search_next_steps(*, site: Site | None) -> dict:
 # --- content review -----------------------------------------------------------------------
 
 
-def pages_due_for_review(*, on: date | None = None):
+def pages_due_for_review(*, on: date | None = None) -> "PageQuerySet":
     """Live pages whose "review by" date is today or past, oldest first.
 
     ``review_by`` lives on each page type's own table (``BasePage`` is abstract), so it
@@ -245,12 +252,16 @@ def pages_due_for_review(*, on: date | None = None):
     )
 
 
-def review_page_models() -> list:
+def pages_due_for_review_for(user: "User") -> "PageQuerySet":
+    """Pages due for review that this user may edit (an editor's own part of the tree)."""
+    editable = policy_registry.get_by_type(Page).instances_user_has_any_permission_for(
+        user, ["change", "publish"]
+    )
+    return pages_due_for_review().filter(pk__in=editable.values("pk"))
+
+
+def review_page_models() -> list[type[BasePage]]:
     """Every concrete page type with a "review by" date (subclasses of ``BasePage``)."""
-    from django.apps import apps
-
-    from .models import BasePage
-
     return [
         m
         for m in apps.get_models()

@@ -2,13 +2,17 @@
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from wagtail.contrib.search_promotions.models import SearchPromotion
 from wagtail.models import Page, Site
 
 from portal.interactions.constants import InteractionType, Outcome
@@ -55,12 +59,12 @@ class SiteSearch:
     count: int = 0
     results: PaginatorPage | None = None
     hits: list[SearchHit] = field(default_factory=list)
-    promotions: list = field(default_factory=list)
+    promotions: list[SearchPromotion] = field(default_factory=list)
     suggestion: str | None = None
     all_words: bool = True
 
 
-def _hit(page: Page, terms: list[str], request) -> SearchHit:
+def _hit(page: Page, terms: list[str], request: HttpRequest) -> SearchHit:
     summary = getattr(page, "summary", "") or page.search_description
     return SearchHit(
         page=page,
@@ -71,7 +75,7 @@ def _hit(page: Page, terms: list[str], request) -> SearchHit:
     )
 
 
-def site_search_run(*, request, query: str, page_number=1) -> SiteSearch:
+def site_search_run(*, request: HttpRequest, query: str, page_number: int | str | None = 1) -> SiteSearch:
     """Search the site's live public pages and record the search in the interaction log.
 
     The first results page of each query records one ``search`` interaction with the
@@ -141,14 +145,16 @@ def feedback_key(path: str) -> str:
     return path.split("?", 1)[0][:500]
 
 
-def page_feedback_state(*, session, path: str) -> dict | None:
+def page_feedback_state(*, session: SessionBase | None, path: str) -> dict[str, Any] | None:
     """What this session already said about a page: None, or {"useful": bool, "id": int, "reason": bool}."""
     if session is None:
         return None
     return (session.get(FEEDBACK_SESSION_KEY) or {}).get(feedback_key(path))
 
 
-def page_feedback_record(*, request, page: Page | None, path: str, useful: bool) -> Interaction | None:
+def page_feedback_record(
+    *, request: HttpRequest, page: Page | None, path: str, useful: bool
+) -> Interaction | None:
     """Record "Was this page useful?" as a ``page_feedback`` interaction.
 
     The service code comes from the page (looked up by the caller from the id the form
@@ -175,7 +181,9 @@ def page_feedback_record(*, request, page: Page | None, path: str, useful: bool)
 
 
 @transaction.atomic
-def page_feedback_add_reason(*, request, path: str, reason_code: str, comment: str) -> Interaction | None:
+def page_feedback_add_reason(
+    *, request: HttpRequest, path: str, reason_code: str, comment: str
+) -> Interaction | None:
     """Add "what went wrong" to this session's "not useful" answer for the page.
 
     Updates that same interaction (so the page still counts once as not useful). Only

@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import review
+from . import admin_views, permissions, selectors
 
 
 @hooks.register("register_admin_urls")
@@ -13,12 +13,12 @@ def register_review_urls():
     return [
         path(
             "reports/pages-due-for-review/",
-            review.PagesDueForReviewView.as_view(),
+            admin_views.PagesDueForReviewView.as_view(),
             name="cms_pages_due_for_review",
         ),
         path(
             "reports/pages-due-for-review/results/",
-            review.PagesDueForReviewView.as_view(results_only=True),
+            admin_views.PagesDueForReviewView.as_view(results_only=True),
             name="cms_pages_due_for_review_results",
         ),
     ]
@@ -26,7 +26,7 @@ def register_review_urls():
 
 class ReviewMenuItem(MenuItem):
     def is_shown(self, request):
-        return review.can_review(request.user)
+        return permissions.can_review(request.user)
 
 
 @hooks.register("register_reports_menu_item")
@@ -42,5 +42,7 @@ def register_review_menu_item():
 
 @hooks.register("construct_homepage_panels")
 def add_review_panel(request, panels):
-    if review.can_review(request.user):
-        panels.append(review.PagesDueForReviewPanel(review.pages_due_for_review_for(request.user).count()))
+    if permissions.can_review(request.user):
+        panels.append(
+            admin_views.PagesDueForReviewPanel(selectors.pages_due_for_review_for(request.user).count())
+        )

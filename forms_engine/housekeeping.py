@@ -4,7 +4,6 @@ Run by ``manage.py forms_daily`` (or the task ``forms_engine.tasks.mark_abandone
 Both steps are idempotent: running them again changes nothing.
 """
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,73 +13,42 @@ from django.utils import timezone
 from portal.interactions.constants import InteractionType
 from portal.interactions.services import interaction_record
 
+from .constants import DraftStatus
 from .models import Draft, Upload, draft_expiry_cutoff
+from .services import draft_transition, drafts_delete, uploads_delete
 from .stats import step_positions
-
-logger = logging.getLogger(__name__)
 
 # An upload that belongs to neither a draft nor a submission (its draft was deleted) is
 # removed after this long.
 ORPHAN_UPLOAD_HOURS = 24
 
 
-def uploads_delete(uploads) -> int:
-    """Delete upload rows now, and their files from private storage once the transaction commits."""
-    uploads = list(uploads)
-    if not uploads:
-        return 0
-    names = [upload.file.name for upload in uploads if upload.file]
-    Upload.objects.filter(pk__in=[upload.pk for upload in uploads]).delete()
-    storage = Upload._meta.get_field("file").storage
-
-    def delete_files():
-        for name in names:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.warning("Could not delete the form upload %s", name)
-
-    transaction.on_commit(delete_files)
-    return len(uploads)
-
-
-def drafts_delete(drafts) -> int:
-    """Delete drafts and the files given on them that no submission uses."""
-    drafts = list(drafts)
-    if not drafts:
-        return 0
-    ids = [draft.pk for draft in drafts]
-    uploads_delete(Upload.objects.filter(draft_id__in=ids, submission__isnull=True))
-    Draft.objects.filter(pk__in=ids).delete()
-    return len(ids)
-
-
 def drafts_abandoned_record(*, now=None) -> int:
-    """Record one ``form_abandon`` interaction for each draft left idle longer than
-    ``FORM_ABANDON_HOURS`` and never submitted; returns how many were recorded.
+    """Move each draft in progress left idle longer than ``FORM_ABANDON_HOURS`` to abandoned,
+    recording one ``form_abandon`` interaction for it the first time; returns how many were recorded.
 
-    Each draft is claimed by setting ``abandoned_recorded_at`` in the same transaction as
-    its event, so a second run (or two at once) never records it twice. The event is
-    dated when the draft became abandoned, and carries the step the person stopped at.
-    A draft resumed after this stays counted as abandoned once.
+    Each draft is claimed by ``draft_transition`` (a compare-and-set on its state) in the same
+    transaction as its event, so a second run (or two at once) never records it twice. The
+    event is dated when the draft became abandoned, and carries the step the person stopped
+    at. A draft resumed after this (in progress again) stays counted as abandoned once:
+    left idle again, it becomes abandoned without a second event (``abandoned_recorded_at``).
     """
     now = now or timezone.now()
     idle = timedelta(hours=settings.FORM_ABANDON_HOURS)
     drafts = (
-        Draft.objects.filter(
-            updated_at__lt=now - idle, submitted_at__isnull=True, abandoned_recorded_at__isnull=True
-        )
+        Draft.objects.filter(status=DraftStatus.IN_PROGRESS, updated_at__lt=now - idle)
         .select_related("version__form")
         .order_by("updated_at")
     )
     recorded = 0
     for draft in drafts.iterator(chunk_size=500):
         with transaction.atomic():
-            # update() leaves updated_at (auto_now) alone: the draft's last activity stays.
-            claimed = Draft.objects.filter(pk=draft.pk, abandoned_recorded_at__isnull=True).update(
-                abandoned_recorded_at=now
+            first = draft.abandoned_recorded_at is None
+            # The writer's update() leaves updated_at (auto_now) alone: the last activity stays.
+            moved = draft_transition(
+                draft=draft, to=DraftStatus.ABANDONED, **({"abandoned_recorded_at": now} if first else {})
             )
-            if not claimed:
+            if not (moved and first):
                 continue
             schema = draft.version.schema
             extras = {"version": draft.version.number, "idle_hours": settings.FORM_ABANDON_HOURS}
@@ -101,11 +69,18 @@ def drafts_abandoned_record(*, now=None) -> int:
 
 @transaction.atomic
 def drafts_expired_delete(*, now=None) -> int:
-    """Delete drafts untouched for ``FORM_DRAFT_DAYS`` (sent or not) and their uploads' files,
-    and uploads left without a draft or a submission; returns how many drafts went."""
+    """Move drafts untouched for ``FORM_DRAFT_DAYS`` (sent or not) to expired, then delete the
+    expired drafts and their uploads' files, and uploads left without a draft or a submission;
+    returns how many drafts went."""
     now = now or timezone.now()
-    expired = Draft.objects.filter(updated_at__lt=draft_expiry_cutoff(now))
-    deleted = drafts_delete(expired.only("pk"))
+    for draft in (
+        Draft.objects.filter(updated_at__lt=draft_expiry_cutoff(now))
+        .exclude(status=DraftStatus.EXPIRED)
+        .only("pk", "status")
+        .iterator(chunk_size=500)
+    ):
+        draft_transition(draft=draft, to=DraftStatus.EXPIRED)
+    deleted = drafts_delete(Draft.objects.filter(status=DraftStatus.EXPIRED).only("pk"))
     uploads_delete(
         Upload.objects.filter(
             draft__isnull=True,

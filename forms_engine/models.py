@@ -19,7 +19,15 @@ from wagtail.search import index
 from payments.constants import VatStatus
 
 from .blocks import StepBlock
-from .constants import FeeType, FormState, SignIn, SubmissionChannel
+from .constants import (
+    DRAFT_RESUMABLE_STATUSES,
+    DraftStatus,
+    FeeType,
+    FormState,
+    SignIn,
+    SubmissionChannel,
+)
+from .schema import schema_build, schema_errors
 
 RICH_TEXT = ["bold", "italic", "link", "ol", "ul"]
 # Addresses under /forms/ that are not forms (see forms_engine/urls.py).
@@ -167,15 +175,13 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
         (the editor, a scheduled publish, the demo loader).
         """
         result = super().publish(revision, *args, **kwargs)
-        from .services import form_version_current
+        from .services import form_version_current  # circular: forms_engine.services imports these models
 
         form_version_current(form=type(self).objects.get(pk=self.pk))
         return result
 
     def clean(self):
         super().clean()
-        from .schema import schema_errors
-
         errors = schema_errors(self)
         if self.slug in RESERVED_SLUGS:
             errors["slug"] = f"'{self.slug}' is used by the forms pages themselves: choose another address"
@@ -187,8 +193,6 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
         return "forms_engine/preview.html"
 
     def get_preview_context(self, request, mode_name):
-        from .schema import schema_build
-
         return {"form_definition": self, "schema": schema_build(self)}
 
 
@@ -233,11 +237,20 @@ def draft_expiry_cutoff(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - draft_lifetime()
 
 
+class DraftQuerySet(models.QuerySet):
+    def resumable(self) -> "DraftQuerySet":
+        """Drafts a resident can carry on with: in a state that can still be sent
+        (``constants.DRAFT_RESUMABLE_STATUSES``) and not past their lifetime (``is_expired``)."""
+        return self.filter(status__in=DRAFT_RESUMABLE_STATUSES, updated_at__gte=draft_expiry_cutoff())
+
+
 class Draft(models.Model):
     """A resident's answers in progress: tied to an account, or to a browser session until sign-in.
 
-    A draft is in progress until it is sent (``submitted_at``); either way it expires
-    ``draft_lifetime()`` after its last change (``expires_at``), and the daily job deletes it.
+    ``status`` moves as ``constants.DRAFT_TRANSITIONS`` says, written only by
+    ``services.draft_transition``: in progress (or abandoned, when left idle) until it is sent
+    (submitted, ``submitted_at``); either way it expires ``draft_lifetime()`` after its last
+    change (``expires_at``), and the daily job marks it expired and deletes it.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -256,12 +269,22 @@ class Draft(models.Model):
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    status = models.CharField(
+        max_length=12, choices=DraftStatus.choices, default=DraftStatus.IN_PROGRESS, editable=False
+    )
     abandoned_recorded_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DraftQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["user", "-updated_at"], name="draft_user_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in DraftStatus]), name="draft_status_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Draft of {self.version.form} ({self.pk})"
@@ -272,7 +295,25 @@ class Draft(models.Model):
 
     @property
     def is_expired(self) -> bool:
-        return self.updated_at < draft_expiry_cutoff()
+        """Marked expired, or past its lifetime and waiting for the daily job to mark it."""
+        return self.status == DraftStatus.EXPIRED or self.updated_at < draft_expiry_cutoff()
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status == DraftStatus.IN_PROGRESS
+
+    @property
+    def is_abandoned(self) -> bool:
+        return self.status == DraftStatus.ABANDONED
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == DraftStatus.SUBMITTED
+
+    @property
+    def is_resumable(self) -> bool:
+        """The resident can carry on with it and send it (as ``Draft.objects.resumable()``)."""
+        return self.status in DRAFT_RESUMABLE_STATUSES and not self.is_expired
 
 
 class Upload(models.Model):

@@ -10,10 +10,10 @@
   are deleted with it, a sent form's are kept with the form.
 """
 
-from accounts.registry import ExportedData, ExportFile, register
+from portal.lib.personal_data import ExportedData, ExportFile, register
 
-from .housekeeping import drafts_delete, uploads_delete
 from .models import Draft, Submission, Upload
+from .services import drafts_delete, uploads_delete
 
 CONTACT_TYPES = {"email", "phone"}
 CONTACT_PREFILLS = {"full_name", "email", "phone"}

@@ -2,12 +2,24 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.selectors import staff_mfa_step
+
+# A module import: portal.cases.selectors reads submissions' answers from this module.
+from portal.cases import selectors as case_selectors
+
 from .engine import CONTACT_FIELD, Flow, answer_display
-from .models import Draft, ServiceForm, Submission, Upload, draft_expiry_cutoff
+from .models import Draft, ServiceForm, Submission, Upload
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 # Anonymous residents' drafts and submissions are theirs through the browser session,
 # which keeps this list when the session key changes at sign-in.
@@ -16,8 +28,9 @@ SESSION_SUBMISSIONS = "forms_engine_submissions"
 
 
 def drafts_active() -> QuerySet[Draft]:
-    """Drafts not yet sent and not expired (``Draft.expires_at``)."""
-    return Draft.objects.filter(submitted_at__isnull=True, updated_at__gte=draft_expiry_cutoff())
+    """Drafts a resident can carry on with: by their state, not sent and not expired
+    (``Draft.objects.resumable()``, ``constants.DRAFT_RESUMABLE_STATUSES``)."""
+    return Draft.objects.resumable()
 
 
 @dataclass(frozen=True)
@@ -29,9 +42,9 @@ class DraftSummary:
     resume_url: str
 
 
-def draft_list_for_user(user) -> list[DraftSummary]:
+def draft_list_for_user(user: "User | AnonymousUser | None") -> list[DraftSummary]:
     """The resident's forms in progress, most recent first, with where to carry on."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return []
     drafts = (
         drafts_active()
@@ -53,7 +66,7 @@ def draft_list_for_user(user) -> list[DraftSummary]:
     ]
 
 
-def draft_for_form(*, request, form: ServiceForm) -> Draft | None:
+def draft_for_form(*, request: HttpRequest, form: ServiceForm) -> Draft | None:
     """This resident's (or this browser's) latest unsent draft of ``form``, if any."""
     drafts = drafts_active().filter(version__form=form).select_related("version")
     if request.user.is_authenticated:
@@ -64,11 +77,11 @@ def draft_for_form(*, request, form: ServiceForm) -> Draft | None:
     return drafts.filter(pk__in=ids, user__isnull=True).order_by("-updated_at").first()
 
 
-def session_owns_draft(request, draft: Draft) -> bool:
+def session_owns_draft(request: HttpRequest, draft: Draft) -> bool:
     return str(draft.pk) in (request.session.get(SESSION_DRAFTS) or [])
 
 
-def upload_visible_to(request, upload: Upload) -> bool:
+def upload_visible_to(request: HttpRequest, upload: Upload) -> bool:
     """Whether ``request`` may download ``upload``: its owner, the browser session whose draft
     it is on, or staff allowed to see the submission's case."""
     user = request.user
@@ -81,17 +94,14 @@ def upload_visible_to(request, upload: Upload) -> bool:
     ):
         return True
     if user.is_authenticated and user.is_staff and upload.submission_id:
-        from accounts.mfa import staff_mfa_step
-        from portal.cases.permissions import staff_can_view_case
-
         if staff_mfa_step(request) is not None:
             return False  # staff reach residents' files, as the admins, only after 2-step verification
-        case = upload.submission.case
-        return case is not None and staff_can_view_case(user, case)
+        case = upload.submission.case if upload.submission is not None else None
+        return case is not None and case_selectors.staff_can_view_case(user, case)
     return False
 
 
-def submission_answer_rows(submission: Submission) -> list[dict]:
+def submission_answer_rows(submission: Submission) -> list[dict[str, Any]]:
     """The answers of ``submission`` as given, read against its own FormVersion: an older
     version shows its own questions, whatever the form says now.
 

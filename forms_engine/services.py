@@ -4,7 +4,9 @@ import hashlib
 import logging
 import secrets
 import uuid
+from collections.abc import Iterable
 from html import unescape
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,18 +17,27 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from payments.models import Payment
+from payments.services import payment_create
+from portal.cases.models import Team
+from portal.cases.services import case_create, case_link_for_resident
 from portal.interactions.constants import InteractionType
+from portal.interactions.models import Interaction
 from portal.interactions.services import interaction_record
 from portal.lib.money import pounds
 from portal.lib.ratelimit import ratelimit_hit
+from portal.lib.uploads import file_sha256
 from portal.notifications.services import notification_email_send
 
-from .constants import SubmissionChannel
+from .constants import DRAFT_RESUMABLE_STATUSES, DraftStatus, SubmissionChannel, draft_transition_allowed
 from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity
-from .housekeeping import uploads_delete
 from .models import Draft, FormVersion, ServiceForm, Submission, Upload, draft_lifetime
 from .schema import schema_build
-from .uploads import file_sha256
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +45,72 @@ logger = logging.getLogger(__name__)
 class SubmissionIncomplete(ValueError):
     """Answers that cannot be sent yet; ``step`` is the number of the step to fix."""
 
-    def __init__(self, message: str, *, step: int):
+    def __init__(self, message: str, *, step: int) -> None:
         super().__init__(message)
         self.message = message
         self.step = step
+
+
+class DraftStateError(ValueError):
+    """A move of a draft's state that ``constants.DRAFT_TRANSITIONS`` does not allow."""
+
+
+def draft_transition(*, draft: Draft, to: str, **fields: Any) -> bool:
+    """Move ``draft`` to ``to`` if ``constants.DRAFT_TRANSITIONS`` allows it: the one writer of
+    ``Draft.status``. Returns whether it moved.
+
+    The move is made only if the row still has the state ``draft`` was read with (a
+    compare-and-set), so two runs of a job, or a job and the resident, never both make it: the
+    loser gets False and nothing changes. ``fields`` (``submitted_at``...) are written with the
+    state. ``updated_at``, the resident's last activity, is left alone unless given. Raises
+    ``DraftStateError`` for a move the table forbids.
+    """
+    if to not in DraftStatus.values or not draft_transition_allowed(draft.status, to):
+        raise DraftStateError(f"A {draft.status} draft cannot become {to}")
+    moved = Draft.objects.filter(pk=draft.pk, status=draft.status).update(status=to, **fields)
+    if moved:
+        draft.status = to
+        for name, value in fields.items():
+            setattr(draft, name, value)
+    return bool(moved)
+
+
+def _draft_resumed(draft: Draft) -> None:
+    """The resident changed an abandoned draft: it is in progress again (still counted as
+    abandoned once, by ``abandoned_recorded_at``)."""
+    if draft.is_abandoned:
+        draft_transition(draft=draft, to=DraftStatus.IN_PROGRESS)
+
+
+def uploads_delete(uploads: Iterable[Upload]) -> int:
+    """Delete upload rows now, and their files from private storage once the transaction commits."""
+    uploads = list(uploads)
+    if not uploads:
+        return 0
+    names = [upload.file.name for upload in uploads if upload.file.name]  # FieldFile is truthy iff named
+    Upload.objects.filter(pk__in=[upload.pk for upload in uploads]).delete()
+    storage = Upload._meta.get_field("file").storage
+
+    def delete_files() -> None:
+        for name in names:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete the form upload %s", name)
+
+    transaction.on_commit(delete_files)
+    return len(uploads)
+
+
+def drafts_delete(drafts: Iterable[Draft]) -> int:
+    """Delete drafts and the files given on them that no submission uses."""
+    drafts = list(drafts)
+    if not drafts:
+        return 0
+    ids = [draft.pk for draft in drafts]
+    uploads_delete(Upload.objects.filter(draft_id__in=ids, submission__isnull=True))
+    Draft.objects.filter(pk__in=ids).delete()
+    return len(ids)
 
 
 def form_version_current(*, form: ServiceForm) -> FormVersion | None:
@@ -65,12 +138,20 @@ def form_version_current(*, form: ServiceForm) -> FormVersion | None:
 # Drafts
 
 
-def _step_label(number: int, step: dict) -> str:
+def _step_label(number: int, step: dict[str, Any]) -> str:
     """What ``step`` holds on form interactions: the step's stable id (``stats.step_keys``)."""
     return str(step.get("id") or number)[:100]
 
 
-def _record(type: str, *, draft: Draft, request=None, step: str = "", outcome: str = "", **kwargs):
+def _record(
+    type: str,
+    *,
+    draft: Draft,
+    request: HttpRequest | None = None,
+    step: str = "",
+    outcome: str = "",
+    **kwargs: Any,
+) -> Interaction:
     schema = draft.version.schema
     return interaction_record(
         type=type,
@@ -85,7 +166,13 @@ def _record(type: str, *, draft: Draft, request=None, step: str = "", outcome: s
 
 
 @transaction.atomic
-def draft_create(*, version: FormVersion, user=None, session_key: str = "", request=None) -> Draft:
+def draft_create(
+    *,
+    version: FormVersion,
+    user: "User | AnonymousUser | None" = None,
+    session_key: str = "",
+    request: HttpRequest | None = None,
+) -> Draft:
     """Start a resident's answers to ``version``: theirs if signed in, else this browser session's.
 
     Records ``form_start``: the first step is shown next.
@@ -107,13 +194,15 @@ def draft_create(*, version: FormVersion, user=None, session_key: str = "", requ
     return draft
 
 
-def _upload_ids(flow: Flow, answers: dict) -> set[str]:
+def _upload_ids(flow: Flow, answers: dict[str, Any]) -> set[str]:
     return {
         str(answers[name]) for name, q in flow.questions.items() if q["type"] == "file" and answers.get(name)
     }
 
 
-def upload_store(*, draft: Draft, field_name: str, pending: PendingUpload, user=None) -> Upload:
+def upload_store(
+    *, draft: Draft, field_name: str, pending: PendingUpload, user: "User | AnonymousUser | None" = None
+) -> Upload:
     """Keep a checked file in private storage, named after what it really is."""
     file = pending.file
     upload = Upload(
@@ -137,7 +226,7 @@ def draft_step_save(
     flow: Flow,
     number: int,
     form: StepForm,
-    request=None,
+    request: HttpRequest | None = None,
     partial: bool = False,
     files_only: bool = False,
 ) -> int | None:
@@ -150,6 +239,7 @@ def draft_step_save(
     errors, so nobody has to choose a file twice.
     """
     step = flow.step(number)
+    assert step is not None  # the views save only steps of the flow
     answers = dict(draft.answers)
     before = _upload_ids(flow, answers)
     if not files_only:
@@ -170,8 +260,10 @@ def draft_step_save(
     if partial or files_only:
         draft.current_step = step["id"]
     else:
-        draft.current_step = flow.step(next_number)["id"] if next_number else "check"
+        next_step = flow.step(next_number) if next_number else None
+        draft.current_step = next_step["id"] if next_step is not None else "check"
     draft.save(update_fields=["answers", "current_step", "updated_at"])
+    _draft_resumed(draft)
     if not files_only:
         _record(
             InteractionType.FORM_SAVE if partial else InteractionType.FORM_STEP,
@@ -183,7 +275,14 @@ def draft_step_save(
     return next_number
 
 
-def form_error_record(*, draft: Draft, number: int, step: dict, fields: list[str], request=None) -> None:
+def form_error_record(
+    *,
+    draft: Draft,
+    number: int,
+    step: dict[str, Any],
+    fields: list[str],
+    request: HttpRequest | None = None,
+) -> None:
     """A step sent back with errors: which questions, so validation loops show in the measures."""
     _record(
         InteractionType.FORM_ERROR,
@@ -203,11 +302,12 @@ def upload_remove(*, draft: Draft, upload: Upload) -> None:
     draft.answers = answers
     draft.current_step = "check"
     draft.save(update_fields=["answers", "current_step", "updated_at"])
+    _draft_resumed(draft)
     uploads_delete([upload])
 
 
 @transaction.atomic
-def draft_claim(*, draft: Draft, user) -> Draft:
+def draft_claim(*, draft: Draft, user: "User") -> Draft:
     """Give an anonymous draft (and its files) to the resident who has just signed in."""
     Draft.objects.filter(pk=draft.pk, user__isnull=True).update(user=user, session_key="")
     Upload.objects.filter(draft=draft, user__isnull=True).update(user=user)
@@ -221,7 +321,7 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def draft_resume_link_send(*, draft: Draft, email: str, request=None) -> str:
+def draft_resume_link_send(*, draft: Draft, email: str, request: HttpRequest | None = None) -> str:
     """Email a link that brings an anonymous resident back to their answers.
 
     Only the SHA-256 of the token is stored; the link stops working after
@@ -232,6 +332,7 @@ def draft_resume_link_send(*, draft: Draft, email: str, request=None) -> str:
     draft.resume_token_hash = _token_hash(token)
     draft.resume_expires_at = timezone.now() + draft_lifetime()
     draft.save(update_fields=["resume_email", "resume_token_hash", "resume_expires_at", "updated_at"])
+    _draft_resumed(draft)
     schema = draft.version.schema
     notification_email_send(
         to=email,
@@ -280,7 +381,7 @@ def draft_by_resume_token(token: str) -> Draft | None:
         .filter(
             resume_token_hash=_token_hash(token),
             resume_expires_at__gt=timezone.now(),
-            submitted_at__isnull=True,
+            status__in=DRAFT_RESUMABLE_STATUSES,
         )
         .first()
     )
@@ -293,9 +394,7 @@ def _plain(html: str) -> str:
     return unescape(strip_tags((html or "").replace("</p>", "</p>\n"))).strip()
 
 
-def _confirmation_email(submission: Submission, schema: dict) -> None:
-    from portal.cases.services import case_link_for_resident
-
+def _confirmation_email(submission: Submission, schema: dict[str, Any]) -> None:
     case = submission.case
     reference = case.reference if case else ""
     subject = f"{schema['title']}: we have your request" + (f" ({reference})" if reference else "")
@@ -319,7 +418,7 @@ def _confirmation_email(submission: Submission, schema: dict) -> None:
     )
 
 
-def submission_create(*, draft: Draft, request=None) -> Submission:
+def submission_create(*, draft: Draft, request: HttpRequest | None = None) -> Submission:
     """Send a resident's answers: the Submission, its Case and (when a fee is due) its Payment,
     in one transaction.
 
@@ -358,23 +457,19 @@ def _submission_for(draft: Draft) -> Submission | None:
         .first()
     )
     if submission is not None:
-        submission.payment = submission_payment(submission)
+        # Not a field: the new attempt, carried for the caller's redirect (see submission_create).
+        submission.payment = submission_payment(submission)  # type: ignore[attr-defined]
     return submission
 
 
-def submission_payment(submission: Submission):
+def submission_payment(submission: Submission) -> Payment | None:
     """The payment for a submission's fee, if there is one (payments are made by the PAY app)."""
     if not submission.fee_pence or not submission.case_id:
         return None
-    from payments.models import Payment
-
     return Payment.objects.filter(case_id=submission.case_id).order_by("-pk").first()
 
 
-def _submission_create(draft: Draft, request) -> Submission:
-    from portal.cases.models import Team
-    from portal.cases.services import case_create
-
+def _submission_create(draft: Draft, request: HttpRequest | None) -> Submission:
     version = draft.version
     schema = version.schema
     user = draft.user
@@ -422,8 +517,6 @@ def _submission_create(draft: Draft, request) -> Submission:
     uploads_delete(Upload.objects.filter(draft=draft, submission__isnull=True))
     payment = None
     if fee:
-        from payments.services import payment_create
-
         fee_settings = schema.get("fee") or {}
         description = fee_settings.get("description") or schema["title"]
         quantity = fee_quantity(schema, answers)
@@ -437,9 +530,10 @@ def _submission_create(draft: Draft, request) -> Submission:
             email=email,
             case=case,
         )
-    draft.submitted_at = timezone.now()
-    draft.resume_token_hash = ""
-    draft.save(update_fields=["submitted_at", "resume_token_hash", "updated_at"])
+    now = timezone.now()
+    draft_transition(
+        draft=draft, to=DraftStatus.SUBMITTED, submitted_at=now, resume_token_hash="", updated_at=now
+    )
     _record(
         InteractionType.FORM_SUBMIT,
         draft=draft,
@@ -450,5 +544,5 @@ def _submission_create(draft: Draft, request) -> Submission:
         extras={"fee_pence": fee, "version": version.number, "order": len(flow.steps) + 1},
     )
     _confirmation_email(submission, schema)
-    submission.payment = payment
+    submission.payment = payment  # type: ignore[attr-defined]  # not a field: for the caller's redirect
     return submission

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import profile_initial
+from cms.models import ContactPage
 from portal.lib.money import pounds
 from portal.lib.uploads import UploadLimits, upload_limit
 
@@ -74,8 +75,6 @@ def _login_url(next_url: str) -> str:
 
 
 def _closed(request: HttpRequest, form: ServiceForm) -> HttpResponse:
-    from cms.models import ContactPage
-
     contact_page = ContactPage.objects.live().public().first()
     return render(request, "forms_engine/closed.html", {"service_form": form, "contact_page": contact_page})
 
@@ -108,7 +107,7 @@ def _draft_for(request: HttpRequest, slug: str, draft_id) -> Draft:
     form = draft.version.form
     if form.archived or not form.live:
         raise _Stop(_closed(request, form))
-    if draft.submitted_at:
+    if draft.is_submitted:
         submission = Submission.objects.filter(idempotency_key=draft.idempotency_key).first()
         if submission is not None:
             raise _Stop(_after_submit(request, submission))

@@ -9,7 +9,7 @@ Who sees what: Finance (``view_payment``) sees every payment, for a request or a
 since settling and refunding the whole ledger is their work; bills (payers' names and
 postcodes) need a bill permission. Anyone else gets 404 for a payment's or a bill's URL,
 as for one that does not exist: case officers see a request's payments on the case, and
-only on a case they can see (``portal.cases.permissions``).
+only on a case they can see (the case queue's rule, from ``portal.cases.selectors``).
 """
 
 from datetime import timedelta
@@ -38,14 +38,15 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from portal.cases.selectors import staff_can_view_case
 from portal.lib.csv import SafeSpreadsheetExportMixin
 from portal.lib.postcodes import postcode_display
 
-from .constants import BillStatus, PaymentStatus, Provider
+from .constants import BillStatus, PaymentStatus, Provider, bill_status_choices
 from .forms import BillImportForm, RefundForm, pence_from_pounds
 from .models import Bill, Payment
 from .reconciliation import reconciliation_report, report_csv
-from .services import PaymentError, bill_transition, bills_import, payment_refund
+from .services import PaymentError, bill_status_set, bills_import, payment_refund
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -228,8 +229,6 @@ def _case_url(payment, user) -> str:
     if not payment.case_id:
         return ""
     try:
-        from portal.cases.permissions import staff_can_view_case
-
         if not staff_can_view_case(user, payment.case):
             return ""
         return reverse("cases_admin:case", args=[payment.case_id])
@@ -329,6 +328,21 @@ class BillForm(WagtailAdminModelForm):
     amount_due = forms.CharField(
         label="Amount due (£)", help_text="In pounds and pence, e.g. 120.50", max_length=14
     )
+    # Not the model field: the form never writes ``Bill.status``; ``save`` asks
+    # ``bill_status_set``, and only the moves ``BILL_TRANSITIONS`` allows are offered.
+    status = forms.ChoiceField(label="Status", choices=BillStatus.choices)
+    field_order = [
+        "reference",
+        "postcode",
+        "description",
+        "payer_name",
+        "allows_part_payment",
+        "vat_status",
+        "service_code",
+        "due_date",
+        "status",
+        "amount_due",
+    ]
 
     class Meta:
         model = Bill
@@ -341,11 +355,12 @@ class BillForm(WagtailAdminModelForm):
             "vat_status",
             "service_code",
             "due_date",
-            "status",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["status"].choices = bill_status_choices(self.instance.status)
+        self.fields["status"].initial = self.instance.status
         if self.instance.pk:
             self.fields["amount_due"].initial = f"{self.instance.amount_due_pence / 100:.2f}"
 
@@ -358,21 +373,12 @@ class BillForm(WagtailAdminModelForm):
     def clean_postcode(self) -> str:
         return postcode_display(self.cleaned_data["postcode"])
 
-    def _post_clean(self):
-        # The status is written by ``bill_transition`` in ``save``, never by the form itself.
-        status_before = self.instance.status
-        super()._post_clean()
-        self.instance.status = status_before
-
     @transaction.atomic
     def save(self, commit=True):
         self.instance.amount_due_pence = self.cleaned_data["amount_due"]
-        to = self.cleaned_data["status"]
-        if self.instance.amount_paid_pence >= self.instance.amount_due_pence and to == BillStatus.OPEN:
-            to = BillStatus.PAID
         bill = super().save(commit=commit)
         if commit:
-            bill_transition(bill=bill, to=to)
+            bill_status_set(bill=bill, to=self.cleaned_data["status"])
         return bill
 
 

@@ -7,4 +7,4 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         # Production refuses to run on the sandbox unless told it takes no money.
-        from . import checks  # noqa: F401
+        from . import checks  # noqa: F401 - registers the system checks once the apps are loaded

@@ -144,18 +144,36 @@ class BillStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-# Paid in full (by payments, or by Finance lowering the amount due) makes a bill ``paid``;
-# raising the amount due above what was paid opens it again. Finance can cancel a bill no
-# longer owed, and reopen a cancelled one (or mark it paid, as the bill form allows today).
+# The moves the code makes, and no others (``bill_transition`` refuses the rest):
+#
+# * open -> paid: paid in full by payments (``settlement``), or Finance marks it paid or lowers
+#   the amount due to what was paid (the bill form: an open bill paid in full is paid).
+# * open -> cancelled: Finance cancels a bill no longer owed (the bill form).
+# * paid -> open: the amount due is raised above what was paid (the CSV import, the bill
+#   form), or Finance undoes a "paid" set by hand. Refunds never move a bill.
+# * cancelled -> open: Finance reopens a cancelled bill (the bill form); reopening one that
+#   payments already cover goes on to ``paid`` (``bills.bill_status_set``).
+#
+# A paid bill is never cancelled (the money taken stays on record; a bill raised in error is
+# refunded), and a cancelled bill is reopened before it can be marked paid.
 BILL_TRANSITIONS: dict[str, frozenset[str]] = {
     BillStatus.OPEN: frozenset({BillStatus.PAID, BillStatus.CANCELLED}),
-    BillStatus.PAID: frozenset({BillStatus.OPEN, BillStatus.CANCELLED}),
-    BillStatus.CANCELLED: frozenset({BillStatus.OPEN, BillStatus.PAID}),
+    BillStatus.PAID: frozenset({BillStatus.OPEN}),
+    BillStatus.CANCELLED: frozenset({BillStatus.OPEN}),
 }
 
 
 def bill_transition_allowed(current: str, to: str) -> bool:
     return to in BILL_TRANSITIONS.get(current, frozenset())
+
+
+def bill_status_choices(current: str) -> list[tuple[str, str]]:
+    """The statuses Finance may pick for a bill now ``current``: it, and the moves allowed from it."""
+    return [
+        (value, label)
+        for value, label in BillStatus.choices
+        if value == current or bill_transition_allowed(current, value)
+    ]
 
 
 class VatStatus(models.TextChoices):

@@ -23,6 +23,7 @@ from .constants import (
     VatStatus,
     WebhookStatus,
 )
+from .providers import provider_default
 
 # Crockford's base32 without look-alikes: easy to read out on the phone.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -244,8 +245,6 @@ class Payment(models.Model):
     def is_test(self) -> bool:
         """Made (or to be made) with the sandbox provider: no money is taken, and every page and
         receipt says so."""
-        from .providers import provider_default
-
         return (self.provider or provider_default()) == Provider.SANDBOX
 
     @property

@@ -8,7 +8,7 @@ and the records are kept for ``PORTAL_RETENTION_YEARS``, then deleted by the hou
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.registry import register
+from portal.lib.personal_data import register
 
 from .models import Payment, PaymentEvent, Refund
 

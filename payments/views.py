@@ -20,16 +20,18 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cms.models import CouncilSettings
+from portal.cases.constants import CaseStatus
+from portal.lib.client import client_ip
 from portal.lib.money import pounds
 
 from . import services
-from .constants import EventSource, SandboxStatus
+from .constants import EventSource, Provider, SandboxStatus
 from .forms import BillAmountForm, BillLookupForm, SandboxCardForm
 from .models import Bill, Payment, SandboxCheckout
 from .providers import ProviderError
 from .providers.sandbox import TEST_CARDS, sandbox_card_submit
 from .selectors import payment_for_resident, payment_list_for_user, receipt_refunds
-from .webhooks import webhook_receive
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,6 @@ def _owner_view(view):
 
 
 def _council_contact() -> dict:
-    from cms.models import CouncilSettings
-
     try:
         council = CouncilSettings.load()
     except Exception:  # noqa: BLE001 - the page still works without the council's settings
@@ -183,8 +183,6 @@ def result(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _can_retry(payment: Payment) -> bool:
-    from portal.cases.constants import CaseStatus
-
     if payment.case_id:
         return payment.case.status == CaseStatus.AWAITING_PAYMENT
     if payment.bill_id:
@@ -233,8 +231,6 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 def _lookup_keys(request: HttpRequest, reference: str) -> dict[str, str]:
-    from portal.lib.client import client_ip
-
     who = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip(request)}".encode()).hexdigest()[:32]
     bill = hashlib.sha256(reference.strip().upper().encode()).hexdigest()[:32]
     prefix = "payments:bill-lookup"
@@ -335,7 +331,7 @@ def sandbox(request: HttpRequest, checkout_id: str) -> HttpResponse:
 
     Gone (404) whenever the sandbox is not the portal's provider, so no test card can "pay"
     on a site that takes real payments."""
-    if settings.PAYMENTS_PROVIDER != "sandbox":
+    if settings.PAYMENTS_PROVIDER != Provider.SANDBOX:
         raise Http404
     checkout = get_object_or_404(SandboxCheckout, pk=checkout_id)
     if checkout.status != SandboxStatus.OPEN:
@@ -374,8 +370,6 @@ def _webhook_live(provider: str) -> bool:
 
 
 def _unverified_key(request: HttpRequest) -> str:
-    from portal.lib.client import client_ip
-
     who = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip(request)}".encode()).hexdigest()[:32]
     return f"payments:webhook-unverified:{who}"
 
@@ -400,7 +394,7 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
         raise Http404
     key = _unverified_key(request)
     over_limit = (cache.get(key) or 0) >= WEBHOOK_UNVERIFIED_LIMIT
-    status, reason = webhook_receive(
+    status, reason = services.webhook_receive(
         provider_name=provider,
         body=request.body,
         signature=request.headers.get("Stripe-Signature", ""),

@@ -7,6 +7,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from forms_engine.selectors import draft_list_for_user
+from payments.selectors import payment_list_for_user
+from portal.cases.selectors import case_list_for_resident
+
 logger = logging.getLogger(__name__)
 
 
@@ -16,10 +20,6 @@ MY_ACCOUNT_CASES = 10
 @login_required
 def my_account(request: HttpRequest) -> HttpResponse:
     """The resident's home: open cases (with unread markers), saved forms and payments."""
-    from forms_engine.selectors import draft_list_for_user
-    from payments.selectors import payment_list_for_user
-    from portal.cases.selectors import case_list_for_resident
-
     cases = list(case_list_for_resident(request.user).filter(closed_at__isnull=True)[: MY_ACCOUNT_CASES + 1])
     return render(
         request,

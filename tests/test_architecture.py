@@ -4,11 +4,14 @@ Every module of the project's apps is parsed (not imported), function-level impo
 included, and each import is checked against the layers:
 
 - ``portal.lib`` imports no project module but its own;
-- ``portal.interactions`` (the log) imports no domain app and not ``portal.insights``;
-- only ``portal.insights`` itself imports ``portal.insights`` (it sits on top).
+- ``portal.interactions`` (the log) imports no domain app, nor the apps on top;
+- the domain apps (``accounts``, ``cms``, ``forms_engine``, ``payments``, ``portal.cases``,
+  ``portal.notifications``) import each other only through the public modules: ``services``,
+  ``selectors``, ``models`` and ``constants``;
+- ``portal.insights`` and ``portal.contact_centre`` sit on top: only each app itself imports it.
 
-Imports that break a rule today are listed in ``KNOWN_VIOLATIONS`` with the reason. The
-list only shrinks: a new violation fails, and so does a listed one that has gone.
+A second check keeps imports at the top of modules: one inside a function must say why in a
+comment (Django's app loading, a cycle at load time).
 """
 
 import ast
@@ -18,33 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("portal", "cms", "accounts", "payments", "forms_engine")
 DOMAIN = ("forms_engine", "portal.cases", "payments", "accounts", "cms")
 PROJECT = (*APPS[1:], "portal")
+ON_TOP = ("portal.insights", "portal.contact_centre")
 
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("portal.interactions.assisted_admin", "portal.cases.permissions"): (
-        "assisted contacts are filtered by the case queue's visibility rule; belongs in contact_centre"
-    ),
-    ("portal.interactions.assisted_admin", "portal.cases.satisfaction"): (
-        "recording a contact also records the caller's satisfaction with a case; belongs in contact_centre"
-    ),
-    ("portal.interactions.assisted_admin", "portal.cases.services"): (
-        "catches CaseError from that satisfaction call; moves with it"
-    ),
-    ("portal.interactions.assisted_forms", "portal.cases.permissions"): (
-        "the contact form checks the case reference against the case queue's rule; belongs in contact_centre"
-    ),
-    ("portal.interactions.personal_data", "accounts.registry"): (
-        "registers the log's part of the data export; the registry could move to portal.lib"
-    ),
-    ("portal.interactions.wagtail_hooks", "portal.insights.dashboard_hooks"): (
-        "portal.insights has no app of its own, so its admin menu and URL are registered here"
-    ),
-    ("portal.interactions.tasks", "portal.insights.dashboard"): (
-        "the nightly rollup task warms the dashboard's cache; moving the task would orphan queued rows"
-    ),
-    ("portal.interactions.management.commands.interactions_daily", "portal.insights.dashboard"): (
-        "the daily command warms the dashboard's cache, like the task"
-    ),
-}
+# Each domain app, most specific first (portal.cases before portal).
+DOMAIN_APPS = ("forms_engine", "portal.cases", "portal.notifications", "payments", "accounts", "cms")
+PUBLIC_MODULES = ("services", "selectors", "models", "constants")
 
 
 def _module_name(path: Path) -> str:
@@ -90,11 +71,22 @@ def _importable(name: str) -> str:
 def _rule_broken(module: str, imported: str) -> bool:
     if _within(module, ("portal.lib",)):
         return _within(imported, PROJECT) and not _within(imported, ("portal.lib",))
-    if _within(imported, ("portal.insights",)) and not _within(module, ("portal.insights",)):
-        return True
+    for top in ON_TOP:
+        if _within(imported, (top,)) and not _within(module, (top,)):
+            return True
     if _within(module, ("portal.interactions",)):
         return _within(imported, DOMAIN)
+    home = _app_of(module)
+    other = _app_of(imported)
+    if home and other and home != other:
+        # ``forms_engine.services.case_create`` → the module after the app's name: ``services``.
+        within_app = _importable(imported)[len(other) + 1 :].split(".")[0]
+        return within_app not in PUBLIC_MODULES
     return False
+
+
+def _app_of(name: str) -> str | None:
+    return next((app for app in DOMAIN_APPS if _within(name, (app,))), None)
 
 
 def _violations() -> set[tuple[str, str]]:
@@ -111,11 +103,10 @@ def _violations() -> set[tuple[str, str]]:
 
 
 def test_dependencies_run_one_way():
-    violations = _violations()
-    new = sorted(violations - KNOWN_VIOLATIONS.keys())
-    gone = sorted(KNOWN_VIOLATIONS.keys() - violations)
-    assert not new, "New imports against the layers (module, imported module):\n" + "\n".join(map(str, new))
-    assert not gone, "Fixed: remove these from KNOWN_VIOLATIONS:\n" + "\n".join(map(str, gone))
+    violations = sorted(_violations())
+    assert not violations, "Imports against the layers (module, imported module):\n" + "\n".join(
+        map(str, violations)
+    )
 
 
 def test_the_check_sees_function_level_and_relative_imports(tmp_path, monkeypatch):
@@ -142,3 +133,43 @@ def test_the_check_sees_function_level_and_relative_imports(tmp_path, monkeypatc
     assert not _rule_broken("portal.lib.money", "portal.lib.csv")
     assert _rule_broken("forms_engine.stats", "portal.insights.measures")
     assert not _rule_broken("portal.insights.measures", "forms_engine.stats")
+    assert _rule_broken("portal.cases.admin_views", "portal.contact_centre.forms")
+    assert _rule_broken("portal.interactions.tasks", "portal.contact_centre.admin_views")
+    assert _rule_broken("portal.insights.dashboard", "portal.contact_centre.forms")
+    assert _rule_broken("portal.contact_centre.admin_views", "portal.insights.dashboard")
+    assert not _rule_broken("portal.contact_centre.admin_views", "portal.contact_centre.forms")
+    assert not _rule_broken("portal.contact_centre.admin_views", "portal.cases.services")
+    # Between domain apps, only the public modules.
+    assert _rule_broken("forms_engine.selectors", "portal.cases.permissions.staff_can_view_case")
+    assert not _rule_broken("payments.services.settlement", "portal.cases.services.case_transition")
+    assert not _rule_broken("payments.models", "portal.cases.models.Case")
+    assert not _rule_broken("portal.cases.selectors", "forms_engine.selectors")
+    assert not _rule_broken("portal.cases.admin_views", "portal.cases.permissions")
+
+
+def _function_level_imports_without_reason() -> list[str]:
+    """``path:line`` of every import inside a function with no comment on its line or the line above."""
+    found = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            source = path.read_text()
+            lines = source.splitlines()
+            for function in ast.walk(ast.parse(source, filename=str(path))):
+                if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                for node in ast.walk(function):
+                    if not isinstance(node, ast.Import | ast.ImportFrom):
+                        continue
+                    line = lines[node.lineno - 1]
+                    above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
+                    if "#" not in line and not above.startswith("#"):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return sorted(set(found))
+
+
+def test_function_level_imports_say_why():
+    """Imports go at the top of the module; one inside a function says, in a comment, why it must be there."""
+    missing = _function_level_imports_without_reason()
+    assert not missing, "Function-level imports without a reason comment:\n" + "\n".join(missing)

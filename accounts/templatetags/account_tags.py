@@ -1,4 +1,5 @@
 from django import template
+from django.utils import dateformat, timezone
 
 register = template.Library()
 
@@ -24,7 +25,6 @@ def when(value) -> str:
     """``22 November 2026 at 10:13am``, the GOV.UK way, in the local time zone."""
     if not value:
         return ""
-    from django.utils import dateformat, timezone
 
     local = timezone.localtime(value)
     day, time = dateformat.format(local, "j F Y"), dateformat.format(local, "g:i")

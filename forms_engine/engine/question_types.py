@@ -20,9 +20,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from accounts.validation import phone_display, phone_normalise, postcode_normalise
+from portal.lib.uploads import upload_check
+from portal.lib.validation import phone_display, phone_normalise, postcode_normalise
 
-from ..uploads import upload_check
 from .conditions import answer_text
 from .fields import BooleanField, DatePartsField, ListField, TextField, UploadField
 from .parsing import (

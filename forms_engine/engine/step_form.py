@@ -11,7 +11,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
-from ..uploads import types_text
+from portal.lib.uploads import types_text
+
 from .conditions import condition_met, condition_text
 from .question_types import FieldErrors, handler_for
 

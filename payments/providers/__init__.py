@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from .base import PaymentProvider, ProviderError, WebhookVerificationError
+from .stripe import StripeProvider
 
 __all__ = ["PaymentProvider", "ProviderError", "WebhookVerificationError", "get_provider", "provider_default"]
 
@@ -15,10 +16,9 @@ def provider_default() -> str:
 def get_provider(name: str | None = None) -> PaymentProvider:
     name = name or provider_default()
     if name == "stripe":
-        from .stripe import StripeProvider
-
         return StripeProvider()
     if name == "sandbox":
+        # circular: the sandbox imports payments.models, which imports this package
         from .sandbox import SandboxProvider
 
         return SandboxProvider()

@@ -17,6 +17,8 @@ import stripe
 
 from django.conf import settings
 from django.db import transaction
+from django.tasks import default_task_backend
+from django.urls import reverse
 from django.utils import timezone
 
 from ..constants import FailureCode, PaymentStatus, RefundStatus, SandboxStatus
@@ -94,7 +96,7 @@ def session_object(checkout: SandboxCheckout) -> dict:
 def webhook_send(event_type: str, data_object: dict) -> tuple[int, str]:
     """Sign a Stripe-shaped event with the sandbox secret and hand it to the webhook endpoint's
     code (the same function the HTTP endpoint calls)."""
-    from ..webhooks import webhook_receive
+    from ..services.webhooks import webhook_receive  # circular: payments.services imports this module
 
     body = json.dumps(
         {
@@ -140,9 +142,7 @@ def sandbox_card_submit(*, checkout: SandboxCheckout, card_number: str) -> str:
 
 
 def _schedule_settlement(checkout: SandboxCheckout) -> None:
-    from django.tasks import default_task_backend
-
-    from ..tasks import sandbox_settle
+    from ..tasks import sandbox_settle  # circular: payments.tasks imports this module
 
     # Without a backend that can defer (tests, development), the housekeeping job settles it.
     if default_task_backend.supports_defer:
@@ -174,8 +174,6 @@ class SandboxProvider(PaymentProvider):
     name = "sandbox"
 
     def start(self, payment, *, return_url: str, cancel_url: str) -> StartResult:
-        from django.urls import reverse
-
         # The idempotency key doubles as the lookup: pressing Pay twice opens one checkout.
         checkout = SandboxCheckout.objects.filter(payment_reference=payment.reference).first()
         if checkout is None:

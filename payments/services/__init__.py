@@ -6,12 +6,13 @@
 * ``bills``: finding, paying and importing bills;
 * ``receipts``: the receipt email;
 * ``states``: the guarded writers of ``Refund.status`` and ``Bill.status``;
+* ``webhooks``: the providers' webhooks, verified, stored once and processed once, in any order;
 * ``housekeeping``: the periodic job.
 
 Other apps import from ``payments.services`` only, never from its files.
 """
 
-from .bills import bill_find, bill_payment_create, bills_import
+from .bills import bill_find, bill_payment_create, bill_status_set, bills_import
 from .checkout import payment_cancel, payment_create, payment_retry, payment_start
 from .errors import PaymentError
 from .housekeeping import (
@@ -31,12 +32,14 @@ from .refunds import (
 )
 from .settlement import payment_status_apply, payment_status_sync, payment_transition
 from .states import bill_transition, refund_transition
+from .webhooks import webhook_event_process, webhook_events_retry, webhook_receive
 
 __all__ = [
     "REFUND_OUTSIDE_REASON",
     "PaymentError",
     "bill_find",
     "bill_payment_create",
+    "bill_status_set",
     "bill_transition",
     "bills_import",
     "cases_unpaid_close",
@@ -57,4 +60,7 @@ __all__ = [
     "refund_settle",
     "refund_submit",
     "refund_transition",
+    "webhook_event_process",
+    "webhook_events_retry",
+    "webhook_receive",
 ]

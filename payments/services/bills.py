@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,11 @@ from .checkout import payment_create
 from .errors import PaymentError
 from .states import bill_transition
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 
 def bill_find(*, reference: str, postcode: str) -> Bill | None:
     """The bill with this reference, if the postcode matches too (spaces and case ignored)."""
@@ -28,7 +34,11 @@ def bill_find(*, reference: str, postcode: str) -> Bill | None:
 
 @transaction.atomic
 def bill_payment_create(
-    *, bill: Bill, amount_pence: int | None = None, user=None, email: str = ""
+    *,
+    bill: Bill,
+    amount_pence: int | None = None,
+    user: "User | AnonymousUser | None" = None,
+    email: str = "",
 ) -> Payment:
     """A payment for all of a bill's outstanding amount, or part of it where the bill allows."""
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
@@ -56,6 +66,21 @@ def bill_payment_create(
     )
 
 
+@transaction.atomic
+def bill_status_set(*, bill: Bill, to: str) -> Bill:
+    """Finance's choice of status for ``bill`` (the bill form), written by ``bill_transition``.
+
+    An open bill that payments already cover is paid, so choosing ``open`` for one makes it
+    ``paid``; a cancelled bill reopened that way goes through ``open`` first (the table has
+    no cancelled -> paid move). Raises ``PaymentError`` for a move the table forbids.
+    """
+    if to == BillStatus.OPEN and bill.amount_paid_pence >= bill.amount_due_pence:
+        if bill.is_cancelled:
+            bill = bill_transition(bill=bill, to=BillStatus.OPEN)
+        to = BillStatus.PAID
+    return bill_transition(bill=bill, to=to)
+
+
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
 REQUIRED_COLUMNS = ("reference", "postcode", "description", "amount")
@@ -73,7 +98,9 @@ def bills_import(*, text: str) -> tuple[int, int, list[str]]:
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:
         return 0, 0, [f"The file must have the columns: {', '.join(missing)} (on its first line)"]
-    rows, errors, seen = [], [], set()
+    rows: list[dict[str, Any]] = []
+    errors: list[str] = []
+    seen: set[str] = set()
     for number, raw in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         problems = []

@@ -7,11 +7,14 @@ deduplicates on, so a retry after a timeout never charges twice.
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 
+from portal.cases.constants import CaseStatus
 from portal.interactions.services import interaction_record
 from portal.lib.money import pounds
 
@@ -32,6 +35,12 @@ from .errors import PaymentError
 from .history import _journey
 from .settlement import _settle_if_created, payment_status_apply, payment_status_sync, payment_transition
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+    from portal.cases.models import Case
+
 logger = logging.getLogger("payments.services")
 
 
@@ -41,10 +50,10 @@ def payment_create(
     amount_pence: int,
     description: str,
     vat_status: str = "",
-    user=None,
+    user: "User | AnonymousUser | None" = None,
     email: str = "",
-    case=None,
-    bill=None,
+    case: "Case | None" = None,
+    bill: Bill | None = None,
     retry_of: Payment | None = None,
 ) -> Payment:
     """A payment waiting to be made (status ``created``), inside the caller's transaction.
@@ -53,7 +62,7 @@ def payment_create(
     """
     if int(amount_pence) <= 0:
         raise PaymentError("The amount to pay must be more than £0")
-    if user is not None and not getattr(user, "is_authenticated", False):
+    if user is not None and not user.is_authenticated:
         user = None
     service_code = None
     if case is not None:
@@ -78,13 +87,13 @@ def payment_create(
     return payment
 
 
-def _absolute(request, path: str) -> str:
+def _absolute(request: HttpRequest | None, path: str) -> str:
     if request is not None:
         return request.build_absolute_uri(path)
     return settings.SITE_URL + path
 
 
-def payment_start(*, payment: Payment, request=None) -> Payment:
+def payment_start(*, payment: Payment, request: HttpRequest | None = None) -> Payment:
     """Send the payer to the provider: opens its payment page and moves ``created → started``.
 
     Refused when the case or bill no longer needs paying. Any other attempt still open for
@@ -116,7 +125,7 @@ def payment_start(*, payment: Payment, request=None) -> Payment:
     return Payment.objects.get(pk=payment.pk)
 
 
-def _checkout_open(payment: Payment, *, request=None) -> None:
+def _checkout_open(payment: Payment, *, request: HttpRequest | None = None) -> None:
     """Open the provider's page for a locked ``created`` payment (called inside its transaction)."""
     _payable_check(payment)
     if not payment.idempotency_key:
@@ -161,7 +170,7 @@ def _checkout_open(payment: Payment, *, request=None) -> None:
     )
 
 
-def _checkout_reuse(payment: Payment, *, request=None) -> Payment:
+def _checkout_reuse(payment: Payment, *, request: HttpRequest | None = None) -> Payment:
     """The checkout already open for ``payment``, if the provider says it can still be paid.
 
     Otherwise the payment as the provider's answer leaves it (paid, expired...), for the
@@ -174,10 +183,7 @@ def _checkout_reuse(payment: Payment, *, request=None) -> Payment:
 
 def _payable_check(payment: Payment) -> None:
     if payment.case_id:
-        # imported late: portal.cases loads forms_engine, whose services import this package
-        from portal.cases.constants import CaseStatus
-
-        if payment.case.status != CaseStatus.AWAITING_PAYMENT:
+        if payment.case is None or payment.case.status != CaseStatus.AWAITING_PAYMENT:
             raise PaymentError("This request does not need paying for any more")
         if Payment.objects.filter(case_id=payment.case_id, status=PaymentStatus.SUCCESS).exists():
             raise PaymentError("This request has already been paid for")
@@ -211,7 +217,7 @@ def payment_cancel(
     payment: Payment,
     failure_code: str = FailureCode.CANCELLED_BY_USER,
     source: str = EventSource.RESIDENT,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Payment:
     """Stop an unfinished attempt so it can no longer take money.
 
@@ -235,7 +241,7 @@ def payment_cancel(
     return payment
 
 
-def payment_retry(*, payment: Payment, request=None) -> Payment:
+def payment_retry(*, payment: Payment, request: HttpRequest | None = None) -> Payment:
     """A new attempt after a failed, cancelled or errored one, for the same amount and purpose.
 
     Returns the attempt to send the payer to: the existing one if the case or bill was

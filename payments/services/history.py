@@ -1,24 +1,33 @@
 """What a payment writes outside its own row: its history notes, the case timeline, the interaction log."""
 
 import logging
+from typing import TYPE_CHECKING, Any
 
+from django.http import HttpRequest
+
+from portal.cases.constants import Actor
+from portal.cases.services import case_event_add
 from portal.interactions.services import interaction_record
 
 from ..constants import PaymentEventType
 from ..models import Payment, PaymentEvent
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from portal.cases.models import CaseEvent
+
 logger = logging.getLogger("payments.services")
 
 
 def _journey(payment: Payment) -> str:
-    if payment.case_id:
+    if payment.case is not None:
         return payment.case.reference
-    if payment.bill_id:
+    if payment.bill is not None:
         return payment.bill.reference
     return payment.reference
 
 
-def _result_record(payment: Payment, *, request=None) -> None:
+def _result_record(payment: Payment, *, request: HttpRequest | None = None) -> None:
     interaction_record(
         type="payment_result",
         request=request,
@@ -28,26 +37,33 @@ def _result_record(payment: Payment, *, request=None) -> None:
         step=payment.provider,
         outcome=payment.status,
         reason_code=payment.failure_code,
-        case_reference=payment.case.reference if payment.case_id else "",
+        case_reference=payment.case.reference if payment.case is not None else "",
         extras={"payment": payment.reference, "amount_pence": payment.amount_pence},
     )
 
 
-def _case_event(payment: Payment, *, type: str, message: str, public: bool = True, actor=None, role=""):
-    from portal.cases.services import case_event_add
-
+def _case_event(
+    payment: Payment,
+    *,
+    type: str,
+    message: str,
+    public: bool = True,
+    actor: "User | None" = None,
+    role: str = "",
+) -> "CaseEvent":
+    assert payment.case is not None  # only called for a payment made for a case
     return case_event_add(
         case=payment.case,
         type=type,
         actor=actor,
-        actor_role=role or "system",
+        actor_role=role or Actor.SYSTEM,
         message=message,
         public=public,
         data={"payment": payment.reference, "amount_pence": payment.amount_pence},
     )
 
 
-def _note(payment: Payment, message: str, *, data: dict | None = None) -> PaymentEvent:
+def _note(payment: Payment, message: str, *, data: dict[str, Any] | None = None) -> PaymentEvent:
     logger.warning("Payment %s: %s", payment.reference, message)
     return PaymentEvent.objects.create(
         payment=payment, type=PaymentEventType.NOTE, message=message, data=data or {}

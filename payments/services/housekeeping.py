@@ -1,12 +1,16 @@
 """The periodic job: settle stuck payments and refunds, expire unpaid ones, close unpaid requests."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from portal.cases.constants import Actor, CaseStatus
+from portal.cases.models import Case
+from portal.cases.services import CaseError, case_transition
 
 from ..constants import (
     FINISHED_STATUSES,
@@ -21,11 +25,12 @@ from ..providers.sandbox import sandbox_settle_due
 from .checkout import payment_cancel
 from .refunds import refund_submit
 from .settlement import _settle_if_created, payment_status_sync, payment_transition
+from .webhooks import webhook_events_retry
 
 logger = logging.getLogger("payments.services")
 
 
-def payments_stuck_settle(*, now=None) -> int:
+def payments_stuck_settle(*, now: datetime | None = None) -> int:
     """Fetch the status of payments left started or submitted (their webhook may be lost)."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.PAYMENT_STUCK_MINUTES)
@@ -39,17 +44,13 @@ def payments_stuck_settle(*, now=None) -> int:
     return settled
 
 
-def cases_unpaid_close(*, now=None) -> int:
+def cases_unpaid_close(*, now: datetime | None = None) -> int:
     """Close requests still awaiting payment ``PAYMENT_EXPIRY_HOURS`` after they were made.
 
     An attempt still open at the provider is closed first; if it turns out to be paid,
     the request goes ahead instead. One still being confirmed (a delayed payment
     method) keeps the request open until it settles.
     """
-    from portal.cases.constants import CaseStatus
-    from portal.cases.models import Case
-    from portal.cases.services import CaseError, case_transition
-
     now = now or timezone.now()
     cutoff = now - timedelta(hours=settings.PAYMENT_EXPIRY_HOURS)
     closed = 0
@@ -74,7 +75,7 @@ def cases_unpaid_close(*, now=None) -> int:
             case_transition(
                 case=case,
                 to=CaseStatus.CLOSED_UNPAID,
-                actor_role="system",
+                actor_role=Actor.SYSTEM,
                 message=(
                     f"We closed this request because it was not paid for within {hours} hours. "
                     "If you still need it, please make a new request."
@@ -87,7 +88,7 @@ def cases_unpaid_close(*, now=None) -> int:
     return closed
 
 
-def payments_created_expire(*, now=None) -> int:
+def payments_created_expire(*, now: datetime | None = None) -> int:
     """Payments never sent to a provider (a bill payment the payer walked away from) expire."""
     now = now or timezone.now()
     cutoff = now - timedelta(hours=settings.PAYMENT_EXPIRY_HOURS)
@@ -108,11 +109,8 @@ def payments_created_expire(*, now=None) -> int:
     return expired
 
 
-def payments_housekeeping(*, now=None) -> dict[str, int]:
+def payments_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic job: settle stuck payments and refunds, expire unpaid ones, close unpaid cases."""
-    # imported late: payments.webhooks imports this package
-    from ..webhooks import webhook_events_retry
-
     return {
         "webhooks_retried": webhook_events_retry(),
         "sandbox_settled": sandbox_settle_due(now=now),

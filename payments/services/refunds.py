@@ -1,6 +1,7 @@
 """Refunds: by staff or automatic (money taken twice), sent, settled, and those made at the provider."""
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -8,6 +9,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal.cases.constants import Actor, EventType
 from portal.lib.money import pounds
 from portal.notifications.services import notification_email_send
 
@@ -25,10 +27,13 @@ from .errors import PaymentError
 from .history import _case_event
 from .states import refund_transition
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger("payments.services")
 
 
-def payment_refund(*, payment: Payment, amount_pence: int, reason: str, staff) -> Refund:
+def payment_refund(*, payment: Payment, amount_pence: int, reason: str, staff: "User") -> Refund:
     """Give back all or part of a successful payment through its provider.
 
     The amount is reserved against the payment under a row lock before the provider is
@@ -191,7 +196,7 @@ def _refund_tell_resident(payment: Payment, refund: Refund) -> None:
         )
     message += " It can take up to 10 working days to reach your account."
     if payment.case_id:
-        _case_event(payment, type="refund", message=message, actor=refund.staff, role="staff")
+        _case_event(payment, type=EventType.REFUND, message=message, actor=refund.staff, role=Actor.STAFF)
         return
     if payment.receipt_email:
         notification_email_send(

@@ -6,10 +6,15 @@ paid is refunded automatically, once.
 """
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from portal.cases.constants import Actor, CaseStatus, EventType
+from portal.cases.models import Case
+from portal.cases.services import case_transition
 from portal.lib.money import pounds
 
 from ..constants import (
@@ -33,6 +38,9 @@ from .receipts import payment_receipt_send
 from .refunds import refund_automatic
 from .states import bill_transition
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger("payments.services")
 
 
@@ -44,10 +52,10 @@ def payment_transition(
     source: str,
     failure_code: str = "",
     message: str = "",
-    actor=None,
-    data: dict | None = None,
+    actor: "User | None" = None,
+    data: dict[str, Any] | None = None,
     payment_intent: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> PaymentEvent:
     """Move ``payment`` to status ``to`` if ``constants.TRANSITIONS`` allows it.
 
@@ -63,10 +71,9 @@ def payment_transition(
     if not transition_allowed(current, to):
         raise PaymentError(f"A {current} payment cannot become {to}")
     if to in FAILURE_STATUSES:
-        if failure_code not in FAILURE_CODES_FOR[to]:
-            raise PaymentError(
-                f"A {to} payment needs one of the failure codes {sorted(FAILURE_CODES_FOR[to])}"
-            )
+        codes = FAILURE_CODES_FOR[PaymentStatus(to)]
+        if failure_code not in codes:
+            raise PaymentError(f"A {to} payment needs one of the failure codes {sorted(codes)}")
     else:
         failure_code = ""
     now = timezone.now()
@@ -98,7 +105,7 @@ def payment_transition(
     elif to in FAILURE_STATUSES and payment.case_id:
         _case_event(
             payment,
-            type="payment",
+            type=EventType.PAYMENT,
             public=False,
             message=f"Payment {payment.reference} not completed: {FailureCode(failure_code).label.lower()}.",
         )
@@ -106,7 +113,7 @@ def payment_transition(
 
 
 def _settle_if_created(
-    payment: Payment, *, to: str, source: str, failure_code: str = "", **kwargs
+    payment: Payment, *, to: str, source: str, failure_code: str = "", **kwargs: Any
 ) -> Payment:
     """Move a payment the provider never saw (still ``created``) to ``to``, under a row lock.
 
@@ -120,7 +127,12 @@ def _settle_if_created(
 
 
 def payment_status_apply(
-    *, payment: Payment, result: StatusResult, source: str, data: dict | None = None, request=None
+    *,
+    payment: Payment,
+    result: StatusResult,
+    source: str,
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
 ) -> tuple[Payment, str]:
     """Apply what a provider said (a webhook, a status fetch), converging whatever the order.
 
@@ -154,8 +166,8 @@ def payment_status_apply(
         if result.status == PaymentStatus.SUCCESS and source != EventSource.WEBHOOK:
             # Provider news that waited for this success (a refund sent first) can apply now;
             # a webhook that made the change wakes them itself.
-            # imported late: payments.webhooks imports this package
-            from ..webhooks import webhook_events_wake
+            # imported late: .webhooks imports this module
+            from .webhooks import webhook_events_wake
 
             payment_pk = locked.pk
             transaction.on_commit(lambda: webhook_events_wake(payment_pk=payment_pk))
@@ -189,10 +201,13 @@ def _second_charge_refund(payment: Payment, result: StatusResult, *, source: str
             f"charge of {pounds(amount)}."
         ),
     )
+    assert refund is not None  # a second charge is for a positive amount, so a refund is always made
     return f"second charge {intent}: refund {refund.pk} started"
 
 
-def payment_status_sync(*, payment: Payment, source: str = EventSource.STATUS_CHECK, request=None) -> Payment:
+def payment_status_sync(
+    *, payment: Payment, source: str = EventSource.STATUS_CHECK, request: HttpRequest | None = None
+) -> Payment:
     """Ask the provider where an unfinished payment stands and apply the answer.
 
     Used when the payer comes back from the provider (never trusting the return URL
@@ -231,23 +246,19 @@ def _on_success(payment: Payment, *, previous: str) -> None:
 
 
 def _case_paid(payment: Payment) -> None:
-    # imported late: portal.cases loads forms_engine, whose services import this package
-    from portal.cases.constants import CaseStatus
-    from portal.cases.models import Case
-    from portal.cases.services import case_transition
-
+    assert payment.case_id is not None  # only called for a payment made for a case
     case = Case.objects.select_for_update().get(pk=payment.case_id)
     others_paid = payment_other_attempts(payment=payment).filter(status=PaymentStatus.SUCCESS).exists()
     if case.status == CaseStatus.AWAITING_PAYMENT:
-        case_transition(case=case, to=CaseStatus.SUBMITTED, actor_role="system")
+        case_transition(case=case, to=CaseStatus.SUBMITTED, actor_role=Actor.SYSTEM)
     # The payer made the payment: a "resident" entry, so the case does not email them about
     # it on top of the receipt.
     _case_event(
         payment,
-        type="payment",
+        type=EventType.PAYMENT,
         message=f"Payment of {payment.amount_display} received (payment reference {payment.reference}).",
         actor=payment.user,
-        role="resident",
+        role=Actor.RESIDENT,
     )
     if others_paid:
         text = (
@@ -255,7 +266,7 @@ def _case_paid(payment: Payment) -> None:
             "it is being refunded automatically."
         )
         _note(payment, text)
-        _case_event(payment, type="internal_note", message=text, public=False)
+        _case_event(payment, type=EventType.INTERNAL_NOTE, message=text, public=False)
         refund_automatic(
             payment=payment,
             amount_pence=payment.amount_pence,
@@ -268,4 +279,4 @@ def _case_paid(payment: Payment) -> None:
             "check whether it needs refunding."
         )
         _note(payment, text)
-        _case_event(payment, type="internal_note", message=text, public=False)
+        _case_event(payment, type=EventType.INTERNAL_NOTE, message=text, public=False)

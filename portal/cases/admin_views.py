@@ -26,8 +26,6 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from portal.interactions.services import InteractionError
-
 from .constants import (
     MESSAGE_REQUIRED_FOR,
     OPEN_STATUSES,
@@ -39,7 +37,6 @@ from .constants import (
 )
 from .forms import (
     BulkForm,
-    CaseAssistedContactForm,
     FastSelect,
     NoteForm,
     OfficerMessageForm,
@@ -48,29 +45,30 @@ from .forms import (
     case_workers,
 )
 from .models import Case, CaseAttachment, Team
-from .permissions import cases_visible_to_staff, staff_can_view_case, staff_is_case_worker
-from .satisfaction import case_satisfaction_for_staff
+from .permissions import (
+    cases_visible_to_staff,
+    staff_can_use_queue,
+)
 from .selectors import (
     case_answer_rows,
+    case_for_staff,
     case_full_timeline,
     case_is_overdue,
     case_notifications,
+    case_satisfaction_for_staff,
     case_service_choices,
+    case_support_needs,
+    cases_with_support_flag,
     due_soon_cutoff,
 )
 from .services import (
     CaseError,
+    SupportNeedsError,
     case_assign,
-    case_assisted_contact_record,
     case_note_add,
     case_officer_message,
     case_staff_transition,
-)
-from .support_needs import (
-    SupportNeedsError,
-    case_support_needs,
     case_support_needs_update,
-    cases_with_support_flag,
 )
 from .views import attachment_response
 
@@ -84,7 +82,7 @@ SORTS = {
 
 
 def can_use_queue(user) -> bool:
-    return staff_is_case_worker(user) and user.has_perm("cases.view_case")
+    return staff_can_use_queue(user)
 
 
 class QueueFilterForm(forms.Form):
@@ -254,20 +252,7 @@ class CaseQueueView(WagtailAdminTemplateMixin, TemplateView):
 
 
 def _case_for_staff(request, pk) -> Case:
-    case = get_object_or_404(
-        Case.objects.select_related(
-            "team",
-            "assignee",
-            "resident",
-            # The support needs shown on the case, fetched in the same query.
-            "resident__support_needs__recorded_by",
-            "support_needs__recorded_by",
-        ),
-        pk=pk,
-    )
-    if not can_use_queue(request.user) or not staff_can_view_case(request.user, case):
-        raise Http404("No such case")
-    return case
+    return case_for_staff(request.user, pk)
 
 
 class CaseDetailView(WagtailAdminTemplateMixin, View):
@@ -371,71 +356,6 @@ class CaseDetailView(WagtailAdminTemplateMixin, View):
 
 def request_can_change(request) -> bool:
     return request.user.has_perm("cases.change_case")
-
-
-class CaseAssistedContactView(WagtailAdminTemplateMixin, View):
-    """Record a phone call, visit or email about this case, in the interaction log and on its timeline."""
-
-    template_name = "cases/admin/contact.html"
-    header_icon = "mobile-alt"
-
-    def dispatch(self, request, pk):
-        self.case = _case_for_staff(request, pk)
-        if not (request_can_change(request) and request.user.has_perm("interactions.add_assistedcontact")):
-            raise PermissionDenied
-        return super().dispatch(request, pk)
-
-    def get_page_title(self):
-        return f"Record a contact about {self.case.reference}"
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse("cases_admin:queue"), "label": "Cases"},
-            {"url": reverse("cases_admin:case", args=[self.case.pk]), "label": self.case.reference},
-            {"url": "", "label": "Record a contact"},
-        ]
-
-    def get(self, request, pk):
-        return self.render(CaseAssistedContactForm(case=self.case))
-
-    def render(self, form):
-        return TemplateResponse(
-            self.request, self.template_name, self.get_context_data(case=self.case, form=form)
-        )
-
-    def post(self, request, pk):
-        form = CaseAssistedContactForm(request.POST, case=self.case)
-        if not form.is_valid():
-            return self.render(form)
-        contact = form.service_kwargs()
-        satisfaction = form.satisfaction_kwargs()
-        try:
-            recorded = case_assisted_contact_record(
-                case=self.case,
-                staff=request.user,
-                channel=contact["channel"],
-                service_code=contact["service_code"],
-                reason_code=contact["reason_code"],
-                avoidable=contact["avoidable"],
-                avoidable_category=contact["avoidable_category"],
-                resolved_first_contact=contact["resolved_first_contact"],
-                notes=contact["notes"],
-                satisfaction_score=satisfaction["score"] if satisfaction else None,
-                satisfaction_comment=satisfaction["comment"] if satisfaction else "",
-            )
-        except (InteractionError, CaseError) as error:
-            form.add_error(None, str(error))
-            return self.render(form)
-        messages.success(request, f"Contact recorded against {self.case.reference}")
-        if satisfaction is not None:
-            if recorded.satisfaction_recorded:
-                messages.success(request, "The resident's answer about the outcome was recorded")
-            else:
-                messages.warning(
-                    request,
-                    "The resident had already answered about the outcome, so it was not counted again",
-                )
-        return HttpResponseRedirect(reverse("cases_admin:case", args=[self.case.pk]))
 
 
 def staff_attachment_download(request, pk, attachment_pk):

@@ -6,6 +6,8 @@ reads it, the staff view offers only the moves it allows, and the tests walk it.
 
 from django.db import models
 
+from accounts.constants import SupportNeed
+
 
 class CaseStatus(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", "Waiting for payment"
@@ -108,6 +110,22 @@ class EventType(models.TextChoices):
     NOTIFICATION = "notification", "Email sent"
 
 
+class NotifyOutcome(models.TextChoices):
+    """What happened about emailing the resident of a public event (``CaseEvent.data["notify"]``).
+
+    A contact preference other than email is kept as ``preference_<preference>``.
+    """
+
+    EMAIL = "email", "Emailed"
+    PREFERENCE_POST = "preference_post", "Not emailed: the resident prefers post."
+    PREFERENCE_SMS = (
+        "preference_sms",
+        "Not emailed: the resident prefers text messages, which the portal does not send yet.",
+    )
+    NO_ADDRESS = "no_address", "Not emailed: no email address."
+    ERROR = "error", "The email could not be written; tell the resident another way."
+
+
 class SatisfactionState(models.TextChoices):
     """Where the case is with the outcome question; blank: not answered yet."""
 
@@ -124,3 +142,16 @@ class Priority(models.IntegerChoices):
     NORMAL = 2, "Normal"
     HIGH = 3, "High"
     URGENT = 4, "Urgent"
+
+
+# Support needs in the officer's wording: the resident's choices are written in the first person.
+SUPPORT_NEED_STAFF_LABELS = {
+    SupportNeed.LARGE_PRINT: "Large print, or letters in another format",
+    SupportNeed.INTERPRETER: "An interpreter",
+    SupportNeed.BSL: "British Sign Language",
+    SupportNeed.PHONE: "Finds it hard to use the phone",
+    SupportNeed.READING: "Help reading or understanding forms and letters",
+    SupportNeed.CARER: "Someone else, such as a carer, acts for them",
+    SupportNeed.OTHER: "Something else (see the details)",
+}
+SUPPORT_NEED_STAFF_CHOICES = [(need.value, SUPPORT_NEED_STAFF_LABELS[need]) for need in SupportNeed]

@@ -9,6 +9,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from portal.interactions.constants import Channel
+
+from .constants import MESSAGE_REQUIRED_FOR
+from .constants import CaseStatus as S
 from .models import Case, Team
 from .services import case_assign, case_create, case_officer_message, case_staff_transition
 
@@ -19,9 +23,9 @@ DEMO_CASES = [
         "MB",
         524,
         "Waste services",
-        "phone",
+        Channel.PHONE,
         True,
-        ["in_progress"],
+        [S.IN_PROGRESS],
         "Sorry we missed your bin. The crew will come back tomorrow.",
     ),
     (
@@ -29,9 +33,9 @@ DEMO_CASES = [
         "PH",
         557,
         "Highways",
-        "face_to_face",
+        Channel.FACE_TO_FACE,
         True,
-        ["in_progress", "awaiting_resident"],
+        [S.IN_PROGRESS, S.AWAITING_RESIDENT],
         "Please send us a photo of the pothole and tell us which side of the road it is on.",
     ),
     (
@@ -39,15 +43,24 @@ DEMO_CASES = [
         "BWC",
         528,
         "Waste services",
-        "phone",
+        Channel.PHONE,
         True,
-        ["in_progress", "resolved"],
+        [S.IN_PROGRESS, S.RESOLVED],
         "We collected your sofa on Tuesday.",
     ),
-    ("Report fly-tipping", "FT", 587, "Waste services", "phone", False, [], ""),
-    ("Report a pothole", "PH", 557, "Highways", "phone", False, ["in_progress"], ""),
-    ("Apply for a resident parking permit", "PP", 474, "Parking", "face_to_face", False, [], ""),
-    ("Report a missed bin collection", "MB", 524, "Waste services", "phone", False, ["in_progress"], ""),
+    ("Report fly-tipping", "FT", 587, "Waste services", Channel.PHONE, False, [], ""),
+    ("Report a pothole", "PH", 557, "Highways", Channel.PHONE, False, [S.IN_PROGRESS], ""),
+    ("Apply for a resident parking permit", "PP", 474, "Parking", Channel.FACE_TO_FACE, False, [], ""),
+    (
+        "Report a missed bin collection",
+        "MB",
+        524,
+        "Waste services",
+        Channel.PHONE,
+        False,
+        [S.IN_PROGRESS],
+        "",
+    ),
 ]
 
 
@@ -73,9 +86,9 @@ def demo_cases_load(*, resident, officer) -> int:
         if moves:
             case_assign(case=case, actor=officer, assignee=officer)
         for to in moves:
-            needs_message = to in ("awaiting_resident", "resolved")
+            needs_message = to in MESSAGE_REQUIRED_FOR
             case_staff_transition(case=case, actor=officer, to=to, message=message if needs_message else "")
-        if message and moves == ["in_progress"]:
+        if message and moves == [S.IN_PROGRESS]:
             case_officer_message(case=case, actor=officer, message=message)
         made.append(case)
     # Some of the queue is late, so the overdue filter and the daily digest have work.

@@ -15,6 +15,7 @@ from .constants import (
     Actor,
     CaseStatus,
     EventType,
+    NotifyOutcome,
     Priority,
     SatisfactionState,
     move_allowed,
@@ -89,7 +90,7 @@ class Case(models.Model):
     last_public_event_at = models.DateTimeField(null=True, blank=True)
     resident_seen_at = models.DateTimeField(null=True, blank=True)
     tracking_token = models.CharField(max_length=64, unique=True, default=_tracking_token, editable=False)
-    # "How satisfied are you with the outcome?" is asked once per case (portal.cases.satisfaction).
+    # "How satisfied are you with the outcome?" is asked once per case (portal.cases.services.satisfaction).
     satisfaction_state = models.CharField(
         max_length=12, choices=SatisfactionState.choices, blank=True, default=""
     )
@@ -203,6 +204,34 @@ class CaseEvent(models.Model):
         return self.type == EventType.STATUS_CHANGE
 
     @property
+    def is_created(self) -> bool:
+        return self.type == EventType.CREATED
+
+    @property
+    def is_resident_message(self) -> bool:
+        return self.type == EventType.RESIDENT_MESSAGE
+
+    @property
+    def is_officer_message(self) -> bool:
+        return self.type == EventType.OFFICER_MESSAGE
+
+    @property
+    def notify_emailed(self) -> bool:
+        """The resident was emailed about this event (its outbox rows say how delivery went)."""
+        return self.data.get("notify") == NotifyOutcome.EMAIL
+
+    @property
+    def notify_problem(self) -> str:
+        """For staff: why the resident was not emailed about this event ("" if they were, or
+        if no email was due)."""
+        outcome = self.data.get("notify")
+        if not outcome or outcome == NotifyOutcome.EMAIL:
+            return ""
+        if outcome in NotifyOutcome.values and outcome != NotifyOutcome.ERROR:
+            return NotifyOutcome(outcome).label
+        return NotifyOutcome.ERROR.label
+
+    @property
     def is_reopening(self) -> bool:
         """A status change that reopened a resolved case."""
         return (
@@ -264,7 +293,7 @@ class CaseSupportNeeds(models.Model):
 
     A case with a resident uses the resident's own ``accounts.SupportNeeds`` instead (one
     record per person, which they see on their profile). This one is kept and deleted with
-    the case. See ``portal.cases.support_needs``.
+    the case. See ``portal.cases.services.support_needs``.
     """
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="support_needs")

@@ -43,6 +43,11 @@ def staff_is_case_worker(user) -> bool:
     return staff_sees_all_cases(user) or CASE_OFFICERS in _group_names(user)
 
 
+def staff_can_use_queue(user) -> bool:
+    """Whether ``user`` may open the case queue and case pages at all."""
+    return staff_is_case_worker(user) and user.has_perm("cases.view_case")
+
+
 def cases_visible_to_staff(user) -> QuerySet[Case]:
     """The cases ``user`` may see in the staff workspace (an empty queryset for non-case staff)."""
     if staff_sees_all_cases(user):

@@ -8,9 +8,9 @@ not the evidence, once the resident has gone.
 
 from django.db import transaction
 
-from accounts.registry import ExportedData, ExportFile, register
+from portal.lib.personal_data import ExportedData, ExportFile, register
 
-from .constants import CaseStatus
+from .constants import CaseStatus, EventType
 from .models import Case, CaseAttachment, CaseEvent
 
 
@@ -77,7 +77,7 @@ def _erase(user) -> None:
     cases = Case.objects.filter(resident=user)
     _attachments_delete(CaseAttachment.objects.filter(case__in=cases))
     CaseEvent.objects.filter(case__in=cases, actor=user).update(actor=None)
-    CaseEvent.objects.filter(case__in=cases, type="resident_message").update(message="[removed]")
+    CaseEvent.objects.filter(case__in=cases, type=EventType.RESIDENT_MESSAGE).update(message="[removed]")
     cases.update(resident=None, contact_email="", contact_name="")
 
 

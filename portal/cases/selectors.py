@@ -1,26 +1,59 @@
 """Reads shared by the resident pages, the staff workspace and the daily job.
 
+Also the officer's view of a case's support needs, and where the outcome question stands.
+
 Each list is built in a fixed number of queries whatever the number of cases or events
 (the tests count them): related rows come through ``select_related``/``prefetch_related``.
 """
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
-from portal.interactions.models import LgslService
+from accounts.constants import SupportNeed
+from accounts.models import SupportNeeds, User
+from forms_engine.selectors import submission_answer_rows
+from portal.interactions.constants import InteractionType, SatisfactionScore
+from portal.interactions.models import Interaction, LgslService, SatisfactionComment
 from portal.notifications.models import Notification
 
-from .constants import OPEN_STATUSES, SLA_RUNNING_STATUSES, CaseStatus
-from .models import Case, CaseAttachment, CaseEvent
+from .constants import (
+    OPEN_STATUSES,
+    SATISFACTION_STATUSES,
+    SLA_RUNNING_STATUSES,
+    SUPPORT_NEED_STAFF_LABELS,
+    CaseStatus,
+    SatisfactionState,
+)
+from .models import Case, CaseAttachment, CaseEvent, CaseSupportNeeds
+
+# The case queue's visibility rule, re-exported for the apps above (the contact centre)
+# that filter by it: they import this module, not ``permissions``.
+from .permissions import (
+    case_visible_to_staff_by_reference as case_visible_to_staff_by_reference,
+)
+from .permissions import (
+    interactions_visible_to_staff as interactions_visible_to_staff,
+)
+from .permissions import staff_can_use_queue, staff_can_view_case
 from .sla import working_days_add
+
+if TYPE_CHECKING:
+    from forms_engine.models import Submission
 
 DUE_SOON_WORKING_DAYS = 2
 
 
-def case_list_for_resident(user) -> QuerySet[Case]:
+def case_list_for_resident(user: User) -> QuerySet[Case]:
     """The resident's cases, open ones first, then most recently updated."""
     return (
         Case.objects.filter(resident=user)
@@ -35,7 +68,7 @@ def case_list_for_resident(user) -> QuerySet[Case]:
     )
 
 
-def case_for_resident(user, reference: str) -> Case | None:
+def case_for_resident(user: User | AnonymousUser, reference: str) -> Case | None:
     """The resident's own case with this reference, or None (the view answers 404)."""
     if not user.is_authenticated:
         return None
@@ -72,14 +105,14 @@ def case_full_timeline(case: Case) -> list[CaseEvent]:
     )
 
 
-def case_notifications(case: Case):
+def case_notifications(case: Case) -> QuerySet[Notification]:
     """The emails sent about a case, newest first, with their delivery status (staff only)."""
     return Notification.objects.filter(case=case).only(
         "pk", "to", "subject", "status", "attempts", "last_error", "created_at", "sent_at", "case_id"
     )
 
 
-def case_submission(case: Case):
+def case_submission(case: Case) -> "Submission | None":
     """The form submission that opened the case, or None for cases opened without one."""
     try:
         return case.submission
@@ -87,15 +120,10 @@ def case_submission(case: Case):
         return None
 
 
-def case_answer_rows(case: Case) -> list[dict] | None:
+def case_answer_rows(case: Case) -> list[dict[str, Any]] | None:
     """The resident's original answers as summary-list rows, or None when there are none to show."""
     submission = case_submission(case)
     if submission is None:
-        return None
-    try:
-        # imported late and optional: a case can exist without the forms engine installed
-        from forms_engine.selectors import submission_answer_rows
-    except ImportError:
         return None
     return submission_answer_rows(submission)
 
@@ -131,12 +159,12 @@ def case_next_steps(case: Case) -> str:
     return "This request is closed. If you still need help, make a new request or contact us."
 
 
-def due_soon_cutoff(today=None):
+def due_soon_cutoff(today: date | None = None) -> date:
     """The last due date that counts as "due within 2 working days"."""
     return working_days_add(today or timezone.localdate(), DUE_SOON_WORKING_DAYS)
 
 
-def cases_due_soon_or_overdue(queryset: QuerySet[Case], today=None) -> QuerySet[Case]:
+def cases_due_soon_or_overdue(queryset: QuerySet[Case], today: date | None = None) -> QuerySet[Case]:
     """Open, not paused cases whose due date has passed or falls within 2 working days."""
     return queryset.filter(
         status__in=sorted(SLA_RUNNING_STATUSES),
@@ -145,7 +173,7 @@ def cases_due_soon_or_overdue(queryset: QuerySet[Case], today=None) -> QuerySet[
     )
 
 
-def case_is_overdue(case: Case, today=None) -> bool:
+def case_is_overdue(case: Case, today: date | None = None) -> bool:
     return bool(
         case.due_on and case.status in SLA_RUNNING_STATUSES and case.due_on < (today or timezone.localdate())
     )
@@ -158,15 +186,159 @@ def case_service_choices() -> list[tuple[int, str]]:
     """The services that have cases, by name; cached for a few minutes (it reads every case)."""
     choices = cache.get(SERVICE_CHOICES_KEY)
     if choices is None:
-        codes = list(
-            Case.objects.filter(service_code__isnull=False)
+        codes = [
+            code
+            for code in Case.objects.filter(service_code__isnull=False)
             .order_by()
             .values_list("service_code", flat=True)
             .distinct()
-        )
+            if code is not None
+        ]
         labels = dict(LgslService.objects.filter(code__in=codes).values_list("code", "label"))
         choices = sorted(
             ((code, f"{labels.get(code, 'Service')} ({code})") for code in codes), key=lambda c: c[1]
         )
         cache.set(SERVICE_CHOICES_KEY, choices, 300)
     return choices
+
+
+def support_labels(needs: list[str], language: str = "") -> list[str]:
+    """The needs in the officer's words, the interpreter's language included."""
+    labels = []
+    for need in SupportNeed:
+        if need.value in needs:
+            label = SUPPORT_NEED_STAFF_LABELS[need]
+            if need == SupportNeed.INTERPRETER and language:
+                label = f"{label} ({language})"
+            labels.append(label)
+    return labels
+
+
+@dataclass(frozen=True)
+class CaseSupport:
+    """The support needs an officer sees on a case, wherever they are kept."""
+
+    labels: list[str]
+    needs: list[str]
+    language: str
+    details: str
+    updated_at: datetime | None
+    recorded_by: str  # "the resident", or the officer's name
+    on_account: bool  # kept with the resident's account (else with this case only)
+
+
+def _recorder(record: SupportNeeds | CaseSupportNeeds, resident: User | None) -> str:
+    if record.recorded_by_id is None or (resident is not None and record.recorded_by_id == resident.pk):
+        return "the resident"
+    officer = record.recorded_by
+    return (officer.full_name or officer.email) if officer else "an officer"
+
+
+def case_support_needs(case: Case) -> CaseSupport | None:
+    """The support needs to show on ``case`` (the caller has checked the viewer may see it).
+
+    Reads what ``select_related("resident__support_needs__recorded_by",
+    "support_needs__recorded_by")`` fetched with the case, so it adds no query then.
+    """
+    resident = case.resident  # None without a query when there is no resident
+    record = resident.support_needs_or_none if resident is not None else _case_record(case)
+    if record is None:
+        return None
+    return CaseSupport(
+        labels=support_labels(record.needs, record.language),
+        needs=list(record.needs),
+        language=record.language,
+        details=record.details,
+        updated_at=record.updated_at,
+        recorded_by=_recorder(record, resident),
+        on_account=resident is not None,
+    )
+
+
+def _case_record(case: Case) -> CaseSupportNeeds | None:
+    try:
+        return case.support_needs
+    except CaseSupportNeeds.DoesNotExist:
+        return None
+
+
+def cases_with_support_flag(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate ``has_support_needs``: the resident's record or the case's own. Two EXISTS
+    subqueries in the same query, so the queue costs no more queries however many rows."""
+    return queryset.annotate(
+        has_support_needs=Exists(SupportNeeds.objects.filter(user_id=OuterRef("resident_id")))
+        | Exists(CaseSupportNeeds.objects.filter(case_id=OuterRef("pk")))
+    )
+
+
+def case_satisfaction_due(case: Case) -> bool:
+    """Whether the resident should be asked now: the case has an outcome and they have not
+    answered or dismissed the question."""
+    return case.status in SATISFACTION_STATUSES and not case.satisfaction_state
+
+
+def case_satisfaction_path(case: Case) -> str:
+    """The rating page: under the tracking link for anonymous requests (no sign-in needed),
+    else under the resident's case page in My account."""
+    if case.resident_id:
+        return reverse("cases:satisfaction", kwargs={"reference": case.reference})
+    return reverse("cases:track_satisfaction", kwargs={"token": case.tracking_token})
+
+
+def case_satisfaction_staff_can_record(case: Case) -> bool:
+    """Staff may record the resident's answer (given by phone or in person) while the case has
+    an outcome and the resident has not answered yet, even if they dismissed the online question."""
+    return case.status in SATISFACTION_STATUSES and case.satisfaction_state != SatisfactionState.ANSWERED
+
+
+def case_satisfaction_for_staff(case: Case) -> dict | None:
+    """What the resident said about the outcome, for the staff case view (None: not asked yet).
+
+    The answer is a ``satisfaction`` interaction, found through the (type, time) index
+    around the moment the case recorded it, since the log is not indexed by case.
+    """
+    if not case.satisfaction_state:
+        return None
+    answer = None
+    if case.satisfaction_state == SatisfactionState.ANSWERED and case.satisfaction_at:
+        window = timedelta(minutes=5)
+        answer = (
+            Interaction.objects.filter(
+                type=InteractionType.SATISFACTION,
+                occurred_at__range=(case.satisfaction_at - window, case.satisfaction_at + window),
+                case_reference=case.reference,
+            )
+            .order_by("-occurred_at")
+            .first()
+        )
+    score = (answer.extras or {}).get("score") if answer else None
+    comment = SatisfactionComment.objects.filter(interaction_id=answer.pk).first() if answer else None
+    return {
+        "state": SatisfactionState(case.satisfaction_state).label,
+        "at": case.satisfaction_at,
+        "score": SatisfactionScore(score).label if score in SatisfactionScore.values else "",
+        "channel": answer.get_channel_display() if answer else "",
+        "comment": comment.comment if comment else "",
+    }
+
+
+def case_for_staff(user: Any, pk: int) -> Case:
+    """The case ``pk`` with what its staff page shows, or 404 when ``user`` may not see it.
+
+    404 rather than 403 for a case outside the officer's queue, so its existence does not leak.
+    """
+    case = (
+        Case.objects.select_related(
+            "team",
+            "assignee",
+            "resident",
+            # The support needs shown on the case, fetched in the same query.
+            "resident__support_needs__recorded_by",
+            "support_needs__recorded_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None or not staff_can_use_queue(user) or not staff_can_view_case(user, case):
+        raise Http404("No such case")
+    return case

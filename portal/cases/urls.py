@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import satisfaction_views, views
+from . import views
 
 app_name = "cases"
 
@@ -18,8 +18,8 @@ urlpatterns = [
     path("track/<str:token>/", views.case_track, name="track"),
     path(
         "my-account/cases/<str:reference>/satisfaction/",
-        satisfaction_views.case_satisfaction,
+        views.case_satisfaction,
         name="satisfaction",
     ),
-    path("track/<str:token>/satisfaction/", satisfaction_views.track_satisfaction, name="track_satisfaction"),
+    path("track/<str:token>/satisfaction/", views.track_satisfaction, name="track_satisfaction"),
 ]

@@ -21,7 +21,6 @@ def register_cases_urls():
     urls = [
         path("", admin_views.CaseQueueView.as_view(), name="queue"),
         path("<int:pk>/", admin_views.CaseDetailView.as_view(), name="case"),
-        path("<int:pk>/contact/", admin_views.CaseAssistedContactView.as_view(), name="contact"),
         path("<int:pk>/support-needs/", admin_views.CaseSupportNeedsView.as_view(), name="support_needs"),
         path(
             "<int:pk>/files/<uuid:attachment_pk>/", admin_views.staff_attachment_download, name="attachment"

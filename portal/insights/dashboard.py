@@ -93,7 +93,7 @@ class InsightsFilterForm(forms.Form):
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["service"].widget.choices = service_choices()
+        self.fields["service"].widget.choices = dashboard_service_choices()
 
     def clean_service(self) -> LgslService | None:
         value = (self.cleaned_data.get("service") or "").strip()
@@ -122,7 +122,7 @@ class InsightsFilterForm(forms.Form):
         return cleaned
 
 
-def service_choices() -> list:
+def dashboard_service_choices() -> list:
     """The service options: all services, then those with rollup data, then the rest."""
     with_data = set(
         DailyRollup.objects.exclude(service_code=0)
@@ -364,35 +364,44 @@ def council_settings(site):
     return council or CouncilSettings()
 
 
-def insights(measures: Measures) -> dict:
-    """Every figure the page and the CSV show, built from one ``Measures``."""
-    m = measures
-    t = m.total
-    assisted = m.assisted_contacts
-
-    avoidable = _figure(
+def avoidable_contact_figure(m: Measures) -> Figure:
+    """The share of assisted contacts staff marked as avoidable (a headline figure)."""
+    return _figure(
         "Avoidable contact",
         m.avoidable_contacts,
-        assisted,
+        m.assisted_contacts,
         m.avoidable_percent,
         "Assisted contacts that staff marked as avoidable, out of all assisted contacts "
         "(phone, face to face, email, letter and social media).",
         "assisted contacts",
     )
-    categories = [
-        _figure(f"Avoidable contact: {label}", count, assisted, pct, of="assisted contacts")
+
+
+def avoidable_contact_by_category(m: Measures) -> list[Figure]:
+    """Avoidable contacts of each category (progress chasing, repeat...), out of all assisted contacts."""
+    return [
+        _figure(f"Avoidable contact: {label}", count, m.assisted_contacts, pct, of="assisted contacts")
         for _value, label, count, pct in m.avoidable_by_category
     ]
-    by_channel = [
+
+
+def avoidable_contact_by_channel(m: Measures) -> list[Figure]:
+    """The share of each assisted channel's contacts that were avoidable."""
+    return [
         _figure(f"Avoidable contact by channel: {label}", avoidable_n, assisted_n, pct, of=label.lower())
         for _value, label, assisted_n, avoidable_n, pct in m.avoidable_by_channel
     ]
-    headline = {
+
+
+def headline_figures(m: Measures, avoidable: Figure) -> dict[str, Figure]:
+    """The figure cards at the top of the page: avoidable contact and the five key rates."""
+    t = m.total
+    return {
         "avoidable": avoidable,
         "fcr": _figure(
             "First contact resolution",
             t("resolved_first_contact"),
-            assisted,
+            m.assisted_contacts,
             m.first_contact_resolution_percent,
             "Assisted contacts resolved at the first contact, out of all assisted contacts.",
             "assisted contacts",
@@ -435,7 +444,12 @@ def insights(measures: Measures) -> dict:
             "contacts",
         ),
     }
-    signals = [
+
+
+def failure_signals(m: Measures) -> list[Figure]:
+    """Signs that the web let people down: empty searches, abandoned forms, failed payments..."""
+    t = m.total
+    return [
         _figure(
             "Searches with no results",
             t("searches_no_results"),
@@ -488,19 +502,29 @@ def insights(measures: Measures) -> dict:
             "case views",
         ),
     ]
-    contact_after_failure = Figure(
+
+
+def contact_after_failure_figure(m: Measures) -> Figure:
+    """Contact-page visits by someone who hit a failure signal earlier that day."""
+    return Figure(
         "Contact page visits after a failed journey",
-        t("contact_after_failure"),
+        m.total("contact_after_failure"),
         unit="count",
         hint="Visits to a contact page by someone who, earlier that day, searched with no "
         "results, rated a page not useful, hit a form error, abandoned a form or had a "
         "payment fail.",
     )
-    transactions_by_channel = [
-        Figure(f"Transactions: {c.label}", c.transactions, unit="count") for c in m.costs
-    ]
+
+
+def transactions_by_channel(m: Measures) -> list[Figure]:
+    """The number of transactions on each channel."""
+    return [Figure(f"Transactions: {c.label}", c.transactions, unit="count") for c in m.costs]
+
+
+def form_funnel_rows(m: Measures) -> list[dict]:
+    """Each form step: how many completed it, out of the starts of its form."""
     starts_by_form = m.by_key.get("form_starts", {})
-    funnel_rows = [
+    return [
         {
             "form": step.form,
             "step": step.title or step.step,
@@ -514,7 +538,11 @@ def insights(measures: Measures) -> dict:
         }
         for step in m.funnel
     ]
-    costs = [
+
+
+def channel_costs(m: Measures) -> list[dict]:
+    """Each channel's unit cost and its transactions' total cost."""
+    return [
         {
             "label": c.label,
             "transactions": c.transactions,
@@ -523,23 +551,41 @@ def insights(measures: Measures) -> dict:
         }
         for c in m.costs
     ]
-    costed = [c for c in m.costs if c.unit_cost_pence is not None]
-    total_cost = Figure(
+
+
+def _costed_channels(m: Measures) -> list:
+    """The channels that have a unit cost (the others are left out of the cost totals)."""
+    return [c for c in m.costs if c.unit_cost_pence is not None]
+
+
+def total_cost_figure(m: Measures) -> Figure:
+    """The cost of the transactions on every channel with a unit cost."""
+    costed = _costed_channels(m)
+    return Figure(
         "Cost: all channels with a unit cost",
         sum(c.total_pence for c in costed) if costed else None,
         sum(c.transactions for c in costed),
         unit="GBP",
     )
-    average_cost = Figure(
+
+
+def average_cost_figure(m: Measures) -> Figure:
+    """The average cost of a transaction on the channels with a unit cost."""
+    return Figure(
         "Average cost per transaction",
         m.average_cost_per_transaction_pence,
         None,
-        sum(c.transactions for c in costed),
+        sum(c.transactions for c in _costed_channels(m)),
         unit="GBP",
         hint="Each channel's transactions × its unit cost, added up and divided by the "
         "transactions on channels that have a unit cost.",
     )
-    traffic = [
+
+
+def web_traffic(m: Measures) -> list[Figure]:
+    """Page views, web visitors, contact-page visits and bot requests."""
+    t = m.total
+    return [
         Figure("Page views", t("page_views"), unit="count", hint="Pages people looked at."),
         Figure(
             "Web visitors",
@@ -561,24 +607,33 @@ def insights(measures: Measures) -> dict:
             hint="Requests from search engines and other robots: counted, never logged.",
         ),
     ]
+
+
+def insights(measures: Measures) -> dict:
+    """Every figure the page and the CSV show, built from one ``Measures``."""
+    m = measures
+    avoidable = avoidable_contact_figure(m)
+    categories = avoidable_contact_by_category(m)
+    by_channel_transactions = transactions_by_channel(m)
+    funnel_rows = form_funnel_rows(m)
     category_bars = _bars([(f.label.split(": ", 1)[1], f.numerator or 0, f.full) for f in categories])
     channel_bars = _bars(
-        [(f.label.split(": ", 1)[1], f.value or 0, _number(f.value or 0)) for f in transactions_by_channel]
+        [(f.label.split(": ", 1)[1], f.value or 0, _number(f.value or 0)) for f in by_channel_transactions]
     )
     return {
-        "headline": headline,
+        "headline": headline_figures(m, avoidable),
         "avoidable": avoidable,
         "categories": categories,
-        "by_channel": by_channel,
-        "signals": signals,
-        "contact_after_failure": contact_after_failure,
-        "transactions_by_channel": transactions_by_channel,
+        "by_channel": avoidable_contact_by_channel(m),
+        "signals": failure_signals(m),
+        "contact_after_failure": contact_after_failure_figure(m),
+        "transactions_by_channel": by_channel_transactions,
         "transactions_total": m.transactions,
         "funnel": funnel_rows,
-        "costs": costs,
-        "total_cost": total_cost,
-        "average_cost": average_cost,
-        "traffic": traffic,
+        "costs": channel_costs(m),
+        "total_cost": total_cost_figure(m),
+        "average_cost": average_cost_figure(m),
+        "traffic": web_traffic(m),
         "category_bars": category_bars,
         "category_bars_description": _bars_description("Avoidable contacts by category", category_bars),
         "channel_bars": channel_bars,
@@ -671,7 +726,7 @@ def csv_response(measures: Measures, data: dict, service: LgslService | None) ->
 class ContactInsightsView(WagtailAdminTemplateMixin, TemplateView):
     """The dashboard: a GET filter form, the figures, charts and a CSV of the same figures."""
 
-    template_name = "interactions/dashboard.html"
+    template_name = "insights/dashboard.html"
     page_title = "Contact insights"
     header_icon = "table"
 
@@ -680,7 +735,7 @@ class ContactInsightsView(WagtailAdminTemplateMixin, TemplateView):
             # Wagtail turns PermissionDenied into a redirect; this URL answers 403 instead.
             return TemplateResponse(
                 request,
-                "interactions/dashboard_forbidden.html",
+                "insights/dashboard_forbidden.html",
                 {"page_title": self.page_title},
                 status=403,
             )

@@ -38,7 +38,7 @@ def satisfaction_comments_latest(
 
 
 def satisfaction_section(measures, *, service_url=None) -> dict:
-    """The context for ``interactions/dashboard/_satisfaction.html`` from one ``Measures``.
+    """The context for ``insights/dashboard/_satisfaction.html`` from one ``Measures``.
 
     For all services it adds a row per service (from the rollups, see
     :func:`~portal.insights.measures.satisfaction_by_service`); ``service_url(code)``

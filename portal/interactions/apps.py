@@ -7,4 +7,4 @@ class InteractionsConfig(AppConfig):
     verbose_name = "Interaction log"
 
     def ready(self):
-        from . import receivers  # noqa: F401 - connects the sign-in event receivers
+        from . import receivers  # noqa: F401 - in ready(): connects the sign-in receivers once the apps are loaded

@@ -1,7 +1,8 @@
 """The log-level pieces the contact measures are built on (the figures are ``portal.insights``).
 
 ``percent`` is the one rounding rule for every percentage; the rollup version is bumped
-whenever the daily rollups are rebuilt, so every cached figure becomes stale at once.
+whenever the daily rollups are rebuilt, so every cached figure becomes stale at once; bots
+are counted in the cache (by the middleware) under ``bot_counter_key`` for the daily rollup.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +20,10 @@ def percent(numerator: int, denominator: int) -> float | None:
 
 
 ROLLUP_VERSION_KEY = "interactions:rollup-version"
+
+
+def bot_counter_key(day) -> str:
+    return f"interactions:bots:{day.isoformat()}"
 
 
 def rollup_version() -> int:

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from .constants import InteractionType
+from .measures import bot_counter_key
 from .services import interaction_record
 
 logger = logging.getLogger(__name__)
@@ -19,10 +20,6 @@ BOT_USER_AGENT = re.compile(
 
 def is_bot(user_agent: str) -> bool:
     return not user_agent or bool(BOT_USER_AGENT.search(user_agent))
-
-
-def bot_counter_key(day) -> str:
-    return f"interactions:bots:{day.isoformat()}"
 
 
 class InteractionLogMiddleware:

@@ -1,6 +1,6 @@
 """Events linked to a resident's account: exported to them, and unlinked when the account is deleted."""
 
-from accounts.registry import register
+from portal.lib.personal_data import register
 
 from .models import Interaction, SatisfactionComment
 

@@ -67,7 +67,7 @@ from .constants import (
     Outcome,
     SatisfactionScore,
 )
-from .measures import rollups_changed
+from .measures import bot_counter_key, rollups_changed
 from .models import DailyRollup, Interaction, SatisfactionComment
 
 T = InteractionType
@@ -287,8 +287,6 @@ def rollup_build_day(*, day: date) -> int:
     _count_repeat_contacts(cells, start, end)
     _count_web_then_assisted(cells, events, end)
     _count_contact_after_failure(cells, events)
-
-    from .middleware import bot_counter_key
 
     bots = cache.get(bot_counter_key(day))
     if bots is None:  # the counter has expired: keep what an earlier build recorded

@@ -5,7 +5,7 @@ score (1 very dissatisfied .. 5 very satisfied), so the daily rollups count it f
 grouped query they already run (metric ``satisfaction``, key = score). An optional comment
 is personal data and lives in :class:`~portal.interactions.models.SatisfactionComment`.
 
-Residents answer on the web (``portal.cases.satisfaction`` asks them once per case); staff
+Residents answer on the web (``portal.cases.services.satisfaction`` asks them once per case); staff
 record answers given on the phone or face to face with the assisted-contact forms.
 """
 

@@ -1,12 +1,18 @@
 import logging
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from .constants import ASSISTED_CHANNELS, AvoidableCategory, Channel, InteractionType, Outcome
+from .constants import ASSISTED_CHANNELS, FOLLOW_UP_DAYS, AvoidableCategory, Channel, InteractionType, Outcome
 from .models import Interaction
+from .tasks import build_rollups
+from .visitor import visitor_key
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +36,8 @@ def _insert_without_id(interaction: Interaction) -> None:
     """
     sql = _insert_sql.get(connection.vendor)
     if sql is None:
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in _INSERT_FIELDS)
+        # A concrete field always has a column (the stubs say ``str | None``).
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in _INSERT_FIELDS)  # type: ignore[arg-type]
         placeholders = ", ".join(["%s"] * len(_INSERT_FIELDS))
         table = connection.ops.quote_name(Interaction._meta.db_table)
         sql = _insert_sql[connection.vendor] = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
@@ -39,10 +46,8 @@ def _insert_without_id(interaction: Interaction) -> None:
         cursor.execute(sql, params)
 
 
-def _request_fields(request) -> dict[str, Any]:
+def _request_fields(request: HttpRequest) -> dict[str, Any]:
     """What a web request says about who is interacting, without any extra query."""
-    from .visitor import visitor_key
-
     fields: dict[str, Any] = {"channel": Channel.WEB, "path": request.path[:500]}
     session = getattr(request, "session", None)
     if session is not None:
@@ -59,9 +64,9 @@ def _request_fields(request) -> dict[str, Any]:
 def interaction_record(
     *,
     type: str,
-    request=None,
+    request: HttpRequest | None = None,
     channel: str | None = None,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
     service_code: int | None = None,
     path: str = "",
     status_code: int | None = None,
@@ -72,10 +77,10 @@ def interaction_record(
     avoidable: bool | None = None,
     avoidable_category: str = "",
     resolved_first_contact: bool | None = None,
-    staff=None,
+    staff: AbstractBaseUser | None = None,
     case_reference: str = "",
-    extras: dict | None = None,
-    occurred_at=None,
+    extras: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
     fetch_id: bool = True,
 ) -> Interaction:
     """Write one interaction: the one API every feature records its events through.
@@ -101,7 +106,8 @@ def interaction_record(
         raise InteractionError("An avoidable category needs avoidable=True")
     if avoidable_category and avoidable_category not in _CATEGORIES:
         raise InteractionError(f"Unknown avoidable category {avoidable_category!r}")
-    interaction = Interaction(
+    # The log may not import accounts, so ``staff`` is typed as any user, not accounts.User.
+    interaction = Interaction(  # type: ignore[misc]
         occurred_at=occurred_at or timezone.now(),
         type=type,
         service_code=service_code,
@@ -131,15 +137,12 @@ def interaction_record(
     return interaction
 
 
-def _rollups_refresh_for(*days) -> None:
+def _rollups_refresh_for(*days: date) -> None:
     """Rebuild the rollups of days the regular job no longer revisits (older than its window),
     so a back-dated or corrected contact shows in the figures without waiting for anyone."""
-    from .constants import FOLLOW_UP_DAYS
-    from .tasks import build_rollups
-
     oldest_rebuilt = timezone.localdate() - timedelta(days=FOLLOW_UP_DAYS + 1)
     for day in sorted({d for d in days if d < oldest_rebuilt}):
-        transaction.on_commit(lambda day=day: build_rollups.enqueue(day.isoformat()))
+        transaction.on_commit(partial(build_rollups.enqueue, day.isoformat()))
 
 
 def _assisted_contact_check(*, channel: str, avoidable: bool, avoidable_category: str) -> None:
@@ -152,17 +155,17 @@ def _assisted_contact_check(*, channel: str, avoidable: bool, avoidable_category
 @transaction.atomic
 def assisted_contact_record(
     *,
-    staff,
+    staff: AbstractBaseUser,
     channel: str,
     service_code: int | None,
     reason_code: str,
     avoidable: bool,
     avoidable_category: str = "",
     resolved_first_contact: bool,
-    resident=None,
+    resident: AbstractBaseUser | None = None,
     case_reference: str = "",
     notes: str = "",
-    occurred_at=None,
+    occurred_at: datetime | None = None,
 ) -> Interaction:
     """Record a phone call, visit, email, letter or social-media contact taken by staff."""
     _assisted_contact_check(channel=channel, avoidable=avoidable, avoidable_category=avoidable_category)
@@ -195,10 +198,10 @@ def assisted_contact_update(
     avoidable: bool,
     avoidable_category: str = "",
     resolved_first_contact: bool,
-    resident=None,
+    resident: AbstractBaseUser | None = None,
     case_reference: str = "",
     notes: str = "",
-    occurred_at=None,
+    occurred_at: datetime | None = None,
 ) -> Interaction:
     """Correct a recorded contact with the same rules as recording it; who recorded it and
     the event type never change."""
@@ -213,7 +216,7 @@ def assisted_contact_update(
     contact.avoidable_category = avoidable_category if avoidable else ""
     contact.resolved_first_contact = resolved_first_contact
     contact.outcome = Outcome.RESOLVED if resolved_first_contact else Outcome.UNRESOLVED
-    contact.user = resident
+    contact.user = resident  # type: ignore[assignment]  # accounts.User, which the log may not import
     contact.case_reference = case_reference[:40]
     contact.occurred_at = occurred_at or contact.occurred_at
     extras = dict(contact.extras or {})

@@ -4,15 +4,14 @@ from django.conf import settings
 from django.tasks import task
 
 from .rollups import interactions_purge, rollup_build_day, rollup_build_recent
+from .signals import rollups_refreshed
 
 
 @task
 def build_rollups(day: str | None = None) -> int:
     """Rebuild one day's rollups (ISO date), or today and the 8 days before."""
-    from portal.insights.dashboard import dashboard_figures_warm  # imported late: the log sits below insights
-
     rows = rollup_build_day(day=date.fromisoformat(day)) if day else rollup_build_recent()
-    dashboard_figures_warm()
+    rollups_refreshed.send(sender=None)  # Contact insights warms its dashboard's cache
     return rows
 
 

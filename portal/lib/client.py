@@ -21,6 +21,10 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
+from django.http import HttpRequest
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @lru_cache(maxsize=8)
@@ -40,11 +44,11 @@ def _parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def _trusted(address, networks) -> bool:
+def _trusted(address: IPAddress | None, networks: tuple[IPNetwork, ...]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The address of the client that made ``request``, as a normalised string ("" if unknown)."""
     remote = _parse(request.META.get("REMOTE_ADDR", ""))
     proxies = tuple(getattr(settings, "PORTAL_TRUSTED_PROXIES", ()) or ())

@@ -14,7 +14,12 @@ puts a ``'`` in front of such text, as OWASP recommends. Numbers are left alone.
 
 import csv as _csv
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _csv import Dialect, Writer
+
+    from _typeshed import SupportsWrite
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,14 +38,14 @@ def csv_safe_row(row: Iterable[Any]) -> list[Any]:
 class SafeWriter:
     """Wraps a ``csv.writer``: every row written is passed through ``csv_safe_row``."""
 
-    def __init__(self, inner):
+    def __init__(self, inner: "Writer") -> None:
         self._inner = inner
 
     @property
-    def dialect(self):
+    def dialect(self) -> "Dialect":
         return self._inner.dialect
 
-    def writerow(self, row: Iterable[Any]):
+    def writerow(self, row: Iterable[Any]) -> Any:
         return self._inner.writerow(csv_safe_row(row))
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
@@ -48,7 +53,7 @@ class SafeWriter:
             self.writerow(row)
 
 
-def writer(file, *args, **kwargs) -> SafeWriter:
+def writer(file: "SupportsWrite[str]", *args: Any, **kwargs: Any) -> SafeWriter:
     """``csv.writer(file, ...)`` that neutralises formulas in every cell."""
     return SafeWriter(_csv.writer(file, *args, **kwargs))
 
@@ -56,6 +61,7 @@ def writer(file, *args, **kwargs) -> SafeWriter:
 class SafeSpreadsheetExportMixin:
     """Put before a Wagtail ``SpreadsheetExportMixin`` view: its CSV cells go through ``csv_safe``."""
 
-    def preprocess_field_value(self, field, value, export_format):
-        value = super().preprocess_field_value(field, value, export_format)
+    def preprocess_field_value(self, field: str, value: Any, export_format: str) -> Any:
+        # A mixin: the Wagtail view after it in the MRO defines the method.
+        value = super().preprocess_field_value(field, value, export_format)  # type: ignore[misc]
         return csv_safe(value) if export_format == "csv" else value

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.tasks import Task, default_task_backend
 from django.utils import timezone
@@ -22,7 +23,7 @@ def backoff_delay(attempts: int, delays: Sequence[int]) -> int:
     return delays[min(attempts - 1, len(delays) - 1)]
 
 
-def task_enqueue(task: Task, *args, delay_seconds: int = 0) -> bool:
+def task_enqueue(task: Task, *args: Any, delay_seconds: int = 0) -> bool:
     """Queue ``task(*args)``, ``delay_seconds`` from now. Returns whether it was queued.
 
     A delayed retry on a backend that cannot defer is left to the housekeeping jobs.

@@ -23,15 +23,18 @@ import hashlib
 import io
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import filetype
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest
 
 # The extensions editors can allow (forms_engine.blocks.UPLOAD_TYPES) and the MIME types
 # the sniffer reports for each.
@@ -71,7 +74,7 @@ def size_text(max_bytes: int) -> str:
     return f"{megabytes:g}MB" if megabytes >= 1 else f"{max(max_bytes // 1024, 1)}KB"
 
 
-def upload_check(file, *, allowed_types: list[str], max_bytes: int) -> tuple[str, str]:
+def upload_check(file: File[bytes], *, allowed_types: list[str], max_bytes: int) -> tuple[str, str]:
     """The ``(content_type, extension)`` of an uploaded ``file`` if it is allowed.
 
     Raises ``ValidationError`` with a GOV.UK message when the file is empty or too large (from
@@ -104,7 +107,7 @@ def upload_check(file, *, allowed_types: list[str], max_bytes: int) -> tuple[str
     return kind.mime, extension
 
 
-def archive_check(file, *, size: int, parts: frozenset[str], allowed_types: list[str]) -> None:
+def archive_check(file: File[bytes], *, size: int, parts: frozenset[str], allowed_types: list[str]) -> None:
     """Refuse a zipped document that is not what it claims, is encrypted, or is a ZIP bomb.
 
     The central directory is checked first (members, declared sizes); then every member is
@@ -143,7 +146,7 @@ def archive_check(file, *, size: int, parts: frozenset[str], allowed_types: list
         raise wrong_type from None
 
 
-def file_sha256(file) -> str:
+def file_sha256(file: File[bytes]) -> str:
     digest = hashlib.sha256()
     file.seek(0)
     for chunk in file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(65536), b""):
@@ -169,23 +172,29 @@ class UploadLimits:
 
 
 LimitsFor = UploadLimits | Callable[..., UploadLimits]
+View = TypeVar("View", bound=Callable[..., Any])
 
 
-def upload_limit(limits: LimitsFor):
+def upload_limit(limits: LimitsFor) -> Callable[[View], View]:
     """Declare the files a view takes: an ``UploadLimits``, or a function of the request and the
     view's arguments that returns one (e.g. from the form step being answered).
 
     Put it outermost, so the middleware finds it on the view it resolves.
     """
 
-    def decorate(view):
-        view.upload_limits = limits
+    def decorate(view: View) -> View:
+        view.upload_limits = limits  # type: ignore[attr-defined]  # a function attribute, read by limits_for_view
         return view
 
     return decorate
 
 
-def limits_for_view(request, view_func, view_args, view_kwargs) -> UploadLimits:
+def limits_for_view(
+    request: HttpRequest,
+    view_func: Callable[..., Any],
+    view_args: Sequence[Any],
+    view_kwargs: dict[str, Any],
+) -> UploadLimits:
     declared = getattr(view_func, "upload_limits", None)
     if declared is None:
         if request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
@@ -196,7 +205,7 @@ def limits_for_view(request, view_func, view_args, view_kwargs) -> UploadLimits:
     return declared
 
 
-def declared_length(request) -> int:
+def declared_length(request: HttpRequest) -> int:
     try:
         return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
     except ValueError:
@@ -209,7 +218,7 @@ class OversizedUpload(UploadedFile):
     The form sees an ordinary upload, so ``upload_check`` says it must be smaller.
     """
 
-    def __init__(self, name: str, content_type: str, size: int):
+    def __init__(self, name: str | None, content_type: str | None, size: int) -> None:
         super().__init__(io.BytesIO(), name=name, content_type=content_type, size=size)
 
 
@@ -221,26 +230,27 @@ class LimitedUploadHandler(FileUploadHandler):
     disk, and the partial copy those handlers made is closed.
     """
 
-    def new_file(self, *args, **kwargs):
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         limits = getattr(self.request, "upload_limits", None)
         self.limit = limits.file_bytes if limits is not None and limits.file_bytes else None
         self.received = 0
         self.oversized = False
 
-    def receive_data_chunk(self, raw_data, start):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)
         if self.limit is None or self.received <= self.limit:
             return raw_data
         if not self.oversized:
             self.oversized = True
+            assert self.request is not None  # Django passes the request to every upload handler
             for handler in self.request.upload_handlers:
                 partial = getattr(handler, "file", None) if handler is not self else None
                 if partial is not None:
                     partial.close()
         return None
 
-    def file_complete(self, file_size):
+    def file_complete(self, file_size: int) -> UploadedFile[bytes] | None:
         if self.oversized:
             return OversizedUpload(self.file_name, self.content_type, self.received)
         return None

@@ -19,6 +19,13 @@ FINAL_STATUSES = frozenset(
         NotificationStatus.TECHNICAL_FAILURE,
     }
 )
+FAILURE_STATUSES = frozenset(
+    {
+        NotificationStatus.TEMPORARY_FAILURE,
+        NotificationStatus.PERMANENT_FAILURE,
+        NotificationStatus.TECHNICAL_FAILURE,
+    }
+)
 
 # Attempts before a notification is given up as a technical failure, and the
 # delay before each retry (seconds): 1 min, 5 min, 30 min, 2 h.

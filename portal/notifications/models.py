@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from .constants import NotificationStatus
+from .constants import FAILURE_STATUSES, FINAL_STATUSES, NotificationStatus
 
 
 class Notification(models.Model):
@@ -57,3 +57,17 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.get_status_display()})"
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.status == NotificationStatus.DELIVERED
+
+    @property
+    def is_failed(self) -> bool:
+        """A failure of any kind: temporary (to be retried), permanent or technical."""
+        return self.status in FAILURE_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        """Delivered or given up: no further attempt will be made."""
+        return self.status in FINAL_STATUSES

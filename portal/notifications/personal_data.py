@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from accounts.registry import register
+from portal.lib.personal_data import register
 
 from .models import Notification
 

@@ -1,10 +1,14 @@
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -16,6 +20,10 @@ from portal.lib.retry import backoff_delay, task_enqueue
 
 from .constants import FINAL_STATUSES, MAX_ATTEMPTS, RETRY_DELAYS, NotificationStatus
 from .models import Notification
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from portal.cases.models import Case, CaseEvent
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +39,9 @@ def notification_email_send(
     body_text: str,
     body_html: str = "",
     template: str = "",
-    user=None,
-    case=None,
-    case_event=None,
+    user: "User | None" = None,
+    case: "Case | None" = None,
+    case_event: "CaseEvent | None" = None,
     secrets: Mapping[str, str] | None = None,
 ) -> Notification:
     """Write an email to the outbox and queue its delivery once the transaction commits.
@@ -53,8 +61,6 @@ def notification_email_send(
     link or code that is likely no longer valid.
     """
     if user is None:
-        from django.contrib.auth import get_user_model
-
         user = get_user_model().objects.filter(email__iexact=to).first()
     secrets = {secret: placeholder for secret, placeholder in (secrets or {}).items() if secret}
     notification = Notification.objects.create(
@@ -89,11 +95,11 @@ def _redact(body: str, secrets: Mapping[str, str]) -> str:
     return body
 
 
-def _unredacted_key(notification_id) -> str:
+def _unredacted_key(notification_id: UUID | str) -> str:
     return f"notifications:unredacted:{notification_id}"
 
 
-def _enqueue_delivery(notification_id, *, delay_seconds: int = 0) -> None:
+def _enqueue_delivery(notification_id: UUID | str, *, delay_seconds: int = 0) -> None:
     from .tasks import deliver_notification  # imported late: notifications.tasks imports this module
 
     # A backend that cannot defer (the immediate one) retries at once; the attempts cap ends it.
@@ -101,7 +107,7 @@ def _enqueue_delivery(notification_id, *, delay_seconds: int = 0) -> None:
         task_enqueue(deliver_notification, str(notification_id))
 
 
-def notification_deliver(*, notification_id) -> Notification | None:
+def notification_deliver(*, notification_id: UUID | str) -> Notification | None:
     """Send one outbox email; retry with backoff on failure; one attempt at a time.
 
     An attempt claims the row (``sending``) for ``NOTIFICATIONS_SEND_LEASE_SECONDS``; any
@@ -117,7 +123,7 @@ def notification_deliver(*, notification_id) -> Notification | None:
     now = timezone.now()
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.status in FINAL_STATUSES:
+        if notification is None or notification.is_final:
             return notification
         if (
             notification.status == NotificationStatus.SENDING
@@ -199,7 +205,7 @@ def notification_deliver(*, notification_id) -> Notification | None:
     return notification
 
 
-def _finish(notification: Notification, *, status: str, **fields) -> bool:
+def _finish(notification: Notification, *, status: str, **fields: Any) -> bool:
     """Record an attempt's outcome, unless a later attempt has claimed the message since.
 
     Delivered is recorded whatever happened meanwhile: the email did go.
@@ -224,7 +230,7 @@ def _message_id(notification: Notification) -> str:
     return f"<{notification.pk}@{domain}>"
 
 
-def notification_housekeeping(*, now=None) -> dict[str, int]:
+def notification_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
     """Hand every email whose delivery was lost to a new attempt (run every few minutes).
 
     * ``sending`` past its lease: the attempt died with its worker. It becomes a
@@ -242,7 +248,7 @@ def notification_housekeeping(*, now=None) -> dict[str, int]:
         Q(lease_expires_at__lte=now) | Q(lease_expires_at__isnull=True, updated_at__lte=now - lease)
     )
     lost_count = 0
-    requeue = []
+    requeue: list[UUID] = []
     for notification in lost.only("pk", "claimed_at", "lease_expires_at", "attempts"):
         changed = Notification.objects.filter(
             pk=notification.pk,
@@ -273,5 +279,5 @@ def notification_housekeeping(*, now=None) -> dict[str, int]:
     Notification.objects.filter(pk__in=overdue_ids).update(next_attempt_at=now, updated_at=now)
     requeue += overdue_ids
     for pk in requeue:
-        transaction.on_commit(lambda pk=pk: _enqueue_delivery(pk))
+        transaction.on_commit(partial(_enqueue_delivery, pk))
     return {"lost_attempts": lost_count, "overdue": len(overdue_ids)}

@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "portal.worker",
     "portal.interactions",
     "portal.cases",
+    "portal.insights",
+    "portal.contact_centre",
     "accounts",
     "cms",
     "forms_engine",
@@ -185,8 +187,8 @@ LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
-_GOVUK_FORMS = "accounts.allauth_forms.Govuk"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.signup.SignupForm"
+_GOVUK_FORMS = "accounts.forms.allauth.Govuk"
 ACCOUNT_FORMS = {
     "login": f"{_GOVUK_FORMS}LoginForm",
     "signup": f"{_GOVUK_FORMS}SignupForm",
@@ -230,7 +232,7 @@ MFA_TOTP_ISSUER = env("COUNCIL_NAME", default="Anytown Council")
 # Accept the code before and after the current one: phone clocks drift.
 MFA_TOTP_TOLERANCE = 1
 MFA_ADAPTER = "accounts.mfa.MFAAdapter"
-_GOVUK_MFA_FORMS = "accounts.mfa_forms.Govuk"
+_GOVUK_MFA_FORMS = "accounts.forms.mfa.Govuk"
 MFA_FORMS = {
     "authenticate": f"{_GOVUK_MFA_FORMS}AuthenticateForm",
     "reauthenticate": f"{_GOVUK_MFA_FORMS}ReauthenticateForm",

@@ -1,7 +1,7 @@
 """Recovering background work left unfinished by a worker that stopped."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -18,7 +18,7 @@ class WorkerLostError(Exception):
     """Recorded on a task given up after its worker stopped ``TASKS_MAX_CLAIMS`` times."""
 
 
-def task_results_recover(*, now=None) -> dict[str, int]:
+def task_results_recover(*, now: datetime | None = None) -> dict[str, int]:
     """Queue again every task claimed by a worker that has stopped, or running too long.
 
     django_tasks_db marks a claimed task ``RUNNING`` and only its worker ever finishes it,
@@ -75,7 +75,7 @@ def task_results_recover(*, now=None) -> dict[str, int]:
     return counts
 
 
-def heartbeats_prune(*, now=None) -> int:
+def heartbeats_prune(*, now: datetime | None = None) -> int:
     """Forget workers not seen for a day (they died without removing their heartbeat)."""
     now = now or timezone.now()
     deleted, _ = WorkerHeartbeat.objects.filter(last_seen__lt=now - timedelta(days=1)).delete()

@@ -14,10 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import registry
 from accounts.constants import DataExportStatus
 from accounts.models import DataExport
-from accounts.registry import ExportedData, ExportFile
 from accounts.selectors import data_export_token
 from accounts.services import (
     data_export_build,
@@ -27,9 +25,11 @@ from accounts.services import (
 )
 from portal.interactions.constants import InteractionType
 from portal.interactions.services import interaction_record
+from portal.lib import personal_data as registry
+from portal.lib.personal_data import ExportedData, ExportFile
 from portal.notifications.services import notification_email_send
-from tests.auth import reauthenticate, sign_in
-from tests.factories import TOTP_SECRET, UserFactory, mfa_totp_add
+from tests.accounts.factories import TOTP_SECRET, UserFactory, mfa_totp_add
+from tests.accounts.signin import reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from portal.interactions.models import Interaction
 from portal.interactions.services import assisted_contact_record, interaction_record
 from portal.notifications.models import Notification
 from portal.notifications.services import notification_email_send
-from tests.auth import reauthenticate, sign_in
-from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory, mfa_totp_add
+from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory, mfa_totp_add
+from tests.accounts.signin import reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -143,7 +143,7 @@ def test_another_resident_is_untouched():
 
 
 def test_the_registry_refuses_a_second_part_with_the_same_name():
-    from accounts import registry
+    from portal.lib import personal_data as registry
 
     with pytest.raises(ValueError, match="already registered"):
         registry.register(name="profile", label="Again", export=lambda user: {})

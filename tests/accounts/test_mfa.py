@@ -14,8 +14,7 @@ from django.urls import reverse
 from accounts.mfa import MFAAdapter
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.models import Interaction
-from tests.auth import reauthenticate, sign_in
-from tests.factories import (
+from tests.accounts.factories import (
     DEFAULT_PASSWORD,
     TOTP_SECRET,
     StaffFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     recovery_codes_for,
     totp_code,
 )
+from tests.accounts.signin import reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from portal.notifications import services
 from portal.notifications.constants import NotificationStatus
 from portal.notifications.models import Notification
 from portal.notifications.services import notification_deliver
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

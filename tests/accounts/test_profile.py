@@ -7,8 +7,8 @@ from django.urls import reverse
 from accounts.constants import ContactPreference
 from accounts.selectors import profile_initial
 from accounts.services import ProfileError, profile_update
-from accounts.validation import phone_normalise, postcode_normalise
-from tests.factories import UserFactory
+from portal.lib.validation import phone_normalise, postcode_normalise
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

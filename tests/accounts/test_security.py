@@ -13,8 +13,8 @@ from django.urls import reverse
 from accounts.devices import device_label
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.models import Interaction
-from tests.auth import reauthenticate, sign_in
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.accounts.signin import reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 

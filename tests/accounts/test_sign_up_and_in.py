@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from portal.notifications.constants import NotificationStatus
 from portal.notifications.models import Notification
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from wagtail.models import GroupCollectionPermission, GroupPagePermission, ModelLogEntry
 
-from tests.auth import sign_in
-from tests.factories import StaffFactory, UserFactory
+from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -17,9 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from wagtail.models import Page, PageViewRestriction
 
-from tests.auth import sign_in
-from tests.cases.factories import staff_in
-from tests.factories import DEFAULT_PASSWORD, UserFactory, totp_code
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory, totp_code
+from tests.accounts.signin import sign_in
+from tests.portal.cases.factories import staff_in
 
 pytestmark = pytest.mark.django_db
 

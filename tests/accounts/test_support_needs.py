@@ -8,7 +8,7 @@ from accounts.constants import SupportNeed
 from accounts.models import SupportNeeds
 from accounts.personal_data import _support_needs
 from accounts.services import account_delete, support_needs_update
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.cms.content import CouncilSite
+from tests.cms.factories import CouncilSite
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.core.files.images import ImageFile
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_every_page_type_has_its_fields(client, site):
 
 def test_standard_page_with_images_and_documents_in_its_body(client, site):
     from cms.models import StandardPage
-    from tests.cms.content import publish
+    from tests.cms.factories import publish
 
     image = _image()
     document = Document.objects.create(
@@ -205,7 +205,7 @@ def test_service_catalogue(client, site):
 
 def test_service_catalogue_leaves_out_private_and_draft_services(client, site):
     from cms.models import ServicePage
-    from tests.cms.content import make_private, publish
+    from tests.cms.factories import make_private, publish
 
     make_private(publish(site.bins, ServicePage(title="Staff parking", slug="staff-parking", service_id=474)))
     assert _titles(_get(client, "/api/v2/services/")) == {
@@ -220,7 +220,7 @@ def test_service_catalogue_queries_do_not_grow_with_services(
     from cms.models import ServicePage
 
     settings.CMS_PAGE_CACHE_ENABLED = False  # measure the uncached work
-    from tests.cms.content import publish
+    from tests.cms.factories import publish
 
     client.get("/api/v2/services/")
     with django_assert_max_num_queries(12) as first:

@@ -4,8 +4,8 @@ import pytest
 
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.models import Interaction
-from tests.cms.content import BROWSER
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cms.factories import BROWSER
 
 pytestmark = pytest.mark.django_db
 

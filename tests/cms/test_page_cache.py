@@ -14,8 +14,8 @@ from cms import page_cache
 from cms.models import Alert, CouncilSettings
 from portal.interactions.constants import InteractionType
 from portal.interactions.models import Interaction
-from tests.cms.content import BROWSER
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cms.factories import BROWSER
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from cms.models import (
 )
 from portal.interactions.constants import InteractionType
 from portal.interactions.models import Interaction
-from tests.factories import StaffFactory
+from tests.accounts.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 
 from cms.cache import content_version_bump
 from cms.models import HomePage, NewsIndexPage, NewsPage, ServiceIndexPage, ServicePage
-from tests.cms.content import BROWSER, publish
+from tests.cms.factories import BROWSER, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_saving_a_draft_does_not_change_what_people_see(client):
 
 
 def test_signed_in_parts_are_never_cached(client):
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     Content().grow(1)
     assert "Create an account" in client.get("/", **BROWSER).text

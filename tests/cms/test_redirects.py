@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 
 from wagtail.contrib.redirects.models import Redirect
 
-from tests.factories import StaffFactory
+from tests.accounts.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

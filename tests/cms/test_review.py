@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cms.models import HomePage, NewsIndexPage, ServiceIndexPage, ServicePage, StandardPage
 from cms.selectors import pages_due_for_review
-from tests.cms.content import draft, publish
-from tests.factories import StaffFactory, UserFactory
+from tests.accounts.factories import StaffFactory, UserFactory
+from tests.cms.factories import draft, publish
 
 pytestmark = pytest.mark.django_db
 

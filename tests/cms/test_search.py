@@ -7,7 +7,7 @@ from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 from cms.services import highlight
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.models import Interaction
-from tests.cms.content import BROWSER
+from tests.cms.factories import BROWSER
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def test_promotions_of_private_pages_are_not_shown(client, site):
 
 def test_pagination_records_only_the_first_page(client, site):
     from cms.models import ServicePage
-    from tests.cms.content import publish
+    from tests.cms.factories import publish
 
     for n in range(12):
         publish(site.bins, ServicePage(title=f"Waste service {n}", slug=f"waste-{n}", summary="Waste."))

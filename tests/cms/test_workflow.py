@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from wagtail.models import Workflow, WorkflowState
 
 from cms.models import HomePage, ServicePage
-from tests.cms.content import BROWSER, publish
-from tests.factories import StaffFactory
+from tests.accounts.factories import StaffFactory
+from tests.cms.factories import BROWSER, publish
 
 pytestmark = [
     pytest.mark.django_db,

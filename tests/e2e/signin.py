@@ -2,7 +2,7 @@
 
 import time
 
-from tests.factories import DEFAULT_PASSWORD, TOTP_SECRET, totp_code
+from tests.accounts.factories import DEFAULT_PASSWORD, TOTP_SECRET, totp_code
 
 
 def sign_in(

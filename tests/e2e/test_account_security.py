@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.services import profile_update
+from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory, totp_code
 from tests.e2e.signin import enter_security_code, sign_in
-from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from portal.interactions.models import Interaction
+from tests.accounts.factories import StaffFactory
 from tests.e2e.signin import sign_in
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

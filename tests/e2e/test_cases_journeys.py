@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group
 from forms_engine.models import Draft
 from forms_engine.services import draft_create, form_version_current, submission_create
 from portal.cases.models import Case, CaseAttachment
-from tests.cases.factories import case_make, team_make
+from tests.accounts.factories import StaffFactory, UserFactory
 from tests.e2e.signin import sign_in
-from tests.factories import StaffFactory, UserFactory
-from tests.forms_engine.builders import missed_bin_form
+from tests.forms_engine.factories import missed_bin_form
+from tests.portal.cases.factories import case_make, team_make
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record, interaction_record
+from tests.accounts.factories import StaffFactory
 from tests.e2e.signin import sign_in
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

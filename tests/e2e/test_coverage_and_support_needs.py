@@ -14,11 +14,11 @@ from cms.models import HomePage, ServiceIndexPage, ServicePage
 from portal.interactions.constants import Channel
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record
-from tests.cases.factories import case_make, team_make
-from tests.cms.content import publish
+from tests.accounts.factories import StaffFactory, UserFactory
+from tests.cms.factories import publish
 from tests.e2e.signin import sign_in
-from tests.factories import StaffFactory, UserFactory
-from tests.forms_engine.builders import form_build, question, step
+from tests.forms_engine.factories import form_build, question, step
+from tests.portal.cases.factories import case_make, team_make
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -6,8 +6,8 @@ import pytest
 
 from django.contrib.auth.models import Group
 
+from tests.accounts.factories import StaffFactory
 from tests.e2e.signin import sign_in
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

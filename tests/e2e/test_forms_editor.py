@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 
 from cms.models import HomePage, ServiceIndexPage, ServicePage
 from forms_engine.models import FormVersion, ServiceForm
+from tests.accounts.factories import staff_in
 from tests.e2e.signin import sign_in
-from tests.forms_engine.editor_helpers import staff_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

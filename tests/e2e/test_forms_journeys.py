@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import pytest
 
 from forms_engine.models import Submission
+from tests.accounts.factories import UserFactory
 from tests.e2e.signin import sign_in
-from tests.factories import UserFactory
-from tests.forms_engine.builders import bulky_waste_form, form_build, missed_bin_form, question, step
+from tests.forms_engine.factories import bulky_waste_form, form_build, missed_bin_form, question, step
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

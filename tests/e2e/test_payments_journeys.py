@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from payments.models import Bill, Payment
+from tests.accounts.factories import StaffFactory, UserFactory
 from tests.e2e.signin import sign_in
-from tests.factories import StaffFactory, UserFactory
 from tests.payments.factories import bill_make, fee_case
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

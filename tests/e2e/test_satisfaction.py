@@ -14,9 +14,9 @@ from portal.cases.constants import SatisfactionState
 from portal.interactions.models import Interaction, SatisfactionComment
 from portal.interactions.rollups import rollup_build_day
 from portal.notifications.models import Notification
-from tests.cases.factories import case_make, team_make
+from tests.accounts.factories import StaffFactory, UserFactory
 from tests.e2e.signin import sign_in
-from tests.factories import StaffFactory, UserFactory
+from tests.portal.cases.factories import case_make, team_make
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

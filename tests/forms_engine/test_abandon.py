@@ -9,14 +9,15 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from forms_engine.constants import DraftStatus
 from forms_engine.housekeeping import drafts_abandoned_record, drafts_expired_delete
 from forms_engine.models import Draft, FormVersion, Submission, Upload
 from forms_engine.tasks import mark_abandoned_drafts
 from portal.interactions.constants import InteractionType
 from portal.interactions.models import Interaction
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
-from .editor_helpers import form_published
+from .factories import form_published
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ def draft(version, *, hours_idle: float, user=None, submitted=False, step_number
     changes = {"updated_at": timezone.now() - timedelta(hours=hours_idle)}
     if submitted:
         changes["submitted_at"] = timezone.now() - timedelta(hours=hours_idle)
+        changes["status"] = DraftStatus.SUBMITTED
     changes.update(fields)
     Draft.objects.filter(pk=made.pk).update(**changes)
     made.refresh_from_db()

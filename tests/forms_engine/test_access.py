@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from forms_engine.models import Draft
 from forms_engine.services import draft_claim, draft_resume_link_send
-from tests.factories import UserFactory
-from tests.forms_engine.builders import missed_bin_form
+from tests.accounts.factories import UserFactory
+from tests.forms_engine.factories import missed_bin_form
 from tests.forms_engine.helpers import form_start
 
 pytestmark = pytest.mark.django_db

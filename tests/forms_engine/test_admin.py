@@ -11,9 +11,9 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 
 from forms_engine.constants import FormState
 from forms_engine.models import FormVersion, ServiceForm
-from tests.factories import StaffFactory, UserFactory
+from tests.accounts.factories import StaffFactory, UserFactory, staff_in
 
-from .editor_helpers import form_create, form_published, staff_in
+from .factories import form_create, form_published
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from forms_engine.schema import schema_errors
 from portal.cases.models import Team
 from portal.interactions.models import Interaction
 
-from .editor_helpers import form_create, form_published
+from .factories import form_create, form_published
 
 pytestmark = pytest.mark.django_db
 

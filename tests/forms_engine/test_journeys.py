@@ -13,8 +13,8 @@ from forms_engine.models import Draft, Submission
 from forms_engine.selectors import draft_list_for_user
 from portal.cases.models import Case
 from portal.interactions.models import Interaction
-from tests.factories import UserFactory
-from tests.forms_engine.builders import (
+from tests.accounts.factories import UserFactory
+from tests.forms_engine.factories import (
     bulky_waste_form,
     form_build,
     missed_bin_form,

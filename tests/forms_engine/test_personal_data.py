@@ -9,14 +9,14 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from accounts import registry
 from accounts.archive import archive_write
 from accounts.services import account_delete, personal_data_housekeeping
 from forms_engine.models import Draft, FormVersion, Submission, Upload
 from portal.cases.services import case_create
-from tests.factories import UserFactory
+from portal.lib import personal_data as registry
+from tests.accounts.factories import UserFactory
 
-from .editor_helpers import form_published, q, step
+from .factories import form_published, q, step
 
 pytestmark = pytest.mark.django_db
 

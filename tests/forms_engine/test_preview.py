@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
-from tests.forms_engine.builders import form_build, question, step, when
+from tests.forms_engine.factories import form_build, question, step, when
 
 pytestmark = pytest.mark.django_db
 

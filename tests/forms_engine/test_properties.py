@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.datastructures import MultiValueDict
 
 from forms_engine.engine import HANDLERS, PendingUpload, StepForm, handler_for, step_data
-from tests.forms_engine.builders import form_build, question, step
+from tests.forms_engine.factories import form_build, question, step
 from tests.forms_engine.helpers import form_start, step_url
 
 TODAY = date(2026, 3, 10)

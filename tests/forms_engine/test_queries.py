@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import UserFactory
-from tests.forms_engine.builders import form_build, question, step
+from tests.accounts.factories import UserFactory
+from tests.forms_engine.factories import form_build, question, step
 from tests.forms_engine.helpers import check_url, form_start, step_url
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from forms_engine.stats import form_statistics
 from portal.insights.measures import Measures
 from portal.interactions.constants import InteractionType as T
 from portal.interactions.models import Interaction
+from tests.accounts.factories import staff_in
 
-from .editor_helpers import form_published, q, staff_in, step
+from .factories import form_published, q, step
 
 pytestmark = pytest.mark.django_db
 

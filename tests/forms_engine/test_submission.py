@@ -14,9 +14,8 @@ from forms_engine.selectors import submission_answer_rows
 from forms_engine.services import draft_create, form_version_current, submission_create
 from payments.models import Payment
 from portal.cases.models import Case
-from tests.cases.factories import team_make
-from tests.factories import UserFactory
-from tests.forms_engine.builders import (
+from tests.accounts.factories import UserFactory
+from tests.forms_engine.factories import (
     bulky_waste_form,
     form_build,
     form_republish,
@@ -26,6 +25,7 @@ from tests.forms_engine.builders import (
     when,
 )
 from tests.forms_engine.helpers import bulky_answers, check_url, form_start, step_url
+from tests.portal.cases.factories import team_make
 
 pytestmark = pytest.mark.django_db
 

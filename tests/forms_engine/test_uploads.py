@@ -12,11 +12,11 @@ from django.test import Client
 from django.urls import reverse
 
 from forms_engine.models import Submission, Upload
-from forms_engine.uploads import upload_check
-from tests.cases.factories import officer_in, team_make
-from tests.factories import StaffFactory, UserFactory
-from tests.forms_engine.builders import form_build, question, step
+from portal.lib.uploads import upload_check
+from tests.accounts.factories import StaffFactory, UserFactory
+from tests.forms_engine.factories import form_build, question, step
 from tests.forms_engine.helpers import check_url, form_start, step_url
+from tests.portal.cases.factories import officer_in, team_make
 from tests.portal.documents import MB, docx, docx_bomb
 
 pytestmark = pytest.mark.django_db

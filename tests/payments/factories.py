@@ -2,8 +2,8 @@
 
 from payments.models import Bill
 from payments.services import payment_create
-from tests.cases.factories import case_make
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
+from tests.portal.cases.factories import case_make
 
 
 def fee_case(*, resident=None, amount_pence: int = 3500, **kwargs):

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from payments.models import Bill, Refund
 from payments.services import payment_start, payment_status_sync
-from tests.auth import sign_in
-from tests.cases.factories import staff_in
-from tests.factories import StaffFactory
+from tests.accounts.factories import StaffFactory
+from tests.accounts.signin import sign_in
+from tests.portal.cases.factories import staff_in
 
 from .factories import fee_case
 

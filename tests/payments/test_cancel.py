@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from payments.models import SandboxCheckout
 from payments.services import payment_start
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 from .factories import fee_case
 

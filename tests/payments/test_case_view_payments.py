@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from tests.cases.factories import officer_in, staff_in, team_make
+from tests.portal.cases.factories import officer_in, staff_in, team_make
 
 from .factories import fee_case
 from .test_sandbox_flow import _pay

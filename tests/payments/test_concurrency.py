@@ -15,7 +15,7 @@ from django.db import connection
 
 from payments.models import Payment, PaymentEvent, SandboxCheckout, WebhookEvent
 from payments.services import bill_payment_create, payment_start
-from payments.webhooks import webhook_event_process
+from payments.services.webhooks import webhook_event_process
 
 from .conftest import WEBHOOK_SECRET
 from .factories import bill_make, fee_case

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from payments.reconciliation import Line, Report, report_csv
 from payments.services import bill_payment_create
-from tests.auth import sign_in
-from tests.cases.factories import staff_in
+from tests.accounts.signin import sign_in
+from tests.portal.cases.factories import staff_in
 
 from .factories import bill_make
 

@@ -15,9 +15,9 @@ from payments.services import (
     payment_status_sync,
     payment_transition,
 )
-from tests.auth import sign_in
-from tests.cases.factories import staff_in
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
+from tests.accounts.signin import sign_in
+from tests.portal.cases.factories import staff_in
 
 from .factories import bill_make, fee_case
 from .helpers import post_webhook

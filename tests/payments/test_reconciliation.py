@@ -11,7 +11,7 @@ from django.utils import timezone
 from payments.models import Payment
 from payments.reconciliation import reconciliation_report, report_csv
 from payments.services import payment_refund, payment_start, payment_status_sync
-from tests.factories import StaffFactory
+from tests.accounts.factories import StaffFactory
 
 from .factories import fee_case
 

@@ -9,7 +9,7 @@ from django.db.models import F
 from payments.constants import RefundStatus
 from payments.models import Payment, Refund
 from payments.services import PaymentError, payment_refund, payment_start, refund_submit
-from tests.factories import StaffFactory
+from tests.accounts.factories import StaffFactory
 
 from .factories import fee_case
 from .helpers import post_webhook

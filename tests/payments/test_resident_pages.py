@@ -4,9 +4,9 @@ import pytest
 
 from django.urls import reverse
 
-from accounts.registry import parts
 from payments.selectors import payment_list_for_user, payments_due_for_user
-from tests.factories import UserFactory
+from portal.lib.personal_data import parts
+from tests.accounts.factories import UserFactory
 
 from .factories import fee_case
 from .test_sandbox_flow import _pay
@@ -72,8 +72,8 @@ def test_a_deleted_accounts_kept_payments_are_not_public(web):
     from django.test import Client
 
     from accounts.services import account_delete
-    from tests.auth import sign_in
-    from tests.cases.factories import staff_in
+    from tests.accounts.signin import sign_in
+    from tests.portal.cases.factories import staff_in
 
     case, payment = fee_case()
     web.force_login(case.resident)

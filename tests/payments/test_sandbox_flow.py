@@ -8,7 +8,7 @@ from django.urls import reverse
 from payments.constants import PaymentStatus, WebhookStatus
 from payments.models import Payment, SandboxCheckout, WebhookEvent
 from portal.interactions.models import Interaction
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 from .factories import fee_case
 

@@ -1,6 +1,6 @@
 """Provider messages in any order end in the same state, for both providers.
 
-Every event type the portal acts on (``payments.webhooks.EVENT_TYPES``) is delivered, signed,
+Every event type the portal acts on (``payments.services.webhooks.EVENT_TYPES``) is delivered, signed,
 through the real endpoint: every pair of them in both orders, and whole stories (the
 messages a provider sends for one thing that happened) in every ordering. Each run starts
 from a fresh payment, and the provider's own records (the fake Stripe server, or the
@@ -26,8 +26,8 @@ from payments.constants import PaymentStatus, RefundStatus, WebhookStatus
 from payments.models import Payment, SandboxCheckout, SandboxRefund, WebhookEvent
 from payments.providers.sandbox import sandbox_webhook_secret, session_object
 from payments.services import payment_refund, payment_start, payment_status_sync, payments_housekeeping
-from payments.webhooks import DEFER_FOR, EVENT_TYPES
-from tests.factories import StaffFactory
+from payments.services.webhooks import DEFER_FOR, EVENT_TYPES
+from tests.accounts.factories import StaffFactory
 
 from .conftest import WEBHOOK_SECRET
 from .factories import fee_case

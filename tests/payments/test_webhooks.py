@@ -147,7 +147,7 @@ def test_the_webhook_code_itself_refuses_malformed_events(endpoint, django_captu
     """Whatever the middleware in front of it lets through (the sandbox calls it directly)."""
     import stripe
 
-    from payments.webhooks import webhook_receive
+    from payments.services.webhooks import webhook_receive
 
     provider, secret = endpoint
     before = _rows()
@@ -290,7 +290,7 @@ def test_events_for_unknown_payments_and_types_are_stored_and_ignored(web, fake_
 
 
 def test_a_failing_event_is_kept_and_retried_on_redelivery(web, fake_stripe, started, monkeypatch):
-    from payments import webhooks
+    from payments.services import webhooks
 
     _, payment = started
     body = fake_stripe.event("checkout.session.completed", fake_stripe.complete(payment.provider_id))

@@ -22,8 +22,8 @@ from django.urls.resolvers import RegexPattern
 
 from accounts.selectors import data_export_token
 from accounts.services import data_export_build, data_export_request
-from tests.auth import reauthenticate
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
+from tests.accounts.signin import reauthenticate
 
 pytestmark = pytest.mark.django_db
 

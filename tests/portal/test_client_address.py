@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from portal.interactions.visitor import visitor_key
 from portal.lib.client import client_ip
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
 
 def _request(remote="10.0.0.5", forwarded=None):

@@ -5,11 +5,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.cases.factories import case_make
-from tests.factories import StaffFactory, UserFactory
-from tests.forms_engine.builders import form_build, question, step
+from tests.accounts.factories import StaffFactory, UserFactory
+from tests.forms_engine.factories import form_build, question, step
 from tests.forms_engine.helpers import form_start
 from tests.payments.factories import fee_case
+from tests.portal.cases.factories import case_make
 
 pytestmark = pytest.mark.django_db
 

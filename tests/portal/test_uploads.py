@@ -9,10 +9,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from portal.lib.uploads import OversizedUpload, UploadLimits, upload_check
-from tests.cases.factories import case_make
-from tests.factories import UserFactory
-from tests.forms_engine.builders import form_build, question, step
+from tests.accounts.factories import UserFactory
+from tests.forms_engine.factories import form_build, question, step
 from tests.forms_engine.helpers import form_start, step_url
+from tests.portal.cases.factories import case_make
 from tests.portal.documents import MB, docx, docx_bomb, encrypted, understated
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

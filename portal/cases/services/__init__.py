@@ -8,6 +8,8 @@
 - ``assisted``: recording a contact staff took about a case
 - ``notifications``: emailing the resident about what they can see
 - ``digest``: the daily deadline email to teams
+- ``satisfaction``: recording the resident's answer to the outcome question (once per case)
+- ``support_needs``: support needs an officer records on a case
 - ``checks``: ``CaseError`` and who may act on a case
 """
 
@@ -24,6 +26,13 @@ from .messages import (
     case_view_record,
 )
 from .notifications import case_link_for_resident
+from .satisfaction import (
+    case_satisfaction_answer,
+    case_satisfaction_dismiss,
+    case_satisfaction_record_assisted,
+    satisfaction_record_for_contact,
+)
+from .support_needs import SupportNeedsError, case_support_needs_update
 from .timeline import case_event_add
 from .transitions import (
     WORKING_STATUSES,
@@ -38,6 +47,7 @@ __all__ = [
     "WORKING_STATUSES",
     "AssistedContactRecorded",
     "CaseError",
+    "SupportNeedsError",
     "case_assign",
     "case_assisted_contact_record",
     "case_create",
@@ -49,8 +59,13 @@ __all__ = [
     "case_officer_message",
     "case_reference_next",
     "case_reopen",
+    "case_satisfaction_answer",
+    "case_satisfaction_dismiss",
+    "case_satisfaction_record_assisted",
     "case_staff_transition",
+    "case_support_needs_update",
     "case_transition",
     "case_view_record",
     "case_withdraw",
+    "satisfaction_record_for_contact",
 ]

@@ -1,6 +1,9 @@
 """Giving a case to an officer and/or a team."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
+from django.http import HttpRequest
 
 from ..constants import Actor, EventType
 from ..models import Case, CaseEvent, Team
@@ -8,9 +11,19 @@ from ..permissions import staff_is_case_worker
 from .checks import CaseError, _staff_check
 from .timeline import _event
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @transaction.atomic
-def case_assign(*, case: Case, actor, assignee=None, team: Team | None = None, request=None) -> CaseEvent:
+def case_assign(
+    *,
+    case: Case,
+    actor: "User",
+    assignee: "User | None" = None,
+    team: Team | None = None,
+    request: HttpRequest | None = None,
+) -> CaseEvent:
     """Give ``case`` to an officer and/or a team (internal event; the resident is not told).
 
     Pass ``assignee`` or ``team`` (or both); the one not passed stays as it is.
@@ -21,7 +34,7 @@ def case_assign(*, case: Case, actor, assignee=None, team: Team | None = None, r
     if assignee is not None and not staff_is_case_worker(assignee):
         raise CaseError(f"{assignee} does not work on cases, so cannot be assigned one")
     case = Case.objects.select_for_update().get(pk=case.pk)
-    data = {}
+    data: dict[str, Any] = {}
     if assignee is not None:
         data["assignee"] = {"from": case.assignee_id, "to": assignee.pk, "name": str(assignee)}
         case.assignee = assignee

@@ -1,7 +1,7 @@
 """Recording a phone call, visit or email about a case: the interaction, any answer about the
 outcome and the case's timeline entry, in one transaction."""
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import transaction
 
@@ -10,7 +10,11 @@ from portal.interactions.services import assisted_contact_record
 
 from ..constants import Actor, EventType
 from ..models import Case
+from .satisfaction import case_satisfaction_record_assisted
 from .timeline import case_event_add
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class AssistedContactRecorded(NamedTuple):
@@ -24,7 +28,7 @@ class AssistedContactRecorded(NamedTuple):
 def case_assisted_contact_record(
     *,
     case: Case,
-    staff,
+    staff: "User",
     channel: str,
     service_code: int | None,
     reason_code: str,
@@ -41,9 +45,6 @@ def case_assisted_contact_record(
     resident's answer about the outcome if staff asked it, and an internal timeline entry
     linking to the interaction. Raises ``InteractionError`` or ``CaseError``.
     """
-    # imported late: portal.cases.satisfaction imports this package (for CaseError)
-    from ..satisfaction import case_satisfaction_record_assisted
-
     interaction = assisted_contact_record(
         staff=staff,
         channel=channel,

@@ -1,6 +1,7 @@
 """Opening a case: its reference, its first timeline entry and the start of its SLA clock."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,6 +11,9 @@ from ..models import Case, ReferenceSequence, Team
 from ..sla import working_days_add
 from .notifications import _resident_notify
 from .timeline import _event
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def case_reference_next(*, prefix: str, year: int | None = None) -> str:
@@ -38,7 +42,7 @@ def case_create(
     title: str,
     reference_prefix: str,
     service_code: int | None = None,
-    resident=None,
+    resident: "User | None" = None,
     contact_email: str = "",
     contact_name: str = "",
     team: Team | None = None,

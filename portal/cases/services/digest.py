@@ -34,8 +34,9 @@ def case_deadline_digest_send(*, today: date | None = None) -> int:
         )
         if not cases:
             continue
-        overdue = [c for c in cases if c.due_on < today]
-        due_soon = [c for c in cases if c.due_on >= today]
+        # Every case listed has a due date (``cases_due_soon_or_overdue`` filters on it).
+        overdue = [c for c in cases if c.due_on is not None and c.due_on < today]
+        due_soon = [c for c in cases if c.due_on is not None and c.due_on >= today]
         body = render_to_string(
             "cases/email/deadlines.txt",
             {

@@ -1,9 +1,12 @@
 """Messages on a case: the resident's (with attachments), the council's, staff notes, and the
 record of a resident looking at their case."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.interactions.services import interaction_record
@@ -14,12 +17,15 @@ from .checks import CaseError, _resident_check, _staff_check
 from .timeline import _event, case_event_add
 from .transitions import case_transition
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # A view of an unchanged open case counts as progress chasing only if the resident's last
 # look was at least this long ago: reloading the page, or landing on it after replying, is not.
 PROGRESS_CHASE_GAP = timedelta(hours=1)
 
 
-def case_view_record(*, case: Case, request) -> bool:
+def case_view_record(*, case: Case, request: HttpRequest | None) -> bool:
     """Record that the resident viewed ``case`` and clear its unread marker.
 
     Returns whether the view looks like progress chasing: the case is open, the resident
@@ -32,7 +38,7 @@ def case_view_record(*, case: Case, request) -> bool:
     now = timezone.now()
     seen = case.resident_seen_at
     unchanged = seen is not None and (case.last_public_event_at is None or case.last_public_event_at <= seen)
-    chasing = bool(case.is_open and unchanged and now - seen >= PROGRESS_CHASE_GAP)
+    chasing = bool(case.is_open and unchanged and seen is not None and now - seen >= PROGRESS_CHASE_GAP)
     interaction_record(
         type="case_view",
         request=request,
@@ -54,11 +60,15 @@ def _view_outcome(seen: datetime | None, unchanged: bool) -> str:
     return "reload" if unchanged else "updated"
 
 
-def _attachments_save(case: Case, event: CaseEvent, files, user, stored: list[str]) -> list[CaseAttachment]:
+# ``files`` are uploads the form has checked: each carries ``checked_content_type`` and
+# ``checked_extension`` besides the usual ``UploadedFile`` attributes.
+def _attachments_save(
+    case: Case, event: CaseEvent, files: Sequence[Any], user: "User", stored: list[str]
+) -> list[CaseAttachment]:
     """Store checked uploads privately; ``stored`` collects the file names for clean-up on failure.
 
     Each file must carry ``checked_content_type`` and ``checked_extension``, set by the form
-    from ``forms_engine.uploads.upload_check`` (content sniffing, not the file name).
+    from ``portal.lib.uploads.upload_check`` (content sniffing, not the file name).
     """
     saved = []
     for upload in files:
@@ -72,13 +82,21 @@ def _attachments_save(case: Case, event: CaseEvent, files, user, stored: list[st
             size=upload.size,
         )
         attachment.file.save("upload", upload, save=False)
+        assert attachment.file.name is not None  # set by the save above
         stored.append(attachment.file.name)
         attachment.save()
         saved.append(attachment)
     return saved
 
 
-def case_message_send(*, case: Case, user, message: str, files=(), request=None) -> CaseEvent:
+def case_message_send(
+    *,
+    case: Case,
+    user: "User",
+    message: str,
+    files: Sequence[Any] = (),
+    request: HttpRequest | None = None,
+) -> CaseEvent:
     """A resident's message on an open case, with any attachments (already checked by the form).
 
     When the case is waiting for the resident, this is their reply: the case goes back to
@@ -96,7 +114,14 @@ def case_message_send(*, case: Case, user, message: str, files=(), request=None)
         raise
 
 
-def _case_message_send(case, user, message, files, request, stored) -> CaseEvent:
+def _case_message_send(
+    case: Case,
+    user: "User",
+    message: str,
+    files: Sequence[Any],
+    request: HttpRequest | None,
+    stored: list[str],
+) -> CaseEvent:
     case = Case.objects.select_for_update().get(pk=case.pk)
     if not case.is_open:
         raise CaseError("This case is closed, so you cannot send a message on it")
@@ -128,7 +153,7 @@ def _case_message_send(case, user, message, files, request, stored) -> CaseEvent
     return event
 
 
-def case_note_add(*, case: Case, actor, message: str) -> CaseEvent:
+def case_note_add(*, case: Case, actor: "User", message: str) -> CaseEvent:
     """An internal note: staff only, never shown or sent to the resident."""
     _staff_check(case, actor)
     if not message.strip():
@@ -143,7 +168,9 @@ def case_note_add(*, case: Case, actor, message: str) -> CaseEvent:
     )
 
 
-def case_officer_message(*, case: Case, actor, message: str, request=None) -> CaseEvent:
+def case_officer_message(
+    *, case: Case, actor: "User", message: str, request: HttpRequest | None = None
+) -> CaseEvent:
     """A message from the council to the resident: on their timeline and emailed to them."""
     _staff_check(case, actor)
     if not message.strip():

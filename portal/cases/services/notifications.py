@@ -1,21 +1,26 @@
 """Telling the resident about what they can see: the update email and the link in it."""
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.constants import ContactPreference
 from portal.notifications.services import notification_email_send
 
-from ..constants import Actor, CaseStatus, EventType
+from ..constants import Actor, CaseStatus, EventType, NotifyOutcome
 from ..models import Case, CaseEvent
-from ..selectors import case_next_steps
+from ..selectors import case_next_steps, case_satisfaction_due, case_satisfaction_path
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
-_SUBJECTS = {
+_SUBJECTS: dict[str, str] = {
     EventType.CREATED: "Follow your request {reference} online",
     EventType.STATUS_CHANGE: "Your request {reference}: {status}",
     EventType.OFFICER_MESSAGE: "New message about your request {reference}",
@@ -42,26 +47,23 @@ def _resident_notify(case: Case, event: CaseEvent) -> None:
         return
     resident = case.resident
     to = resident.email if resident else case.contact_email
-    if resident and resident.contact_preference != "email":
+    if resident and resident.contact_preference != ContactPreference.EMAIL:
         outcome = f"preference_{resident.contact_preference}"
     elif not to:
-        outcome = "no_address"
+        outcome = NotifyOutcome.NO_ADDRESS
     else:
-        outcome = "email"
+        outcome = NotifyOutcome.EMAIL
         try:
             with transaction.atomic():
                 _resident_email(case, event, to=to, user=resident)
         except Exception:
             logger.exception("Could not write the email for case %s event %s", case.reference, event.pk)
-            outcome = "error"
+            outcome = NotifyOutcome.ERROR
     event.data = {**event.data, "notify": outcome}
     CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
 
 
-def _resident_email(case: Case, event: CaseEvent, *, to: str, user) -> None:
-    # imported late: portal.cases.satisfaction imports this package (for CaseError)
-    from ..satisfaction import case_satisfaction_due, case_satisfaction_path
-
+def _resident_email(case: Case, event: CaseEvent, *, to: str, user: "User | None") -> None:
     subject = _SUBJECTS.get(event.type, "Update on your request {reference}").format(
         reference=case.reference, status=CaseStatus(case.status).label.lower()
     )
@@ -73,7 +75,7 @@ def _resident_email(case: Case, event: CaseEvent, *, to: str, user) -> None:
         "link": case_link_for_resident(case),
         "council_name": settings.WAGTAIL_SITE_NAME,
         "anonymous": case.resident_id is None,
-        # The decision email asks the outcome question (once per case, see satisfaction.py).
+        # The decision email asks the outcome question (once per case, see services/satisfaction.py).
         "satisfaction_link": settings.SITE_URL + case_satisfaction_path(case)
         if event.type == EventType.STATUS_CHANGE and case_satisfaction_due(case)
         else "",

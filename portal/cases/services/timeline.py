@@ -1,5 +1,7 @@
 """The case timeline: writing events, and the public-event marker the resident sees as unread."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,8 +10,11 @@ from ..models import Case, CaseEvent
 from .checks import CaseError
 from .notifications import _resident_notify
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def _event(case: Case, **fields) -> CaseEvent:
+
+def _event(case: Case, **fields: Any) -> CaseEvent:
     event = CaseEvent.objects.create(case=case, **fields)
     if event.public:
         case.last_public_event_at = event.created_at
@@ -23,11 +28,11 @@ def case_event_add(
     *,
     case: Case,
     type: str,
-    actor=None,
+    actor: "User | None" = None,
     actor_role: str,
     message: str = "",
     public: bool = True,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Add an entry to ``case``'s timeline (other apps use this for payments and refunds).
 

@@ -4,8 +4,11 @@
 functions here are the resident's and the staff's ways in, with their checks.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.interactions.services import interaction_record
@@ -18,6 +21,9 @@ from .create import _clock_start
 from .notifications import _resident_notify
 from .timeline import _event
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 WORKING_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_RESIDENT})
 
 
@@ -27,9 +33,9 @@ def case_transition(
     case: Case,
     to: str,
     actor_role: str,
-    actor=None,
+    actor: "User | None" = None,
     message: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> CaseEvent:
     """Move ``case`` to status ``to`` if the rules let ``actor_role`` do so.
 
@@ -117,7 +123,9 @@ def _reopen_check(case: Case, actor_role: str) -> None:
         )
 
 
-def case_withdraw(*, case: Case, user, reason: str = "", request=None) -> CaseEvent:
+def case_withdraw(
+    *, case: Case, user: "User", reason: str = "", request: HttpRequest | None = None
+) -> CaseEvent:
     """The resident withdraws their request (allowed while received or awaiting them)."""
     _resident_check(case, user)
     return case_transition(
@@ -130,7 +138,7 @@ def case_withdraw(*, case: Case, user, reason: str = "", request=None) -> CaseEv
     )
 
 
-def case_reopen(*, case: Case, user, reason: str, request=None) -> CaseEvent:
+def case_reopen(*, case: Case, user: "User", reason: str, request: HttpRequest | None = None) -> CaseEvent:
     """The resident says a resolved case was not fixed; it goes back to in progress."""
     _resident_check(case, user)
     if not reason.strip():
@@ -145,7 +153,9 @@ def case_reopen(*, case: Case, user, reason: str, request=None) -> CaseEvent:
     )
 
 
-def case_staff_transition(*, case: Case, actor, to: str, message: str = "", request=None) -> CaseEvent:
+def case_staff_transition(
+    *, case: Case, actor: "User", to: str, message: str = "", request: HttpRequest | None = None
+) -> CaseEvent:
     """A staff status change, after checking the officer may work on the case."""
     _staff_check(case, actor)
     return case_transition(

@@ -3,8 +3,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.insights.dashboard import dashboard_figures_warm
 from portal.interactions.rollups import interactions_purge, rollup_build_day, rollup_build_recent
+from portal.interactions.signals import rollups_refreshed
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         else:
             rows = rollup_build_recent()
         self.stdout.write(f"Rollups rebuilt: {rows} rows")
-        dashboard_figures_warm()
+        rollups_refreshed.send(sender=None)  # Contact insights warms its dashboard's cache
         if not no_purge:
             purged = interactions_purge(older_than_days=settings.INTERACTIONS_RETENTION_DAYS)
             self.stdout.write(f"Raw events purged: {purged}")

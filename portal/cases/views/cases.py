@@ -1,0 +1,193 @@
+"""Residents' case pages in My account, and the tracking link for anonymous requests.
+
+Every resident URL looks the case up by reference *and* owner, so another resident's
+case is a 404, never a 403: nothing about it leaks.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from portal.lib.uploads import upload_limit
+
+from ..forms import ATTACHMENT_LIMITS, MessageForm, ReopenForm, WithdrawForm
+from ..models import Case, CaseAttachment
+from ..selectors import (
+    case_answer_rows,
+    case_for_resident,
+    case_list_for_resident,
+    case_next_steps,
+    case_public_timeline,
+)
+from ..services import (
+    CaseError,
+    case_message_send,
+    case_reopen,
+    case_view_record,
+    case_withdraw,
+)
+from .satisfaction import satisfaction_context
+
+ANSWERS_TEMPLATE = "forms_engine/includes/answers.html"
+
+
+def _own_case(request: HttpRequest, reference: str) -> Case:
+    case = case_for_resident(request.user, reference)
+    if case is None:
+        raise Http404("No such case")
+    return case
+
+
+def _answers_template() -> str | None:
+    try:
+        get_template(ANSWERS_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return ANSWERS_TEMPLATE
+
+
+@login_required
+@never_cache
+def case_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "cases/case_list.html", {"cases": list(case_list_for_resident(request.user))})
+
+
+def _detail_context(request, case: Case, *, form=None) -> dict:
+    rows = case_answer_rows(case)
+    return {
+        "case": case,
+        "timeline": case_public_timeline(case),
+        "next_steps": case_next_steps(case),
+        "rows": rows,
+        "answers_template": _answers_template() if rows is not None else None,
+        "form": form if form is not None else (MessageForm() if case.is_open else None),
+        **satisfaction_context(case),
+    }
+
+
+@login_required
+@never_cache
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _own_case(request, reference)
+    context = _detail_context(request, case)
+    case_view_record(case=case, request=request)
+    return render(request, "cases/case_detail.html", context)
+
+
+@upload_limit(ATTACHMENT_LIMITS)
+@login_required
+@never_cache
+@require_http_methods(["POST"])
+def case_message(request: HttpRequest, reference: str) -> HttpResponse:
+    """A message, or the reply the officer asked for, with any files."""
+    case = _own_case(request, reference)
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        was_awaiting = case.is_awaiting_resident
+        try:
+            case_message_send(
+                case=case,
+                user=request.user,
+                message=form.cleaned_data["message"],
+                files=form.cleaned_data["files"],
+                request=request,
+            )
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Your reply has been sent. The officer will carry on with your request."
+                if was_awaiting
+                else "Your message has been sent",
+            )
+            return redirect("cases:detail", reference=case.reference)
+    case.refresh_from_db()
+    return render(request, "cases/case_detail.html", _detail_context(request, case, form=form), status=200)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _own_case(request, reference)
+    if not case.can_withdraw:
+        messages.info(request, "This request can no longer be withdrawn")
+        return redirect("cases:detail", reference=case.reference)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_withdraw(case=case, user=request.user, reason=form.cleaned_data["reason"], request=request)
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"You have withdrawn request {case.reference}")
+            return redirect("cases:detail", reference=case.reference)
+    return render(request, "cases/case_withdraw.html", {"case": case, "form": form})
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _own_case(request, reference)
+    if not case.can_reopen:
+        messages.info(request, "This request can no longer be reopened. Make a new request instead.")
+        return redirect("cases:detail", reference=case.reference)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_reopen(case=case, user=request.user, reason=form.cleaned_data["reason"], request=request)
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"You have reopened request {case.reference}. An officer will look at it again."
+            )
+            return redirect("cases:detail", reference=case.reference)
+    return render(request, "cases/case_reopen.html", {"case": case, "form": form})
+
+
+def attachment_response(attachment: CaseAttachment) -> FileResponse:
+    """A private file as a download, never rendered inline by the browser."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@never_cache
+def attachment_download(request: HttpRequest, reference: str, pk) -> HttpResponse:
+    case = _own_case(request, reference)
+    attachment = get_object_or_404(CaseAttachment, pk=pk, case=case)
+    return attachment_response(attachment)
+
+
+@never_cache
+def case_track(request: HttpRequest, token: str) -> HttpResponse:
+    """An anonymous request's public timeline, for whoever holds the link we emailed."""
+    case = Case.objects.filter(tracking_token=token, resident__isnull=True).first()
+    if case is None or len(token) < 20:
+        raise Http404("No such case")
+    context = {
+        "case": case,
+        "timeline": case_public_timeline(case),
+        "next_steps": case_next_steps(case),
+        **satisfaction_context(case),
+    }
+    case_view_record(case=case, request=request)
+    response = render(request, "cases/case_track.html", context)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,0 +1,42 @@
+from django.urls import include, path, reverse
+
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
+
+from portal.interactions.models import AssistedContact
+
+from .admin_views import RECORD_LABEL, AssistedContactViewSet, CaseAssistedContactView, permission_policy
+
+# Before the viewset is registered: Wagtail 8 reads policies from this registry.
+register_permission_policy(AssistedContact, permission_policy, exact_class=True)
+
+assisted_contact_viewset = AssistedContactViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_assisted_contacts():
+    return assisted_contact_viewset
+
+
+class RecordContactMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permission_policy.user_has_permission(request.user, "add")
+
+
+@hooks.register("register_admin_menu_item")
+def register_record_contact_menu_item():
+    return RecordContactMenuItem(
+        RECORD_LABEL,
+        reverse(assisted_contact_viewset.get_url_name("add")),
+        name="record-a-contact",
+        icon_name="mobile-alt",
+        order=249,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_case_contact_url():
+    # Beside the case's own page (/admin/cases/<pk>/), in the contact centre's namespace.
+    urls = [path("cases/<int:pk>/contact/", CaseAssistedContactView.as_view(), name="case_contact")]
+    return [path("", include((urls, "contact_centre"), namespace="contact_centre"))]

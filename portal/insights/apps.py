@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+from portal.interactions.signals import rollups_refreshed
+
+
+class InsightsConfig(AppConfig):
+    name = "portal.insights"
+    label = "insights"
+    verbose_name = "Contact insights"
+
+    def ready(self):
+        # Imported here: the receiver's module reads models, which load only once the apps are ready.
+        from .receivers import dashboard_figures_warm_on_rollups
+
+        rollups_refreshed.connect(
+            dashboard_figures_warm_on_rollups, dispatch_uid="insights.dashboard_figures_warm"
+        )

@@ -1,0 +1,536 @@
+"""The contact measures on small, hand-counted event sets.
+
+Each test records a few events through ``interaction_record`` (or the assisted-contact
+service) with an explicit time, rebuilds the day's rollups, and checks the measures
+against figures worked out by hand in the comments.
+"""
+
+from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.test import RequestFactory
+from django.utils import timezone
+
+from wagtail.models import Site
+
+from portal.insights.measures import FunnelStep, measures_for, percent, services_ranked
+from portal.interactions.constants import Channel, InteractionType, Outcome
+from portal.interactions.measures import bot_counter_key
+from portal.interactions.models import DailyRollup
+from portal.interactions.rollups import rollup_build_day
+from portal.interactions.services import assisted_contact_record, interaction_record
+from tests.accounts.factories import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+T = InteractionType
+DAY = date(2026, 3, 10)  # a Tuesday, well away from the clock changes
+WASTE = 524  # household waste collection
+POTHOLES = 557
+
+
+def at(day: date = DAY, hour: int = 12, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def web_request(ip: str = "192.0.2.1", session: str = "session-1", user=None):
+    """A web request from one visitor: its IP and user agent make the visitor key."""
+    request = RequestFactory().get("/", REMOTE_ADDR=ip, HTTP_USER_AGENT="Mozilla/5.0 (test)")
+    request.session = SimpleNamespace(session_key=session)
+    request.user = user or AnonymousUser()
+    return request
+
+
+def web(type: str, *, day: date = DAY, hour: int = 12, minute: int = 0, request=None, **fields):
+    return interaction_record(
+        type=type, request=request or web_request(), occurred_at=at(day, hour, minute), **fields
+    )
+
+
+def assisted(
+    *,
+    staff,
+    channel: str = Channel.PHONE,
+    service_code: int | None = WASTE,
+    avoidable: bool = False,
+    category: str = "",
+    resolved: bool = True,
+    resident=None,
+    day: date = DAY,
+    hour: int = 12,
+):
+    return assisted_contact_record(
+        staff=staff,
+        channel=channel,
+        service_code=service_code,
+        reason_code="enquiry",
+        avoidable=avoidable,
+        avoidable_category=category,
+        resolved_first_contact=resolved,
+        resident=resident,
+        occurred_at=at(day, hour),
+    )
+
+
+def build(*days: date) -> None:
+    for day in days or (DAY,):
+        rollup_build_day(day=day)
+
+
+def measures(service_code: int | None = WASTE, start: date = DAY, end: date = DAY, **kwargs):
+    return measures_for(start=start, end=end, service_code=service_code, **kwargs)
+
+
+def rollup_rows() -> list[tuple]:
+    return list(
+        DailyRollup.objects.order_by("date", "service_code", "channel", "metric", "key").values_list(
+            "date", "service_code", "channel", "metric", "key", "value"
+        )
+    )
+
+
+@pytest.fixture
+def staff():
+    return StaffFactory()
+
+
+def test_percent_is_none_without_a_denominator_and_rounds_to_one_place():
+    assert percent(0, 0) is None
+    assert percent(3, 0) is None
+    assert percent(0, 4) == 0.0
+    assert percent(1, 3) == 33.3
+    assert percent(2, 3) == 66.7
+    assert percent(3, 24) == 12.5
+
+
+def test_avoidable_contact_by_category_and_channel(staff):
+    # Household waste (524): 4 assisted contacts, 2 of them avoidable.
+    assisted(staff=staff, channel=Channel.PHONE, avoidable=True, category="progress_chasing", resolved=False)
+    assisted(staff=staff, channel=Channel.PHONE, resolved=True)
+    assisted(staff=staff, channel=Channel.FACE_TO_FACE, avoidable=True, category="clarification")
+    assisted(staff=staff, channel=Channel.EMAIL, resolved=False)
+    # Another service, to check the filter: 1 avoidable phone call about potholes.
+    assisted(staff=staff, service_code=POTHOLES, avoidable=True, category="progress_chasing")
+    build()
+
+    m = measures(WASTE)
+    # 2 avoidable ÷ 4 assisted = 50.0%
+    assert (m.assisted_contacts, m.avoidable_contacts, m.avoidable_percent) == (4, 2, 50.0)
+    by_category = {value: (count, pct) for value, _label, count, pct in m.avoidable_by_category}
+    # Each category ÷ all 4 assisted contacts: 1 ÷ 4 = 25.0%; the others 0 ÷ 4 = 0.0%.
+    assert by_category["progress_chasing"] == (1, 25.0)
+    assert by_category["clarification"] == (1, 25.0)
+    assert by_category["info_not_online"] == (0, 0.0)
+    assert by_category["failed_online"] == (0, 0.0)
+    by_channel = {value: (a, av, pct) for value, _label, a, av, pct in m.avoidable_by_channel}
+    assert "web" not in by_channel
+    # Phone: 1 avoidable of 2 = 50.0%; face to face 1 of 1 = 100.0%; email 0 of 1 = 0.0%;
+    # no letters or social media contacts, so no data.
+    assert by_channel["phone"] == (2, 1, 50.0)
+    assert by_channel["face_to_face"] == (1, 1, 100.0)
+    assert by_channel["email"] == (1, 0, 0.0)
+    assert by_channel["letter"] == (0, 0, None)
+    assert by_channel["social"] == (0, 0, None)
+    # Resolved at first contact: the 2 resolved of 4 (face to face defaults to resolved) = 50.0%
+    # -> the phone "resolved", the face-to-face contact; not the first phone call or the email.
+    assert m.total("resolved_first_contact") == 2
+    assert m.first_contact_resolution_percent == 50.0
+
+    everything = measures(None)
+    # All services: 3 avoidable ÷ 5 assisted = 60.0%; progress chasing 2 ÷ 5 = 40.0%.
+    assert (everything.assisted_contacts, everything.avoidable_percent) == (5, 60.0)
+    assert {v: c for v, _, c, _ in everything.avoidable_by_category}["progress_chasing"] == 2
+    assert {v: p for v, _, _, p in everything.avoidable_by_category}["progress_chasing"] == 40.0
+
+
+def test_an_avoidable_contact_without_a_category_counts_as_other(staff):
+    interaction_record(
+        type=T.ASSISTED_CONTACT, channel=Channel.PHONE, service_code=WASTE, avoidable=True, occurred_at=at()
+    )
+    build()
+    m = measures(WASTE)
+    assert {v: c for v, _, c, _ in m.avoidable_by_category}["other"] == 1
+    assert m.avoidable_percent == 100.0
+
+
+def test_failed_web_contact_behavioural(staff):
+    followed_up, too_late, other_service = UserFactory(), UserFactory(), UserFactory()
+    # Three accounts use the household waste pages on DAY, each from its own device.
+    for n, account in enumerate((followed_up, too_late, other_service), start=1):
+        web(
+            T.PAGE_VIEW,
+            hour=10,
+            service_code=WASTE,
+            request=web_request(ip=f"192.0.2.{n}", session=f"s{n}", user=account),
+        )
+    # Then phone the council: 3 days later about waste (counts), 8 days later about waste
+    # (too late: more than 7 days), 2 days later about potholes (another service).
+    assisted(staff=staff, resident=followed_up, day=DAY + timedelta(days=3), hour=9)
+    assisted(staff=staff, resident=too_late, day=DAY + timedelta(days=8), hour=10)
+    assisted(staff=staff, resident=other_service, service_code=POTHOLES, day=DAY + timedelta(days=2))
+    build()
+
+    m = measures(WASTE)
+    # 1 account followed up ÷ 3 visitors to the waste pages = 33.3%
+    assert m.total("web_then_assisted") == 1
+    assert m.web_visitors == 3
+    assert m.failed_web_percent == 33.3
+    # Nobody visited the pothole pages on DAY: no data, not 0%.
+    assert measures(POTHOLES).failed_web_percent is None
+
+
+def test_failed_web_contact_counts_a_contact_exactly_7_days_later(staff):
+    resident = UserFactory()
+    web(T.PAGE_VIEW, hour=10, service_code=WASTE, request=web_request(user=resident))
+    # 7 days to the minute after the visit: still "within 7 days".
+    assisted(staff=staff, resident=resident, day=DAY + timedelta(days=7), hour=10)
+    build()
+    assert measures(WASTE).total("web_then_assisted") == 1
+
+
+def test_failed_web_contact_counts_7_days_from_the_latest_visit_that_day(staff):
+    resident = UserFactory()
+    web(T.PAGE_VIEW, hour=9, service_code=WASTE, request=web_request(user=resident))
+    web(T.PAGE_VIEW, hour=21, service_code=WASTE, request=web_request(user=resident))
+    # 6 days 16 hours after the evening visit (but 7 days 4 hours after the morning one).
+    assisted(staff=staff, resident=resident, day=DAY + timedelta(days=7), hour=13)
+    build()
+    assert measures(WASTE).total("web_then_assisted") == 1
+
+
+def test_zero_result_search_percent():
+    # 4 searches, 1 with no results: 1 ÷ 4 = 25.0%
+    web(T.SEARCH, outcome=Outcome.NO_RESULTS, service_code=WASTE, extras={"query": "bin colection"})
+    for _ in range(3):
+        web(T.SEARCH, outcome=Outcome.RESULTS, service_code=WASTE)
+    build()
+    m = measures(WASTE)
+    assert (m.total("searches"), m.total("searches_no_results")) == (4, 1)
+    assert m.zero_result_search_percent == 25.0
+
+
+def test_form_abandonment_percent():
+    # 4 forms started, 1 abandoned: 1 ÷ 4 = 25.0%
+    for _ in range(4):
+        web(T.FORM_START, journey="bulky-waste", service_code=WASTE)
+    web(T.FORM_ABANDON, journey="bulky-waste", service_code=WASTE)
+    build()
+    m = measures(WASTE)
+    assert m.form_abandonment_percent == 25.0
+
+
+def test_validation_loops():
+    for n in range(1, 5):
+        web(T.FORM_START, journey="bulky-waste", service_code=WASTE, request=web_request(session=f"s{n}"))
+
+    def error(session: str, *fields: str, minute: int = 0):
+        web(
+            T.FORM_ERROR,
+            minute=minute,
+            journey="bulky-waste",
+            step="address",
+            service_code=WASTE,
+            extras={"fields": list(fields)},
+            request=web_request(session=session),
+        )
+
+    # s1: 4 errors on postcode -> one loop (counted once, not twice).
+    for minute in range(4):
+        error("s1", "postcode", minute=minute)
+    # s2: 2 errors on postcode -> not a loop.
+    error("s2", "postcode")
+    error("s2", "postcode", minute=1)
+    # s3: 1 error on postcode. With s2's 2 that makes 3, but in different sessions: no loop.
+    error("s3", "postcode")
+    # s4: 3 errors, but spread over 3 fields -> no loop.
+    error("s4", "postcode", "email")
+    error("s4", "email", "phone", minute=1)
+    error("s4", "phone", "name", minute=2)
+    build()
+
+    m = measures(WASTE)
+    # Errors: 4 + 2 + 1 + 3 = 10 events. Loops: 1 (s1/postcode).
+    # s4: postcode 1, email 2, phone 2, name 1: no field reaches 3.
+    assert m.total("form_errors") == 10
+    assert m.total("validation_loops") == 1
+    # 1 loop ÷ 4 forms started = 25.0%
+    assert m.validation_loop_percent == 25.0
+
+
+def test_payment_failure_percent():
+    # 5 payment results: 2 succeeded, 1 failed, 1 cancelled, 1 error -> 3 ÷ 5 = 60.0%
+    for outcome in ("success", "success", "failed", "cancelled", "error"):
+        web(T.PAYMENT_RESULT, outcome=outcome, service_code=WASTE)
+    build()
+    m = measures(WASTE)
+    assert (m.total("payment_results"), m.total("payment_failures")) == (5, 3)
+    assert m.payment_failure_percent == 60.0
+
+
+def test_not_useful_percent():
+    # 4 answers to "Is this page useful?", 1 "no": 1 ÷ 4 = 25.0%
+    for outcome in (Outcome.USEFUL, Outcome.USEFUL, Outcome.USEFUL, Outcome.NOT_USEFUL):
+        web(T.PAGE_FEEDBACK, outcome=outcome, service_code=WASTE)
+    build()
+    assert measures(WASTE).not_useful_percent == 25.0
+
+
+def test_contact_page_visit_after_a_failed_journey():
+    v1 = web_request(ip="192.0.2.1", session="s1")
+    v2 = web_request(ip="192.0.2.2", session="s2")
+    v3 = web_request(ip="192.0.2.3", session="s3")
+    # v1: a search with no results about waste, then the contact page -> counts (for 524).
+    web(T.SEARCH, hour=10, outcome=Outcome.NO_RESULTS, service_code=WASTE, request=v1)
+    web(T.CONTACT_PAGE_VIEW, hour=10, minute=5, request=v1)
+    # v2: the contact page first, the failed search afterwards -> does not count.
+    web(T.CONTACT_PAGE_VIEW, hour=9, request=v2)
+    web(T.SEARCH, hour=9, minute=30, outcome=Outcome.NO_RESULTS, service_code=WASTE, request=v2)
+    # v3: the contact page with no failure at all -> does not count.
+    web(T.PAGE_VIEW, hour=11, service_code=WASTE, request=v3)
+    web(T.CONTACT_PAGE_VIEW, hour=11, minute=1, request=v3)
+    build()
+
+    assert measures(WASTE).total("contact_after_failure") == 1
+    everything = measures(None)
+    assert everything.total("contact_after_failure") == 1
+    assert everything.total("contact_page_views") == 3
+
+
+def test_digital_take_up(staff):
+    # Transactions: 3 web form submissions, 1 phone contact that was not avoidable and
+    # 1 face-to-face contact that was not avoidable = 5. The avoidable phone call is not a
+    # transaction. Digital take-up: 3 web ÷ 5 = 60.0%
+    for _ in range(3):
+        web(T.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE)
+    assisted(staff=staff, channel=Channel.PHONE)
+    assisted(staff=staff, channel=Channel.FACE_TO_FACE)
+    assisted(staff=staff, channel=Channel.PHONE, avoidable=True, category="progress_chasing")
+    build()
+    m = measures(WASTE)
+    assert (m.transactions, m.digital_transactions) == (5, 3)
+    assert m.digital_take_up_percent == 60.0
+
+
+def test_completion_rate_and_funnel():
+    # bulky-waste: 4 starts, 3 finished "items", 2 finished "address", 2 submitted.
+    # pothole: 1 start, 1 finished "location", none submitted.
+    for _ in range(4):
+        web(T.FORM_START, journey="bulky-waste", service_code=WASTE)
+    for _ in range(3):
+        web(T.FORM_STEP, journey="bulky-waste", step="items", service_code=WASTE)
+    for _ in range(2):
+        web(T.FORM_STEP, journey="bulky-waste", step="address", service_code=WASTE)
+        web(T.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE)
+    web(T.FORM_START, journey="pothole", service_code=POTHOLES)
+    web(T.FORM_STEP, journey="pothole", step="location", service_code=POTHOLES)
+    build()
+
+    waste = measures(WASTE)
+    # 2 submitted ÷ 4 started = 50.0%
+    assert waste.completion_rate_percent == 50.0
+    # Each step ÷ that form's 4 starts: address 2 -> 50.0%, items 3 -> 75.0%
+    assert waste.funnel == [
+        FunnelStep("bulky-waste", "address", 2, 50.0),
+        FunnelStep("bulky-waste", "items", 3, 75.0),
+    ]
+    everything = measures(None)
+    # All services: 2 submitted ÷ 5 started = 40.0%; pothole "location" 1 ÷ 1 = 100.0%
+    assert everything.completion_rate_percent == 40.0
+    assert FunnelStep("pothole", "location", 1, 100.0) in everything.funnel
+
+
+def test_repeat_contact_within_7_days(staff):
+    repeat, too_late, other_service = UserFactory(), UserFactory(), UserFactory()
+    # Earlier contacts (before DAY, which is the only day rebuilt):
+    web(T.FORM_SUBMIT, day=DAY - timedelta(days=3), service_code=WASTE, request=web_request(user=repeat))
+    web(T.FORM_SUBMIT, day=DAY - timedelta(days=8), service_code=WASTE, request=web_request(user=too_late))
+    web(
+        T.FORM_SUBMIT,
+        day=DAY - timedelta(days=1),
+        service_code=POTHOLES,
+        request=web_request(user=other_service),
+    )
+    # On DAY, each phones about waste; so does someone who is not signed in.
+    for resident in (repeat, too_late, other_service, None):
+        assisted(staff=staff, resident=resident)
+    build()
+
+    m = measures(WASTE)
+    # Contacts on DAY for 524: 4 phone calls. Repeat: only `repeat` (3 days after a
+    # submission about the same service); 8 days is too long ago; potholes is another
+    # service; an anonymous caller cannot be matched. 1 ÷ 4 = 25.0%
+    assert (m.total("contacts"), m.total("repeat_contacts")) == (4, 1)
+    assert m.repeat_contact_percent == 25.0
+    assert m.by_channel["repeat_contacts"] == {"phone": 1}
+
+
+def test_a_second_contact_on_the_same_day_is_a_repeat(staff):
+    resident = UserFactory()
+    web(T.FORM_SUBMIT, hour=9, service_code=WASTE, request=web_request(user=resident))
+    assisted(staff=staff, resident=resident, hour=15)
+    build()
+    m = measures(WASTE)
+    # 2 contacts; the phone call 6 hours after the submission is a repeat: 1 ÷ 2 = 50.0%
+    assert m.repeat_contact_percent == 50.0
+
+
+def test_cost_per_transaction_with_the_default_costs(staff):
+    # Transactions: web 4 (form submissions), phone 2, face to face 1, email 1 (no cost set).
+    for _ in range(4):
+        web(T.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE)
+    assisted(staff=staff, channel=Channel.PHONE)
+    assisted(staff=staff, channel=Channel.PHONE)
+    assisted(staff=staff, channel=Channel.FACE_TO_FACE)
+    assisted(staff=staff, channel=Channel.EMAIL)
+    build()
+
+    for site in (None, Site.objects.get(is_default_site=True)):
+        m = measures(WASTE, site=site)
+        costs = {c.channel: (c.transactions, c.unit_cost_pence, c.total_pence) for c in m.costs}
+        # Socitm 2012: web 15p, phone £2.83, face to face £8.62; email has no figure.
+        assert costs["web"] == (4, 15, 60)  # 4 × 15p = 60p
+        assert costs["phone"] == (2, 283, 566)  # 2 × 283p = 566p
+        assert costs["face_to_face"] == (1, 862, 862)
+        assert costs["email"] == (1, None, None)
+        assert costs["letter"] == (0, None, None)
+        # Average over channels with a cost: (60 + 566 + 862) ÷ (4 + 2 + 1) = 1488 ÷ 7 = 212.57 -> 212.6p
+        assert m.average_cost_per_transaction_pence == 212.6
+
+
+def test_page_views_visitors_and_bots():
+    a = web_request(ip="192.0.2.1", session="a")
+    b = web_request(ip="192.0.2.2", session="b")
+    c = web_request(ip="192.0.2.3", session="c")
+    # a: 2 waste pages, b: 1 waste page, c: the home page (no service).
+    web(T.PAGE_VIEW, service_code=WASTE, request=a)
+    web(T.PAGE_VIEW, service_code=WASTE, request=a, minute=1)
+    web(T.PAGE_VIEW, service_code=WASTE, request=b)
+    web(T.PAGE_VIEW, request=c)
+    cache.set(bot_counter_key(DAY), 5)
+    build()
+
+    waste = measures(WASTE)
+    assert (waste.total("page_views"), waste.web_visitors) == (3, 2)
+    everything = measures(None)
+    # 4 page views from 3 distinct visitors; bots are counted at service 0.
+    assert (everything.total("page_views"), everything.web_visitors) == (4, 3)
+    assert everything.total("bot_requests") == 5
+    assert waste.total("bot_requests") == 0
+
+    # The counter expires after 3 days; a later rebuild keeps the recorded figure.
+    cache.delete(bot_counter_key(DAY))
+    build()
+    assert measures(None).total("bot_requests") == 5
+
+
+def test_daily_figures_and_period_bounds(staff):
+    web(T.PAGE_VIEW, day=DAY - timedelta(days=1), service_code=WASTE)
+    web(T.PAGE_VIEW, day=DAY, service_code=WASTE)
+    web(T.PAGE_VIEW, day=DAY, service_code=WASTE, minute=1)
+    assisted(staff=staff, day=DAY)
+    web(T.PAGE_VIEW, day=DAY + timedelta(days=1), service_code=WASTE)
+    # Just before and just after midnight, local time, fall on different days.
+    web(T.PAGE_VIEW, day=DAY + timedelta(days=1), hour=23, minute=59, service_code=POTHOLES)
+    web(T.PAGE_VIEW, day=DAY + timedelta(days=2), hour=0, minute=0, service_code=POTHOLES)
+    build(*(DAY + timedelta(days=n) for n in range(-1, 3)))
+
+    m = measures(WASTE, start=DAY, end=DAY + timedelta(days=1))
+    assert m.total("page_views") == 3
+    assert m.daily == [
+        {"date": DAY, "page_views": 2, "assisted_contacts": 1, "transactions": 1},
+        {"date": DAY + timedelta(days=1), "page_views": 1},
+    ]
+    potholes = measures(POTHOLES, start=DAY + timedelta(days=1), end=DAY + timedelta(days=2))
+    assert [(d["date"], d["page_views"]) for d in potholes.daily] == [
+        (DAY + timedelta(days=1), 1),
+        (DAY + timedelta(days=2), 1),
+    ]
+
+
+def test_services_ranked_by_assisted_contacts(staff):
+    # Potholes: 3 assisted (1 avoidable). Waste: 1 assisted + 2 web submissions.
+    assisted(staff=staff, service_code=POTHOLES, avoidable=True, category="progress_chasing")
+    assisted(staff=staff, service_code=POTHOLES)
+    assisted(staff=staff, service_code=POTHOLES, channel=Channel.EMAIL)
+    assisted(staff=staff, service_code=WASTE)
+    web(T.FORM_SUBMIT, service_code=WASTE)
+    web(T.FORM_SUBMIT, service_code=WASTE)
+    web(T.PAGE_VIEW)  # no service: never ranked
+    build()
+
+    ranked = services_ranked(start=DAY, end=DAY)
+    assert [r["service_code"] for r in ranked] == [POTHOLES, WASTE]
+    potholes, waste = ranked
+    # Potholes: 1 avoidable ÷ 3 = 33.3%; 2 transactions, none on the web -> 0.0%
+    assert (potholes["assisted"], potholes["avoidable"], potholes["avoidable_percent"]) == (3, 1, 33.3)
+    assert (potholes["transactions"], potholes["digital_take_up_percent"]) == (2, 0.0)
+    # Waste: 0 avoidable ÷ 1 = 0.0%; 2 web ÷ 3 transactions = 66.7%
+    assert (waste["assisted"], waste["avoidable_percent"]) == (1, 0.0)
+    assert (waste["transactions"], waste["web_transactions"], waste["digital_take_up_percent"]) == (
+        3,
+        2,
+        66.7,
+    )
+
+
+def test_an_empty_period_has_no_data_anywhere():
+    build()
+    for service_code in (None, WASTE):
+        m = measures(service_code)
+        assert not m.has_data
+        for name in (
+            "avoidable_percent",
+            "first_contact_resolution_percent",
+            "failed_web_percent",
+            "zero_result_search_percent",
+            "form_abandonment_percent",
+            "validation_loop_percent",
+            "payment_failure_percent",
+            "not_useful_percent",
+            "digital_take_up_percent",
+            "completion_rate_percent",
+            "repeat_contact_percent",
+            "average_cost_per_transaction_pence",
+        ):
+            assert getattr(m, name) is None, name
+        assert all(pct is None for *_, pct in m.avoidable_by_category)
+        assert all(pct is None for *_, pct in m.avoidable_by_channel)
+        assert m.funnel == []
+        assert m.daily == []
+        assert all(c.transactions == 0 for c in m.costs)
+    assert services_ranked(start=DAY, end=DAY) == []
+
+
+def test_rebuilding_a_day_gives_identical_rows(staff):
+    resident = UserFactory()
+    request = web_request(user=resident)
+    web(T.PAGE_VIEW, hour=9, service_code=WASTE, request=request)
+    web(T.SEARCH, hour=9, outcome=Outcome.NO_RESULTS, service_code=WASTE, request=request)
+    web(T.CONTACT_PAGE_VIEW, hour=9, minute=5, request=request)
+    web(T.FORM_START, hour=10, journey="bulky-waste", service_code=WASTE, request=request)
+    for minute in range(3):
+        web(
+            T.FORM_ERROR,
+            hour=10,
+            minute=minute,
+            journey="bulky-waste",
+            service_code=WASTE,
+            extras={"fields": ["postcode"]},
+            request=request,
+        )
+    web(T.FORM_SUBMIT, hour=11, journey="bulky-waste", service_code=WASTE, request=request)
+    assisted(staff=staff, resident=resident, hour=15, avoidable=True, category="progress_chasing")
+    cache.set(bot_counter_key(DAY), 2)
+
+    first = rollup_build_day(day=DAY)
+    rows = rollup_rows()
+    second = rollup_build_day(day=DAY)
+    assert first == second == len(rows) == DailyRollup.objects.count()
+    assert rollup_rows() == rows
+    assert ("contact_after_failure", 1) in [(r[3], r[5]) for r in rows]
+    assert ("validation_loops", 1) in [(r[3], r[5]) for r in rows]
+    assert ("repeat_contacts", 1) in [(r[3], r[5]) for r in rows]
