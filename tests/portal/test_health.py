@@ -29,6 +29,7 @@ def test_healthz_is_503_when_the_database_is_down(database_url):
         portal_server({"DATABASE_URL": database_url}) as base_url,
         pytest.raises(urllib.error.HTTPError) as excinfo,
     ):
-        urllib.request.urlopen(f"{base_url}/healthz", timeout=20)
+        # The worker loads the whole project before it answers: generous on a busy machine.
+        urllib.request.urlopen(f"{base_url}/healthz", timeout=90)
     assert excinfo.value.code == 503
     assert json.loads(excinfo.value.read()) == {"status": "error", "database": "unreachable"}
