@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from cms.models import CouncilSettings
 from portal.lib.client import client_ip
@@ -40,6 +41,17 @@ class AccountAdapter(DefaultAccountAdapter):
         super().login(request, user)
         if has_admin_access(user):
             request.session.set_expiry(settings.PORTAL_STAFF_SESSION_SECONDS)
+
+    def get_login_redirect_url(self, request) -> str:
+        """Staff land in the admin, residents on My account (a ``next`` URL wins over both).
+
+        allauth asks only when the sign-in had no safe ``next``, and only once the whole
+        sign-in is done, 2-step verification included. Staff who have not set it up yet are
+        sent on from the admin to set it up (``StaffMFAMiddleware``), then back to the admin.
+        """
+        if has_admin_access(request.user):
+            return reverse("wagtailadmin_home")
+        return super().get_login_redirect_url(request)
 
     def get_client_ip(self, request) -> str:
         """allauth's rate limits key on the client behind the trusted proxies, never on the proxy."""

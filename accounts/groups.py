@@ -12,7 +12,9 @@ workflow task rather than on the group:
 
 - ``STAFF_GROUPS``: the group's own (Django) permissions, as ``"app_label.codename"``.
 - ``PAGE_PERMISSIONS``: Wagtail page permissions, on the root of the page tree, so they
-  apply to every page.
+  apply to every page. Permissions on one section (a page and the pages below it) are the
+  council's to give in Settings → Groups, and the sync leaves them alone: that is how a
+  section is published without moderation (its editors may publish there).
 - ``COLLECTION_PERMISSIONS``: image and document permissions, on the root collection, so
   they apply to every collection.
 - ``APPROVAL_TASKS``: the groups that approve each moderation task (the tasks and their
@@ -53,22 +55,28 @@ CONTENT_FEATURES = [
     "wagtailsearchpromotions.change_searchpromotion",
     "wagtailsearchpromotions.delete_searchpromotion",
 ]
-# Build, publish and archive online forms (Wagtail's "Forms").
+# Build online forms (Wagtail's "Forms") and submit them for moderation, as with pages.
 SERVICE_FORMS = [
     "forms_engine.add_serviceform",
     "forms_engine.change_serviceform",
     "forms_engine.delete_serviceform",
+]
+# Approve, publish, archive and reopen forms, and lock or unlock them (Moderators).
+SERVICE_FORMS_PUBLISH = [
     "forms_engine.publish_serviceform",
+    "forms_engine.lock_serviceform",
+    "forms_engine.unlock_serviceform",
 ]
 
 # In the order the groups are created: Wagtail's migrations make Moderators and Editors.
 STAFF_GROUPS: dict[str, list[str]] = {
-    # Publish pages, and change the council settings (name, contact details, cost per transaction).
+    # Publish pages and forms, and change the council settings (name, contact details, cost per transaction).
     "Moderators": [
         ADMIN,
         *IMAGES_AND_DOCUMENTS,
         *CONTENT_FEATURES,
         *SERVICE_FORMS,
+        *SERVICE_FORMS_PUBLISH,
         "cms.change_councilsettings",
     ],
     "Editors": [ADMIN, *IMAGES_AND_DOCUMENTS, *CONTENT_FEATURES, *SERVICE_FORMS],
@@ -169,8 +177,12 @@ def _permission_ids(Permission, using: str, dotted_names: set[str]) -> dict[str,
 
 
 def _object_permissions_set(Through, using: str, group, field: str, target, permission_ids: set[int]) -> None:
-    """Set the group's rows of ``Through`` (per-page or per-collection) to these permissions on ``target``."""
-    rows = Through.objects.using(using).filter(group=group)
+    """Set the group's rows of ``Through`` (per-page or per-collection) to these permissions on ``target``.
+
+    Only the rows on ``target`` (the root) are managed: a permission on one section, given in
+    Settings → Groups (say, Editors may publish the Libraries pages without moderation), is kept.
+    """
+    rows = Through.objects.using(using).filter(group=group, **{f"{field}_id": target.pk if target else None})
     wanted = {(target.pk, pk) for pk in permission_ids} if target is not None else set()
     existing = {(row[0], row[1]): row[2] for row in rows.values_list(f"{field}_id", "permission_id", "pk")}
     stale = [pk for key, pk in existing.items() if key not in wanted]

@@ -12,6 +12,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.utils import timezone
 
+from payments import selectors as payment_selectors
+from payments.models import Payment
+from portal.cases import selectors as case_selectors
+from portal.cases.models import Case
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.models import Interaction
 
@@ -180,3 +184,26 @@ def data_export_for_token(*, token: str, user: User) -> DataExport | None:
 def data_export_token(*, export: DataExport) -> str:
     """A signed, expiring token naming the export and the one account allowed to fetch it."""
     return signing.dumps({"e": str(export.pk), "u": export.user_id}, salt=DATA_EXPORT_SALT)
+
+
+# Deleting the account: what the resident should know before they confirm.
+
+
+@dataclass(frozen=True)
+class DeletionImpact:
+    """The resident's open requests and the payments they made, as the delete page lists them."""
+
+    open_cases: list[Case]
+    paid_payments: list[Payment]
+    retention_years: int
+
+
+def account_deletion_impact(*, user: User) -> DeletionImpact:
+    """What deleting ``user`` would leave behind: open requests, and payments already taken."""
+    return DeletionImpact(
+        open_cases=[case for case in case_selectors.case_list_for_resident(user) if case.is_open],
+        paid_payments=[
+            payment for payment in payment_selectors.payment_list_for_user(user) if payment.is_success
+        ],
+        retention_years=settings.PORTAL_RETENTION_YEARS,
+    )

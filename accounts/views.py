@@ -18,11 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.lib import personal_data
+from portal.lib.ratelimit import too_many_requests
 from portal.lib.validation import phone_display
 
 from .forms import AddressForm, ContactPreferenceForm, NameForm, PhoneForm, SupportNeedsForm
 from .mfa import staff_mfa_missing
+from .ratelimits import ACTIONS_BY_URL_NAME, allauth_wait_seconds
 from .selectors import (
+    account_deletion_impact,
     account_sessions,
     data_export_for_token,
     data_export_token,
@@ -238,6 +241,7 @@ def account_delete_confirm(request: HttpRequest) -> HttpResponse:
         {
             "deleted": [p.sentence("deleted") for p in parts if p.deleted],
             "kept": [p.sentence("kept") for p in parts if p.kept],
+            "impact": account_deletion_impact(user=user),
         },
     )
 
@@ -247,3 +251,13 @@ def account_deleted(request: HttpRequest) -> HttpResponse:
     if not reference or request.user.is_authenticated:
         return HttpResponseRedirect("/")
     return render(request, "accounts/deleted.html", {"reference": reference})
+
+
+# allauth's rate limits
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """allauth's 429 (``handler429``): "Too many attempts", and when to try again."""
+    match = getattr(request, "resolver_match", None)
+    action = ACTIONS_BY_URL_NAME.get(match.url_name if match else "")
+    return too_many_requests(request, retry_after=allauth_wait_seconds(action))

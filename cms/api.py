@@ -95,6 +95,10 @@ class StartUrlField(serializers.Field):
             return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
         if service.start_page_id:
             return service.start_page.get_full_url(self.context.get("request")) or ""
+        if service.start_url.startswith("/"):  # a service of this site, such as /pay/
+            request = self.context.get("request")
+            path = service.start_url
+            return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
         return service.start_url
 
 

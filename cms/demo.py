@@ -7,17 +7,23 @@ the home page's top tasks only when it has none.
 
 from datetime import timedelta
 
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
+from wagtail.models import GroupPagePermission, Site
+
 from .models import (
+    AccessibilityStatementPage,
     Alert,
     ContactPage,
+    CouncilSettings,
     GuidePage,
     HomePage,
     NewsIndexPage,
     NewsPage,
     ServiceIndexPage,
     ServicePage,
+    StandardPage,
 )
 
 EXTERNAL = "https://services.council.example"
@@ -28,6 +34,13 @@ CATEGORIES = [
         "Bins and recycling",
         "Collection days, missed bins, new bins, bulky waste and recycling centres.",
         [
+            (
+                "bin-collection-days",
+                "Bin collection days",
+                524,
+                "Find out which day we collect your bins, and which bins go out each week.",
+                "bin day, collection day, when are my bins collected, rubbish day",
+            ),
             (
                 "report-a-missed-bin",
                 "Report a missed bin",
@@ -146,6 +159,21 @@ CATEGORIES = [
                 473,
                 "Check the controlled parking zones and when restrictions apply.",
                 "CPZ, restrictions",
+            ),
+        ],
+    ),
+    (
+        # Not "payments": /payments/… are the payment pages' own addresses.
+        "bills-and-fines",
+        "Bills and fines",
+        "Pay a council bill, invoice or parking fine online.",
+        [
+            (
+                "pay-a-bill-or-fine",
+                "Pay a bill or fine",
+                None,
+                "Pay a council bill, invoice or penalty charge notice (parking fine) online with a debit or credit card.",
+                "pay a bill, pay an invoice, pay a fine, payment, pay online, invoice, penalty charge notice, PCN, parking ticket, trade waste",
             ),
         ],
     ),
@@ -290,33 +318,180 @@ def _add(parent, page):
 
 
 # How each demo service is done today, so Contact insights has a realistic self-service
-# coverage (KPI51): online on another site, information only, needs a conversation, or
-# (every other service without a form of its own) by phone: the channel-shift backlog.
+# coverage (KPI51), and what its page says about it:
+# - a form in the portal: forms_engine.demo builds it and points the page's start button at it;
+# - a service of this site that is not a page (paying a bill at /pay/);
+# - online on another site;
+# - information only, or needs a conversation (not suitable for online);
+# - every other service: by phone (the channel-shift backlog), and its page says so.
+PORTAL_FORMS = {
+    "report-a-missed-bin",
+    "bulky-waste-collection",
+    "resident-parking-permit",
+    "report-a-pothole",
+    "moving-home",
+    "report-fly-tipping",
+    "street-light-fault",
+}
+SITE_SERVICES = {
+    "pay-a-bill-or-fine": ("/pay/", "Start now"),
+    "parking-fines": ("/pay/", "Pay a parking fine"),
+}
 ONLINE_ELSEWHERE = {
     "pay-council-tax",
-    "parking-fines",
     "blue-badge",
     "planning-permission",
     "renew-library-books",
 }
+INFORMATION_ONLY = "Information only: there is nothing to apply for."
 NOT_SUITABLE_ONLINE = {
-    "recycling": "Information only: there is nothing to apply for.",
-    "council-tax-bands": "Information only: there is nothing to apply for.",
-    "parking-zones": "Information only: there is nothing to apply for.",
-    "gritting": "Information only: there is nothing to apply for.",
-    "find-a-library": "Information only: there is nothing to apply for.",
+    "bin-collection-days": INFORMATION_ONLY,
+    "recycling": INFORMATION_ONLY,
+    "recycling-centres": INFORMATION_ONLY,
+    "council-tax-bands": INFORMATION_ONLY,
+    "parking-zones": INFORMATION_ONLY,
+    "gritting": INFORMATION_ONLY,
+    "find-a-library": INFORMATION_ONLY,
+    "mobile-library": INFORMATION_ONLY,
     "homelessness": "We need to talk to people at risk of homelessness the same day, by phone or in person.",
 }
+
+# The pages whose body is more than the sentence that says how the service is done.
+BODIES = {
+    "bin-collection-days": [
+        (
+            "paragraph",
+            "<p>We collect bins once a week, on the same day each week. Your day depends on the first part of your postcode and the first letter of the second part.</p>"
+            "<p>Your food waste caddy is emptied every week. Your general waste (black bin) and recycling (blue bin) are emptied on alternate weeks, and garden waste (green bin) every other week from March to November if you subscribe.</p>",
+        ),
+        (
+            "table",
+            {
+                "table_caption": "Collection days by postcode",
+                "first_row_is_table_header": True,
+                "first_col_is_header": True,
+                "data": [
+                    ["Postcode", "Collection day"],
+                    ["AN1 1 to AN1 4", "Monday"],
+                    ["AN1 5 to AN1 9", "Tuesday"],
+                    ["AN2", "Wednesday"],
+                    ["AN3", "Thursday"],
+                    ["AN4 and AB1", "Friday"],
+                ],
+            },
+        ),
+        (
+            "paragraph",
+            "<p>Put your bins out by 7am on your collection day, with the lid closed. After a bank holiday, collections that week are one day later.</p>"
+            "<p>If your bin was not emptied on your collection day, report a missed bin.</p>",
+        ),
+    ],
+    "pay-a-bill-or-fine": [
+        (
+            "paragraph",
+            "<p>You can pay online at any time:</p>"
+            "<ul><li>an invoice from the council, for example for trade waste collection</li>"
+            "<li>a penalty charge notice (parking fine)</li></ul>"
+            "<p>Some bills can be paid in parts. You will get a receipt by email.</p>"
+            "<p>Council tax is paid on its own page: Pay your council tax.</p>",
+        ),
+    ],
+    "parking-fines": [
+        (
+            "paragraph",
+            "<p>You can pay a penalty charge notice (PCN) online at any time. If you pay within 14 days of the date on the notice, you pay half the amount.</p>"
+            "<h2>Challenge a parking fine</h2>"
+            "<p>If you think the fine is wrong, do not pay it: write to us within 28 days of the date on the notice, saying why, with any evidence such as photos or a receipt. Email parking@council.example or write to Parking Services, Town Hall, High Street, Anytown AN1 1AA.</p>"
+            "<p>We will reply within 21 days. While we consider your challenge you will not have to pay more.</p>",
+        ),
+    ],
+    "recycling": [
+        (
+            "paragraph",
+            "<p>Your blue bin takes paper, card, cans, tins, glass bottles and jars, and plastic bottles, pots, tubs and trays. Rinse them and put them in loose, not in bags.</p>"
+            "<p>Your food caddy takes all cooked and uncooked food. Everything else goes in your black bin.</p>",
+        )
+    ],
+    "recycling-centres": [
+        (
+            "paragraph",
+            "<p>Our recycling centres at Mill Lane and Station Road are open every day from 8am to 6pm (4pm from October to March). You can take household waste, garden waste, electrical items and furniture. You do not need to book.</p>",
+        )
+    ],
+    "council-tax-bands": [
+        (
+            "paragraph",
+            "<p>Your band is set by the Valuation Office Agency, from A (the lowest) to H. It is printed on your council tax bill. Band D is £2,150.40 a year this year; band A is two thirds of that, and band H is twice it.</p>",
+        )
+    ],
+    "parking-zones": [
+        (
+            "paragraph",
+            "<p>Anytown has four controlled parking zones (A to D). Restrictions apply Monday to Saturday, 8am to 6.30pm. The signs at the entrance to each zone show its times. You need a permit to park in a permit bay during those times.</p>",
+        )
+    ],
+    "gritting": [
+        (
+            "paragraph",
+            "<p>We grit main roads, bus routes and the roads to schools and the hospital whenever ice or snow is forecast. We do not grit pavements or side roads, but you can use the salt in the yellow grit bins for them.</p>",
+        )
+    ],
+    "find-a-library": [
+        (
+            "paragraph",
+            "<p>Anytown Central Library, High Street, is open Monday to Saturday, 9am to 6pm. Northfield and Southgate libraries are open Tuesday, Thursday and Saturday, 9am to 1pm. All libraries have free wifi and computers.</p>",
+        )
+    ],
+    "mobile-library": [
+        (
+            "paragraph",
+            "<p>The mobile library visits each village every 3 weeks, on the same day and at the same time. Its timetable is on the van and at every library.</p>",
+        )
+    ],
+    "homelessness": [
+        (
+            "paragraph",
+            "<p>If you are homeless tonight, call us now on 01234 567890. Out of hours, call 01234 567999.</p>"
+            "<p>If you might lose your home in the next 8 weeks, call us as soon as you can. The sooner you contact us, the more we can do.</p>",
+        )
+    ],
+}
+BEFORE_YOU_START = {
+    "pay-a-bill-or-fine": "<p>You will need the reference and the postcode printed on your bill or notice.</p><p>You will need to pay by debit or credit card.</p>",
+    "parking-fines": "<p>You will need the penalty charge notice number (it starts PCN) and the postcode of the vehicle's registered address.</p><p>You will need to pay by debit or credit card.</p>",
+}
+# Related links beyond the first few pages of the same category.
+RELATED = {
+    "parking-fines": ["pay-a-bill-or-fine", "resident-parking-permit", "parking-zones"],
+    "pay-a-bill-or-fine": ["pay-council-tax", "parking-fines"],
+}
+
+PHONE = "<p>You cannot do this online yet. Call us on 01234 567890, Monday to Friday, 9am to 5pm.</p>"
+IN_THE_PORTAL = (
+    "<p>You can do this online at any time. You will get a reference number, and if "
+    "you have an account you can follow the progress in My account.</p>"
+)
+ON_ANOTHER_SITE = (
+    "<p>You can do this online at any time. The start button takes you to the service on another website.</p>"
+)
 
 
 def _service_page(slug, title, code, summary, keywords):
     fee = "There is a fee" in summary
     online = slug in ONLINE_ELSEWHERE
-    how = (
-        "<p>You can do this online at any time. You will get a reference number, and if "
-        "you have an account you can follow the progress in My account.</p>"
-        if online or slug not in NOT_SUITABLE_ONLINE
-        else ""
+    start_url, start_label = SITE_SERVICES.get(slug, ("", "Start now"))
+    has_start = online or bool(start_url) or slug in PORTAL_FORMS
+    if slug in BODIES:
+        body = BODIES[slug]
+    elif slug in PORTAL_FORMS:
+        body = [("paragraph", IN_THE_PORTAL)]
+    elif online:
+        body = [("paragraph", ON_ANOTHER_SITE)]
+    else:
+        body = [("paragraph", PHONE)]
+    before = BEFORE_YOU_START.get(slug) or (
+        "<p>You will need your address and postcode.</p>"
+        + ("<p>You will need to pay by debit or credit card.</p>" if fee else "")
     )
     return ServicePage(
         slug=slug,
@@ -324,13 +499,10 @@ def _service_page(slug, title, code, summary, keywords):
         summary=summary,
         service_id=code,
         keywords=keywords,
-        body=[("paragraph", how or f"<p>{summary}</p>")],
-        before_you_start=(
-            "<p>You will need your address and postcode.</p>"
-            + ("<p>You will need to pay by debit or credit card.</p>" if fee else "")
-        ),
-        start_url=f"{EXTERNAL}/{slug}" if online else "",
-        start_label="Start now",
+        body=body,
+        before_you_start=before if has_start else "",
+        start_url=f"{EXTERNAL}/{slug}" if online else start_url,
+        start_label=start_label,
         not_suitable_online=slug in NOT_SUITABLE_ONLINE,
         not_suitable_online_reason=NOT_SUITABLE_ONLINE.get(slug, ""),
         contact=[("contact", CONTACT)],
@@ -338,24 +510,48 @@ def _service_page(slug, title, code, summary, keywords):
     )
 
 
+# Moderation per section. The "Moderation" workflow (cms's initial migration) is on the home
+# page, so every section needs a moderator's approval: service pages, guides, news and the
+# statutory pages. In the demo the libraries team publishes its own pages (opening hours,
+# mobile library stops) without moderation: the Editors group may publish in that section.
+UNMODERATED_SECTIONS = {"libraries": "Editors"}
+
+
+def demo_moderation_load() -> int:
+    """Let the Editors publish the demo's unmoderated sections; returns how many permissions were added."""
+    publish = Permission.objects.get(content_type__app_label="wagtailcore", codename="publish_page")
+    home = HomePage.objects.get()
+    added = 0
+    for slug, group_name in UNMODERATED_SECTIONS.items():
+        section = home.get_children().filter(slug=slug).first()
+        group = Group.objects.filter(name=group_name).first()
+        if section is None or group is None:
+            continue
+        added += GroupPagePermission.objects.get_or_create(group=group, page=section, permission=publish)[1]
+    return added
+
+
 def demo_content_load() -> dict[str, int]:
     """Create the demo site under the home page; returns how many pages were created."""
     home = HomePage.objects.get()
     created = 0
     services = {}
+    categories = []
     for slug, title, summary, items in CATEGORIES:
         category, new = _add(home, ServiceIndexPage(slug=slug, title=title, summary=summary, intro=summary))
         created += new
-        siblings = []
         for item in items:
             page, new = _add(category, _service_page(*item))
             services[item[0]] = page
-            siblings.append(page)
             created += new
+        categories.append([services[item[0]] for item in items])
+    for siblings in categories:
         for page in siblings:
             if not len(page.related_links):
-                others = [p for p in siblings if p.pk != page.pk][:3]
-                page.related_links = [("link", {"text": p.title, "page": p}) for p in others]
+                related = [services[slug] for slug in RELATED.get(page.slug, [])] or [
+                    p for p in siblings if p.pk != page.pk
+                ][:3]
+                page.related_links = [("link", {"text": p.title, "page": p}) for p in related]
                 page.save_revision().publish()
 
     guide, new = _add(
@@ -400,7 +596,7 @@ def demo_content_load() -> dict[str, int]:
                         "body": [
                             (
                                 "paragraph",
-                                "<p>Check your new collection day. Order bins if the previous occupier took them.</p>",
+                                f'<p>Check your new <a linktype="page" id="{services["bin-collection-days"].pk}">bin collection day</a>. Order bins if the previous occupier took them.</p>',
                             )
                         ],
                     },
@@ -425,24 +621,31 @@ def demo_content_load() -> dict[str, int]:
 
     news_index, new = _add(home, NewsIndexPage(slug="news", title="News", intro="News from the council."))
     created += new
-    for days_ago, slug, title, summary in [
+    # The summary is the story's lead paragraph; the body goes on from it.
+    for days_ago, slug, title, summary, body in [
         (
             2,
             "winter-gritting-begins",
             "Winter gritting begins",
             "Our gritters are out on priority routes from tonight.",
+            "<p>Ice is forecast for the next three nights. Our 8 gritters will treat main roads, bus routes and the roads to schools and the hospital from 7pm each evening.</p>"
+            "<p>We do not grit pavements or side roads. You can use the salt in the yellow grit bins on them.</p>",
         ),
         (
             9,
             "new-recycling-centre-hours",
             "New recycling centre opening hours",
             "Recycling centres will open later on Sundays from next month.",
+            "<p>From the first Sunday of next month, the Mill Lane and Station Road recycling centres will open from 10am to 6pm on Sundays, instead of 8am to 4pm. Opening hours on other days do not change.</p>"
+            "<p>More people visit on Sunday afternoons than on Sunday mornings, so the later hours mean shorter queues.</p>",
         ),
         (
             20,
             "library-e-books",
             "Borrow e-books with your library card",
             "Thousands of e-books and audiobooks are now free to borrow.",
+            "<p>Sign in to the library app with your library card number and PIN to borrow up to 10 e-books and audiobooks at a time, for 3 weeks. There are no late fees: they return themselves.</p>"
+            "<p>If you do not have a library card, you can join at any library. Bring something with your name and address on it.</p>",
         ),
     ]:
         _, new = _add(
@@ -452,7 +655,7 @@ def demo_content_load() -> dict[str, int]:
                 title=title,
                 summary=summary,
                 date=timezone.localdate() - timedelta(days=days_ago),
-                body=[("paragraph", f"<p>{summary}</p>")],
+                body=[("paragraph", body)],
             ),
         )
         created += new
@@ -468,6 +671,7 @@ def demo_content_load() -> dict[str, int]:
                 for slug in (
                     "report-a-missed-bin",
                     "pay-council-tax",
+                    "pay-a-bill-or-fine",
                     "report-a-pothole",
                     "resident-parking-permit",
                 )
@@ -502,8 +706,11 @@ def demo_content_load() -> dict[str, int]:
             ),
             ("task", {"kind": "report", "text": "Report a pothole", "page": services["report-a-pothole"]}),
             ("task", {"kind": "pay", "text": "Pay a parking fine", "page": services["parking-fines"]}),
+            ("task", {"kind": "pay", "text": "Pay a bill or fine", "page": services["pay-a-bill-or-fine"]}),
         ]
         home.save_revision().publish()
+
+    created += demo_statutory_pages_load(home)
 
     if not Alert.objects.exists():
         Alert.objects.create(
@@ -514,3 +721,170 @@ def demo_content_load() -> dict[str, int]:
             ends_at=timezone.now() + timedelta(days=7),
         )
     return {"pages_created": created}
+
+
+# The pages every council site must have (accessibility statement, privacy notice, cookies),
+# linked from the footer.
+
+ACCESSIBILITY_STATEMENT = {
+    "slug": "accessibility",
+    "title": "Accessibility statement",
+    "summary": "How accessible this website is, what we are doing about the parts that are not, and how to tell us about a problem.",
+    "website_name": "the Anytown Council website",
+    "scope": "the Anytown Council website, including its online forms and My account",
+    "how_accessible": (
+        "<p>We test every page and online form with automated tools and by hand, with a keyboard "
+        "and a screen reader. We know some parts of this website are not fully accessible:</p>"
+        "<ul><li>some older PDF documents are not fully accessible to screen reader software</li>"
+        "<li>the map in ‘Report a pothole’ cannot be used with a keyboard alone, but you can type an address instead</li></ul>"
+    ),
+    "contact_email": "accessibility@council.example",
+    "contact_phone": "01234 567890",
+    "contact_details": "<p>If you are deaf, hearing impaired or have a speech impediment, you can use Relay UK: dial 18001 then 01234 567890.</p>",
+    "response_days": 5,
+    "compliance_status": "partial",
+    "wcag_version": "2.2",
+    "non_compliance": (
+        "<p>Some PDF documents published before 2024 have no headings or text alternatives for images, so "
+        "screen reader users may not be able to read them. This fails WCAG 2.2 success criterion 1.1.1 "
+        "(non-text content) and 1.3.1 (info and relationships). We plan to replace them with web pages by "
+        "March 2027.</p>"
+        "<p>The map in ‘Report a pothole’ cannot be moved with a keyboard. This fails WCAG 2.2 success "
+        "criterion 2.1.1 (keyboard). You can type an address or describe the place instead. We plan to "
+        "fix the map by June 2027.</p>"
+    ),
+    "out_of_scope": (
+        "<p>Many of our older PDFs and Word documents are not needed to use our services, for example "
+        "committee papers published before 23 September 2018. We do not plan to fix these.</p>"
+    ),
+    "improvements": (
+        "<p>We check new pages and forms before they are published, and test the whole website every "
+        "year. We are replacing PDF forms with online forms built to the GOV.UK Design System.</p>"
+    ),
+    "tested_by": "our digital team",
+    "test_method": (
+        "<p>We tested the home page, a sample of service pages, every online form, My account and "
+        "payments, with automated tools (axe) and by hand with a keyboard, NVDA and VoiceOver.</p>"
+    ),
+}
+
+PRIVACY_BODY = [
+    (
+        "paragraph",
+        "<p>Anytown Council is the data controller for the personal information you give us on this "
+        "website. This notice explains what we collect, why, how long we keep it and your rights.</p>"
+        "<h2>What we collect</h2>"
+        "<ul><li>the answers you give in our online forms, and any files you upload</li>"
+        "<li>your name, email address and phone number if you create an account</li>"
+        "<li>payment references (we never see or keep your card details)</li>"
+        '<li>which pages you visit, to improve the website (see <a href="/cookies/">cookies</a>)</li></ul>'
+        "<h2>Why we use it</h2>"
+        "<p>We use your information to deliver the service you asked for, to contact you about it, and "
+        "to meet our legal duties. Our lawful basis is usually that we need it to carry out our public "
+        "tasks as a council (UK GDPR article 6(1)(e)), or to take a payment you asked to make.</p>"
+        "<h2>How long we keep it</h2>"
+        "<p>We keep requests and their answers for 6 years after they are closed, then delete them. "
+        "Unfinished forms are deleted after 30 days. You can delete your account at any time from My account.</p>"
+        "<h2>Who we share it with</h2>"
+        "<p>We share information only with the teams and contractors who deliver the service, or where "
+        "the law requires it. We never sell it.</p>"
+        "<h2>Your rights</h2>"
+        "<p>You can ask for a copy of your information (you can download most of it from My account), "
+        "ask us to correct it or delete it, or object to how we use it. Email "
+        '<a href="mailto:dpo@council.example">dpo@council.example</a> to contact our data protection officer.</p>'
+        "<p>If you are not happy with how we use your information, you can complain to the "
+        '<a href="https://ico.org.uk/make-a-complaint/">Information Commissioner’s Office</a>.</p>',
+    )
+]
+
+COOKIES_BODY = [
+    (
+        "paragraph",
+        "<p>Cookies are small files saved on your phone, tablet or computer when you visit a website.</p>"
+        "<p>We only use cookies that are needed to make this website work. They do not track you on "
+        "other websites and are not used for advertising, so we do not ask for your consent to use them.</p>"
+        "<h2>Cookies we use</h2>",
+    ),
+    (
+        "table",
+        {
+            "first_row_is_table_header": True,
+            "first_col_is_header": False,
+            "data": [
+                ["Name", "Purpose", "Expires"],
+                [
+                    "sessionid",
+                    "Keeps you signed in, and remembers answers to a form you have started",
+                    "2 weeks, or when you sign out",
+                ],
+                ["csrftoken", "Protects the forms on this website from misuse", "1 year"],
+                [
+                    "messages",
+                    "Shows a message once, for example ‘Your answers have been saved’",
+                    "When you close your browser",
+                ],
+            ],
+        },
+    ),
+    (
+        "paragraph",
+        "<h2>Analytics</h2><p>We count visits to pages on our own servers to improve the website. This does not use cookies.</p>",
+    ),
+]
+
+
+def demo_statutory_pages_load(home) -> int:
+    """The accessibility statement, privacy notice and cookies pages, and a footer that links them.
+
+    The footer links and the site's privacy notice are set only when an editor has not set them.
+    """
+    created = 0
+    today = timezone.localdate()
+    accessibility, new = _add(
+        home,
+        AccessibilityStatementPage(
+            **ACCESSIBILITY_STATEMENT,
+            prepared_on=today - timedelta(days=60),
+            reviewed_on=today - timedelta(days=14),
+            tested_on=today - timedelta(days=21),
+            review_by=today + timedelta(days=365),
+        ),
+    )
+    created += new
+    privacy, new = _add(
+        home,
+        StandardPage(
+            slug="privacy",
+            title="Privacy notice",
+            summary="How Anytown Council uses the information you give us on this website, and your rights.",
+            body=PRIVACY_BODY,
+            review_by=today + timedelta(days=365),
+        ),
+    )
+    created += new
+    cookies, new = _add(
+        home,
+        StandardPage(
+            slug="cookies",
+            title="Cookies",
+            summary="The cookies this website uses and why. We only use cookies the website needs to work.",
+            body=COOKIES_BODY,
+            review_by=today + timedelta(days=365),
+        ),
+    )
+    created += new
+
+    settings = CouncilSettings.for_site(home.get_site() or Site.objects.get(is_default_site=True))
+    if not len(settings.footer_links) or settings.privacy_page_id is None:
+        if not len(settings.footer_links):
+            contact = home.get_children().filter(slug="contact-us").first()
+            settings.footer_links = [
+                ("link", {"text": "Accessibility statement", "page": accessibility}),
+                ("link", {"text": "Privacy", "page": privacy}),
+                ("link", {"text": "Cookies", "page": cookies}),
+                *([("link", {"text": "Contact us", "page": contact})] if contact else []),
+            ]
+        if settings.privacy_page_id is None:
+            settings.privacy_page = privacy
+        settings.save()
+    return created

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -20,6 +20,19 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from .blocks import RICH_TEXT_FEATURES, BodyBlock, GuidePartBlock, RelatedLinkBlock, TopTaskBlock
+
+# The accessibility regulations name this standard; the statement says which version was tested.
+WCAG_VERSIONS = [("2.2", "WCAG 2.2 AA"), ("2.1", "WCAG 2.1 AA")]
+
+
+def start_url_validate(value: str) -> None:
+    """A start button's web address: another site's (http or https), or a path on this site."""
+    if value.startswith("/") and not value.startswith("//"):
+        if any(character.isspace() for character in value):
+            raise ValidationError("Enter a path on this site without spaces, like /pay/")
+        return
+    message = "Enter a web address starting https://, or a path on this site starting /"
+    URLValidator(schemes=["http", "https"], message=message)(value)
 
 
 class BasePage(Page):
@@ -91,6 +104,7 @@ class HomePage(RoutablePageMixin, BasePage):
         "cms.NewsIndexPage",
         "cms.ContactPage",
         "cms.StandardPage",
+        "cms.AccessibilityStatementPage",
     ]
 
     class Meta:
@@ -172,7 +186,14 @@ class ServicePage(ServiceCodeMixin, BasePage):
         related_name="+",
         help_text="…or another page on this site…",
     )
-    start_url = models.URLField(blank=True, help_text="…or the online service on another site.")
+    start_url = models.CharField(
+        "start url",
+        max_length=200,
+        blank=True,
+        validators=[start_url_validate],
+        help_text="…or the online service on another site (https://…), or a service of this "
+        "site that is not a page, such as /pay/ to pay a bill.",
+    )
     start_form = models.ForeignKey(
         "forms_engine.ServiceForm",
         null=True,
@@ -411,6 +432,162 @@ class StandardPage(BasePage):
         verbose_name = "standard page"
 
 
+class ComplianceStatus(models.TextChoices):
+    """The three statements the accessibility regulations allow (GOV.UK model statement)."""
+
+    FULL = "full", "Fully compliant"
+    PARTIAL = "partial", "Partially compliant"
+    NOT = "not", "Not compliant"
+
+
+class AccessibilityStatementPage(BasePage):
+    """The accessibility statement the regulations require, in the GOV.UK model statement's order.
+
+    The legally required wording and headings are in the template; editors fill in what is
+    specific to the council: the scope, what is not accessible and why, how to get in touch,
+    and when the site was tested and the statement reviewed.
+    """
+
+    website_name = models.CharField(
+        max_length=120, help_text="As people know it, e.g. 'the Anytown Council website'."
+    )
+    scope = models.TextField(
+        "what this statement covers",
+        help_text="e.g. 'the website at www.anytown.gov.uk, including its online forms and My account'.",
+    )
+    how_accessible = RichTextField(
+        "how accessible this website is",
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+        help_text="What disabled people can do, and the parts that are not fully accessible, "
+        "most important first.",
+    )
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True, help_text="e.g. 01234 567890")
+    contact_details = RichTextField(
+        "other ways to contact us",
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+        help_text="e.g. a contact form, text relay, a British Sign Language service, an address.",
+    )
+    response_days = models.PositiveSmallIntegerField(
+        "days to reply", default=5, help_text="How many working days you take to reply to a request."
+    )
+    compliance_status = models.CharField(
+        max_length=10, choices=ComplianceStatus.choices, default=ComplianceStatus.PARTIAL
+    )
+    wcag_version = models.CharField("standard", max_length=4, choices=WCAG_VERSIONS, default="2.2")
+    non_compliance = RichTextField(
+        "non-compliance with the accessibility regulations",
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+        help_text="Each problem, the WCAG success criterion it fails, and when you plan to fix it.",
+    )
+    disproportionate_burden = RichTextField(
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+        help_text="Content you are not fixing because it would be a disproportionate burden, and why.",
+    )
+    out_of_scope = RichTextField(
+        "content not within the scope of the regulations",
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+        help_text="e.g. PDFs published before 23 September 2018 that are not needed for a service.",
+    )
+    improvements = RichTextField(
+        "what we're doing to improve accessibility",
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+    )
+    prepared_on = models.DateField("statement prepared on", default=date.today)
+    reviewed_on = models.DateField("last reviewed on", null=True, blank=True)
+    tested_on = models.DateField("website last tested on", null=True, blank=True)
+    tested_by = models.CharField(
+        max_length=200, blank=True, help_text="Who tested it, e.g. 'our digital team' or a company's name."
+    )
+    test_method = RichTextField(
+        "how the website was tested",
+        features=RICH_TEXT_FEATURES,
+        blank=True,
+        help_text="e.g. which pages were tested and how they were chosen.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("website_name"),
+        FieldPanel("scope"),
+        FieldPanel("how_accessible"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("contact_email"), FieldPanel("contact_phone")]),
+                FieldPanel("contact_details"),
+                FieldPanel("response_days"),
+            ],
+            heading="Feedback and contact information",
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("compliance_status"), FieldPanel("wcag_version")])],
+            heading="Compliance status",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("non_compliance"),
+                FieldPanel("disproportionate_burden"),
+                FieldPanel("out_of_scope"),
+            ],
+            heading="Non-accessible content",
+        ),
+        FieldPanel("improvements"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("prepared_on"), FieldPanel("reviewed_on")]),
+                FieldRowPanel([FieldPanel("tested_on"), FieldPanel("tested_by")]),
+                FieldPanel("test_method"),
+            ],
+            heading="Preparation of this accessibility statement",
+        ),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("how_accessible")]
+    api_fields = [
+        *BasePage.api_fields,
+        APIField("compliance_status"),
+        APIField("prepared_on"),
+        APIField("reviewed_on"),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = "accessibility statement"
+
+    def clean(self):
+        super().clean()
+        self.scope = self.scope.strip().rstrip(".")  # the statement's sentence adds the full stop
+        if not (self.contact_email or self.contact_phone or self.contact_details):
+            raise ValidationError(
+                {"contact_email": "Give at least one way to contact you about accessibility"}
+            )
+        if self.compliance_status != ComplianceStatus.FULL and not (
+            self.non_compliance or self.disproportionate_burden or self.out_of_scope
+        ):
+            raise ValidationError(
+                {"non_compliance": "List the content that is not accessible, or choose 'Fully compliant'"}
+            )
+        if self.reviewed_on and self.prepared_on and self.reviewed_on < self.prepared_on:
+            raise ValidationError(
+                {"reviewed_on": "The review date must be on or after the date it was prepared"}
+            )
+
+    @property
+    def is_fully_compliant(self) -> bool:
+        return self.compliance_status == ComplianceStatus.FULL
+
+    @property
+    def is_not_compliant(self) -> bool:
+        return self.compliance_status == ComplianceStatus.NOT
+
+
 class AlertQuerySet(models.QuerySet):
     def active(self, at=None):
         at = at or timezone.now()
@@ -487,6 +664,23 @@ class CouncilSettings(BaseSiteSetting):
     )
     email = models.EmailField(blank=True, help_text="A general contact address, if any.")
 
+    footer_links = StreamField(
+        [("link", RelatedLinkBlock())],
+        blank=True,
+        help_text="Links at the bottom of every page, in this order. Include the accessibility "
+        "statement, the privacy notice and the cookies page.",
+    )
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="privacy notice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Linked where people give us their details: creating an account, and every online "
+        "form that has no privacy notice of its own.",
+    )
+
     # Cost per transaction by channel, for the contact measures.
     cost_face_to_face = _cost_field("Face to face", "8.62")
     cost_phone = _cost_field("Telephone", "2.83")
@@ -500,6 +694,9 @@ class CouncilSettings(BaseSiteSetting):
         MultiFieldPanel(
             [FieldPanel("phone"), FieldPanel("opening_hours"), FieldPanel("email")],
             heading="Contact details",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("footer_links"), FieldPanel("privacy_page")], heading="Footer and privacy"
         ),
         MultiFieldPanel(
             [

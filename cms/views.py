@@ -6,13 +6,14 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from wagtail.models import Site
 
 from portal.interactions.visitor import visitor_key
-from portal.lib.ratelimit import ratelimit_hit
+from portal.lib.ratelimit import ratelimit_hit, ratelimit_retry_after, too_many_requests
 
 from . import selectors, services
 from .forms import PageFeedbackForm, PageFeedbackReasonForm
@@ -69,14 +70,23 @@ def _back_to_page(path: str) -> HttpResponse:
     return redirect(path + "#page-feedback")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def page_feedback(request: HttpRequest) -> HttpResponse:
-    """Record a Yes/No answer; "No" goes on to the optional "what went wrong" form."""
+    """Record a Yes/No answer; "No" goes on to the optional "what went wrong" form.
+
+    The address is only for answers: opened in a browser (a bookmark, a reload, a pasted
+    link) it goes back to the page in ``?path=`` if that is a page of this site, or home.
+    """
+    if request.method == "GET":
+        path = request.GET.get("path", "")
+        safe = path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=None)
+        return redirect(path if safe else "/")
     form = PageFeedbackForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Invalid feedback")
     if _rate_limited(request):
-        return render(request, "429.html", status=429)
+        key, window = f"cms:feedback-rate:{visitor_key(request)}", 60 * 60
+        return too_many_requests(request, retry_after=ratelimit_retry_after(key, window_seconds=window))
     path = form.cleaned_data["path"]
     page = selectors.public_page_get(site=Site.find_for_request(request), page_id=form.cleaned_data["page"])
     useful = form.cleaned_data["useful"] == "yes"

@@ -1,37 +1,48 @@
 """The forms editor in the Wagtail admin: the "Forms" snippet viewset, Archive and Reopen,
 and per-form statistics.
 
-Drafts, revisions, preview, scheduling and publishing are Wagtail's own (ServiceForm is a
-DraftStateMixin / RevisionMixin / PreviewableMixin snippet); ``ServiceForm.publish``
-freezes each published revision into a FormVersion. The permission policy is registered
-in ``wagtail_hooks.py`` before the viewset, as Wagtail 8 requires.
+Drafts, revisions, preview, locking, moderation, scheduling and publishing are Wagtail's own
+(ServiceForm is a WorkflowMixin / DraftStateMixin / LockableMixin / RevisionMixin /
+PreviewableMixin snippet): editors submit a form to the moderation workflow, moderators
+approve or publish it, and ``ServiceForm.publish`` freezes each published revision into a
+FormVersion. The editor's form is ``forms.ServiceFormAdminForm`` (labels, pounds, the fee
+question chooser). Saving from the add page is safe to repeat (``ServiceFormCreateView``)
+and saving a form and publishing it happen in one transaction. The permission policy is
+registered in ``wagtail_hooks.py`` before the viewset, as Wagtail 8 requires.
 """
+
+import functools
+import uuid
 
 import django_filters
 
 from django import forms
 from django.conf import settings
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.datastructures import MultiValueDictKeyError
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, StatusTagColumn, UpdatedAtColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.snippets.views.snippets import DeleteView, EditView, IndexView, SnippetViewSet
+from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, IndexView, SnippetViewSet
 
 from portal.interactions.models import LgslService
 from portal.interactions.permissions import can_view_contact_insights
 
 from .constants import FeeType, FormState
+from .forms import ServiceFormAdminForm
 from .lifecycle import FormStateError, form_archive, form_reopen
 from .models import FormVersion, ServiceForm
 from .stats import DEFAULT_PERIOD_DAYS, PERIOD_DAYS, form_statistics
@@ -116,7 +127,103 @@ class ServiceFormIndexView(IndexView):
         return None
 
 
-class ServiceFormEditView(EditView):
+SLUG_TAKEN = "Another form already uses this address: choose a different one"
+
+
+def _one_save_at_a_time(view):
+    """Saves of one form wait for each other (a row lock until the save is done).
+
+    Wagtail's edit view reads the form, then writes it back; an autosave that read the form
+    just before a Publish from the same page committed would write it back unpublished.
+    """
+
+    @functools.wraps(view)
+    def locked(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        with transaction.atomic():
+            pk = unquote(str(kwargs["pk"]))
+            list(ServiceForm.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+            return view(request, *args, **kwargs)
+
+    return locked
+
+
+class _SaveAndPublishTogetherMixin:
+    """Saving a form and what the button asked for (publish, submit for moderation) happen in
+    one transaction, so a publish that fails leaves no half-made draft behind; a clash on the
+    form's address found only by the database is shown as an error on the address field."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except MultiValueDictKeyError as error:
+            # The steps editor's own counters are missing: not a post from the form builder.
+            raise BadRequest("The form builder's fields are incomplete") from error
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except IntegrityError:
+            slug = form.cleaned_data.get("slug")
+            clash = ServiceForm.objects.filter(slug=slug)
+            if self.object is not None and self.object.pk:
+                clash = clash.exclude(pk=self.object.pk)
+            if not slug or not clash.exists():
+                raise
+            return self.slug_clash(form)
+
+    def slug_clash(self, form):
+        form.add_error("slug", SLUG_TAKEN)
+        self.produced_error_code = "validation_error"
+        self.produced_error_message = self.get_error_message()
+        return self.form_invalid(form)
+
+
+class ServiceFormCreateView(_SaveAndPublishTogetherMixin, CreateView):
+    """The add page, safe to save from more than once.
+
+    Wagtail autosaves the add page: the first autosave creates the form as a draft and only
+    then, when its answer arrives, points the page at the new form's edit view. A "Publish"
+    (or another autosave) sent before that answer came back to the add view again, failed
+    with "Service form with this Slug already exists" and left the autosaved draft behind.
+    Every save from one add page carries the same ``creation_key``; a save whose key already
+    made a form is handed to that form's edit view instead of creating another.
+    """
+
+    edit_view_func = None
+
+    def made_from_this_page(self) -> ServiceForm | None:
+        try:
+            key = uuid.UUID(self.request.POST.get("creation_key", ""))
+        except ValueError:
+            return None
+        return ServiceForm.objects.filter(creation_key=key).first()
+
+    def continue_as_edit(self, form: ServiceForm):
+        return self.edit_view_func(self.request, pk=quote(form.pk))
+
+    def post(self, request, *args, **kwargs):
+        made = self.made_from_this_page()
+        if made is not None:
+            return self.continue_as_edit(made)
+        return super().post(request, *args, **kwargs)
+
+    def slug_clash(self, form):
+        self.object = None
+        return super().slug_clash(form)
+
+    def form_invalid(self, form):
+        # Two saves from this page at once: the other one made the form while this one was
+        # being checked ("already exists") or inserted (``slug_clash``). Carry on with that form.
+        made = self.made_from_this_page()
+        if made is not None:
+            return self.continue_as_edit(made)
+        return super().form_invalid(form)
+
+
+class ServiceFormEditView(_SaveAndPublishTogetherMixin, EditView):
     statistics_url_name = None
     archive_url_name = None
     reopen_url_name = None
@@ -288,6 +395,7 @@ class ServiceFormViewSet(SnippetViewSet):
     url_prefix = "forms"
 
     index_view_class = ServiceFormIndexView
+    add_view_class = ServiceFormCreateView
     edit_view_class = ServiceFormEditView
     delete_view_class = ServiceFormDeleteView
     filterset_class = ServiceFormFilterSet
@@ -322,6 +430,17 @@ class ServiceFormViewSet(SnippetViewSet):
         ).values("number")[:1]
         return ServiceForm.objects.select_related("service").annotate(live_version=Subquery(live_version))
 
+    def get_edit_handler(self):
+        # The model's panels, on the editor's own form: labels, pounds, the fee question chooser.
+        return ObjectList(ServiceForm.panels, base_form_class=ServiceFormAdminForm).bind_to_model(ServiceForm)
+
+    @property
+    def edit_view(self):
+        return _one_save_at_a_time(super().edit_view)
+
+    def get_add_view_kwargs(self, **kwargs):
+        return super().get_add_view_kwargs(edit_view_func=self.edit_view, **kwargs)
+
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(statistics_url_name=self.get_url_name("statistics"), **kwargs)
 
@@ -343,3 +462,30 @@ class ServiceFormViewSet(SnippetViewSet):
             path("reopen/<str:pk>/", self._action_view(FormReopenView), name="reopen"),
             path("statistics/<str:pk>/", self._action_view(FormStatisticsView), name="statistics"),
         ]
+
+
+class FormStatisticsIndexView(WagtailAdminTemplateMixin, TemplateView):
+    """Reports > Form statistics: every form, each linking to its statistics. Service managers
+    cannot open the forms editor, so this is their way in."""
+
+    template_name = "forms_engine/admin/statistics_index.html"
+    page_title = "Form statistics"
+    header_icon = "table"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_view_statistics(request.user):
+            messages.error(request, "Sorry, you do not have permission to do that.")
+            return redirect("wagtailadmin_home")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        url_name = ServiceForm.snippet_viewset.get_url_name("statistics")
+        context["forms"] = [
+            (form, _state_label(form), reverse(url_name, args=[quote(form.pk)]))
+            for form in ServiceForm.objects.order_by("title")
+        ]
+        return context

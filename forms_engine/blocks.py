@@ -8,7 +8,12 @@ so a published version never depends on the blocks' code or on later edits.
 
 import re
 
+from django.core.exceptions import ValidationError
+
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
+
+from .engine.formats import FORMAT_CHOICES, pattern_error
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -64,6 +69,26 @@ def _question_blocks(**extra) -> list[tuple[str, blocks.Block]]:
         ("hint", blocks.CharBlock(required=False, max_length=300)),
         ("required", blocks.BooleanBlock(required=False, default=True)),
         *extra.items(),
+        (
+            "error_message",
+            blocks.CharBlock(
+                required=False,
+                max_length=200,
+                label="Error message if not answered (optional)",
+                help_text="e.g. 'Enter your vehicle registration'. "
+                "Leave empty to make one from the question.",
+            ),
+        ),
+        (
+            "error_name",
+            blocks.CharBlock(
+                required=False,
+                max_length=100,
+                label="Name of the answer in error messages (optional)",
+                help_text="e.g. 'your date of birth' gives 'Your date of birth must be in the past'. "
+                "Leave empty to use the question.",
+            ),
+        ),
         ("condition", ConditionBlock(required=False)),
     ]
 
@@ -75,23 +100,78 @@ class QuestionBlock(blocks.StructBlock):
         icon = "form"
 
 
-def _question(field_type: str, icon: str, label: str, **extra) -> type[QuestionBlock]:
+class TextRulesMixin:
+    """A custom format needs a pattern that works."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("format") == "custom":
+            pattern = value.get("format_pattern") or ""
+            problem = pattern_error(pattern) if pattern else "Enter the pattern answers must match"
+            if problem:
+                raise StructBlockValidationError(block_errors={"format_pattern": ValidationError(problem)})
+        return value
+
+
+class DateLimitBlock(blocks.StructBlock):
+    """A date limit relative to the day the resident answers: "6 months ago", "30 days from today"."""
+
+    amount = blocks.IntegerBlock(required=False, min_value=0, max_value=1000, label="Number")
+    unit = blocks.ChoiceBlock(
+        choices=[("days", "days"), ("months", "months"), ("years", "years")], default="days", required=False
+    )
+    direction = blocks.ChoiceBlock(
+        choices=[("ago", "ago"), ("ahead", "from today")], default="ago", required=False
+    )
+
+    class Meta:
+        icon = "date"
+        form_classname = "struct-block date-limit-block"
+
+
+def _question(field_type: str, icon: str, label: str, base=(), **extra) -> type[QuestionBlock]:
     meta = type("Meta", (), {"icon": icon, "label": label})
     attrs = dict(_question_blocks(**extra))
     attrs.update({"field_type": field_type, "Meta": meta, "__module__": __name__})
-    return type(f"{field_type.title().replace('_', '')}QuestionBlock", (QuestionBlock,), attrs)
+    return type(f"{field_type.title().replace('_', '')}QuestionBlock", (*base, QuestionBlock), attrs)
 
 
 def _choices_block():
-    return blocks.ListBlock(blocks.CharBlock(max_length=200), min_num=1, help_text="One answer per line.")
+    # Wagtail shows a list's items without a <label>: name each answer's input for screen
+    # readers (and axe-core). An attribute of the widget, so the block's definition (and so
+    # the migrations) do not change.
+    answer = blocks.CharBlock(max_length=200)
+    answer.field.widget.attrs["aria-label"] = "Answer option"
+    return blocks.ListBlock(answer, min_num=1, help_text="One answer per line.")
 
 
 TextQuestionBlock = _question(
     "text",
     "pilcrow",
     "Text (one line)",
+    base=(TextRulesMixin,),
     prefill=blocks.ChoiceBlock(choices=PREFILL_CHOICES, required=False, help_text="Fill in from the profile"),
     max_length=blocks.IntegerBlock(required=False, min_value=1, max_value=1000),
+    format=blocks.ChoiceBlock(
+        choices=FORMAT_CHOICES,
+        required=False,
+        label="Answer format",
+        help_text="Check the answer is in this format, e.g. a UK vehicle registration",
+    ),
+    format_pattern=blocks.CharBlock(
+        required=False,
+        max_length=200,
+        label="Custom pattern",
+        help_text="Only for 'Custom pattern': a regular expression the whole answer must match, "
+        "e.g. [A-Z]{2}[0-9]{6}",
+    ),
+    format_description=blocks.CharBlock(
+        required=False,
+        max_length=200,
+        label="Format in words (for the error message)",
+        help_text="Follows 'Enter' in the error message, e.g. 'a permit number in the correct format, "
+        "like AB123456'. Leave empty for the format's own words.",
+    ),
 )
 LongTextQuestionBlock = _question(
     "long_text",
@@ -125,13 +205,35 @@ DateQuestionBlock = _question(
     "date",
     "Date",
     when=blocks.ChoiceBlock(
-        choices=[("any", "Any date"), ("past", "Today or in the past"), ("future", "Today or in the future")],
+        choices=[
+            ("any", "Any date"),
+            ("past", "Today or in the past"),
+            ("past_strict", "In the past (not today)"),
+            ("future", "Today or in the future"),
+            ("future_strict", "In the future (not today)"),
+        ],
         default="any",
     ),
-    min_days_ahead=blocks.IntegerBlock(
-        required=False, help_text="Earliest date, in days from today (e.g. 2 for bookings)"
+    earliest=DateLimitBlock(
+        required=False,
+        label="Earliest date (optional)",
+        help_text="e.g. 6 months ago, for 'within the last 6 months'",
     ),
-    max_days_ahead=blocks.IntegerBlock(required=False, help_text="Latest date, in days from today"),
+    latest=DateLimitBlock(
+        required=False,
+        label="Latest date (optional)",
+        help_text="e.g. 30 days from today, for 'not more than 30 days in the future'",
+    ),
+    min_days_ahead=blocks.IntegerBlock(
+        required=False,
+        label="Earliest date, in days from today (optional)",
+        help_text="e.g. 2 for bookings; a negative number for days ago",
+    ),
+    max_days_ahead=blocks.IntegerBlock(
+        required=False,
+        label="Latest date, in days from today (optional)",
+        help_text="A negative number for days ago",
+    ),
 )
 RadiosQuestionBlock = _question("radios", "radio-full", "Choose one (radios)", choices=_choices_block())
 CheckboxesQuestionBlock = _question(

@@ -1,5 +1,5 @@
 # ruff: noqa: E501 - demo copy reads better unwrapped
-"""Demo forms: five live council forms, their teams, and a month of form interactions.
+"""Demo forms: seven live council forms, their teams, and a month of form interactions.
 
 Loaded by ``manage.py load_demo`` after the demo content and accounts. Idempotent: a team
 or form is created only when missing, a service page is pointed at its form only when it
@@ -107,6 +107,7 @@ FORMS = [
                     "put_out",
                     "Was the bin out by 7am on your collection day?",
                     choices=["Yes", "No"],
+                    error_message="Select yes if the bin was out by 7am on your collection day",
                 ),
                 q(
                     "radios",
@@ -252,6 +253,8 @@ FORMS = [
                     "Vehicle registration number",
                     hint="For example, AB12 CDE",
                     max_length=8,
+                    format="uk_vehicle_registration",
+                    error_message="Enter your vehicle registration number",
                 ),
                 q("text", "make_model", "Make and model", hint="For example, Ford Fiesta", max_length=100),
             ),
@@ -413,7 +416,15 @@ FORMS = [
             ),
             step(
                 "Date and people",
-                q("date", "change_date", "Date of the change", hint="For example, 27 3 2026", when="any"),
+                q(
+                    "date",
+                    "change_date",
+                    "Date of the change",
+                    hint="It must be in the last 12 months or the next 3 months. For example, 27 3 2026",
+                    when="any",
+                    earliest={"amount": 12, "unit": "months", "direction": "ago"},
+                    latest={"amount": 3, "unit": "months", "direction": "ahead"},
+                ),
                 q(
                     "number",
                     "adults",
@@ -431,6 +442,167 @@ FORMS = [
                     "declaration",
                     "Declaration",
                     statement="The information I have given is true. I will tell you about any further change.",
+                ),
+            ),
+        ],
+    },
+    {
+        "page": "report-fly-tipping",
+        "team": "Waste services",
+        "fields": {
+            "title": "Report fly-tipping",
+            "slug": "report-fly-tipping",
+            "service_id": 587,
+            "intro": "<p>Report rubbish that has been dumped illegally on a road, pavement, verge or other public land. We clear fly-tipping on private land only if it is dangerous.</p><p>Do not touch or move it: it may be dangerous, and it may be evidence. If it looks like chemicals, drums or asbestos, call us now on 01234 567890.</p>",
+            "sign_in": SignIn.OPTIONAL,
+            "reference_prefix": "FT",
+            "sla_working_days": 5,
+            "confirmation_text": "<p>We have your report of fly-tipping.</p>",
+            "next_steps": "<p>We will clear it within 5 working days, or within 1 working day if it is blocking a road or pavement or is dangerous.</p><p>We check what was dumped for evidence of who dumped it, and we prosecute when we can.</p>",
+            "closed_message": CLOSED,
+        },
+        "steps": [
+            step(
+                "Where is it?",
+                q(
+                    "location",
+                    "location",
+                    "Where is the fly-tipping?",
+                    hint="Give the street and the nearest house number, junction or landmark.",
+                    ask_coordinates=True,
+                ),
+            ),
+            step(
+                "What has been dumped?",
+                q(
+                    "checkboxes",
+                    "what",
+                    "What has been dumped?",
+                    hint="Select all that apply.",
+                    choices=[
+                        "Black bags or household rubbish",
+                        "Furniture or mattresses",
+                        "Electrical items or fridges",
+                        "Building rubble",
+                        "Tyres",
+                        "Garden waste",
+                        "Something else",
+                    ],
+                ),
+                q(
+                    "radios",
+                    "amount",
+                    "How much is there?",
+                    choices=[
+                        "A single item or bag",
+                        "A car boot load",
+                        "A small van load",
+                        "A lorry load or more",
+                    ],
+                ),
+                q(
+                    "radios",
+                    "blocking",
+                    "Is it blocking a road, pavement or entrance?",
+                    choices=["Yes", "No"],
+                ),
+            ),
+            step(
+                "Did you see who dumped it?",
+                q(
+                    "radios",
+                    "witnessed",
+                    "Did you see who dumped it?",
+                    choices=["Yes", "No"],
+                ),
+                q(
+                    "long_text",
+                    "witness_details",
+                    "What did you see?",
+                    hint="For example, the date and time, what they looked like, and a vehicle's make, colour and registration number.",
+                    condition=when("witnessed", "Yes"),
+                    max_length=1000,
+                ),
+            ),
+            step(
+                "Photo",
+                q(
+                    "file",
+                    "photo",
+                    "Upload a photo (optional)",
+                    hint="JPG, PNG or HEIC, up to 10MB.",
+                    required=False,
+                    allowed_types=["jpg", "png", "heic"],
+                    max_size_mb=10,
+                ),
+            ),
+        ],
+    },
+    {
+        "page": "street-light-fault",
+        "team": "Highways",
+        "fields": {
+            "title": "Report a street light fault",
+            "slug": "report-a-street-light-fault",
+            "service_id": 564,
+            "intro": "<p>Report a street light that is not working, flickering, on during the day or damaged.</p><p>If a street light has been knocked down, has exposed wires or its door is missing, call us now on 01234 567890, day or night.</p>",
+            "sign_in": SignIn.OPTIONAL,
+            "reference_prefix": "SL",
+            "sla_working_days": 7,
+            "confirmation_text": "<p>We have your report of a street light fault.</p>",
+            "next_steps": "<p>We will fix most faults within 7 working days. If the electricity supply needs repairing, the power company does it, which can take up to 25 working days. We will tell you if it will take longer.</p>",
+            "closed_message": CLOSED,
+        },
+        "steps": [
+            step(
+                "Where is the street light?",
+                q(
+                    "location",
+                    "location",
+                    "Where is the street light?",
+                    hint="Give the street and the nearest house number, junction or landmark.",
+                    ask_coordinates=True,
+                ),
+                q(
+                    "text",
+                    "column_number",
+                    "Number on the lamp post (optional)",
+                    hint="Most lamp posts have a number on a small plate about head height, for example 27 or SL27.",
+                    required=False,
+                    max_length=10,
+                ),
+            ),
+            step(
+                "What is wrong with it?",
+                q(
+                    "radios",
+                    "fault",
+                    "What is wrong with it?",
+                    choices=[
+                        "It is not working at all",
+                        "It is on during the day",
+                        "It is flickering or goes on and off",
+                        "It is damaged, leaning or has a missing part",
+                    ],
+                ),
+                q(
+                    "long_text",
+                    "damage",
+                    "Describe the damage",
+                    hint="If wires are showing or it might fall, call us now on 01234 567890 instead.",
+                    condition=when("fault", "It is damaged, leaning or has a missing part"),
+                    max_length=500,
+                ),
+            ),
+            step(
+                "Anything else we should know?",
+                q(
+                    "long_text",
+                    "details",
+                    "Anything else we should know? (optional)",
+                    hint="For example, how long it has not been working, or if other lights nearby are out too.",
+                    required=False,
+                    max_length=500,
                 ),
             ),
         ],
@@ -542,7 +714,7 @@ def _synthetic_events(forms: list[ServiceForm], *, days: int = 30, seed: int = 2
 
 
 def demo_forms_load() -> dict[str, int]:
-    """Teams, the five demo forms (published) and their service pages' start buttons."""
+    """Teams, the seven demo forms (published) and their service pages' start buttons."""
     teams = _teams()
     forms, created, linked = [], 0, 0
     for spec in FORMS:

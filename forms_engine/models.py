@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
+from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
 from wagtail.search import index
 
 from payments.constants import VatStatus
@@ -34,11 +34,28 @@ RICH_TEXT = ["bold", "italic", "link", "ol", "ul"]
 RESERVED_SLUGS = frozenset({"files", "resume"})
 
 
-class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model):
-    """An online form for a council service, built by editors. Publishing freezes a FormVersion."""
+class ServiceForm(
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    PreviewableMixin,
+    index.Indexed,
+    models.Model,
+):
+    """An online form for a council service, built by editors. Publishing freezes a FormVersion.
+
+    Forms go through the moderation workflow assigned to them ("Moderators approval", see
+    migration 0003): editors submit, moderators approve or publish.
+    """
 
     title = models.CharField(max_length=200, help_text="e.g. 'Book a bulky waste collection'")
-    slug = models.SlugField(max_length=80, unique=True, help_text="The form's address: /forms/<slug>/")
+    slug = models.SlugField(
+        "Web address",
+        max_length=80,
+        unique=True,
+        help_text="The end of the form's address: /forms/<this>/. Lower-case letters, digits and hyphens.",
+    )
     service = models.ForeignKey(
         "interactions.LgslService",
         null=True,
@@ -48,44 +65,93 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
         help_text="The LGSL service, so the measures count this form against it.",
     )
     intro = RichTextField(
-        features=RICH_TEXT, blank=True, help_text="'Before you start': what people need to have ready."
+        "Before you start",
+        features=RICH_TEXT,
+        blank=True,
+        help_text="What people need to have ready, shown before the first question.",
     )
     steps = StreamField([("step", StepBlock())], blank=True)
 
-    sign_in = models.CharField(max_length=10, choices=SignIn.choices, default=SignIn.OPTIONAL)
+    sign_in = models.CharField("Signing in", max_length=10, choices=SignIn.choices, default=SignIn.OPTIONAL)
 
-    fee_type = models.CharField(max_length=12, choices=FeeType.choices, default=FeeType.NONE)
+    fee_type = models.CharField("Fee", max_length=12, choices=FeeType.choices, default=FeeType.NONE)
+    # Kept in pence; editors see and type pounds (forms.PoundsField).
     fee_amount_pence = models.PositiveIntegerField(
-        null=True, blank=True, help_text="In pence: the fixed fee, or the amount per item."
+        "Fee (£)", null=True, blank=True, help_text="The fixed fee, or the amount for each item."
     )
     fee_field = models.CharField(
-        max_length=40, blank=True, help_text="For a per-item fee: the name of the number question."
+        "Fee counted from",
+        max_length=40,
+        blank=True,
+        help_text="For a fee per item: the number question that says how many items.",
     )
-    fee_description = models.CharField(max_length=200, blank=True, help_text="e.g. 'Bulky waste collection'")
-    fee_vat = models.CharField(max_length=16, choices=VatStatus.choices, default=VatStatus.OUTSIDE_SCOPE)
+    fee_description = models.CharField(
+        "What the fee is for",
+        max_length=200,
+        blank=True,
+        help_text="Shown on the payment page and receipt, e.g. 'Bulky waste collection'",
+    )
+    fee_vat = models.CharField(
+        "VAT", max_length=16, choices=VatStatus.choices, default=VatStatus.OUTSIDE_SCOPE
+    )
 
     reference_prefix = models.CharField(
+        "Case reference letters",
         max_length=4,
         default="REQ",
         validators=[RegexValidator(r"^[A-Z]{2,4}$", "Use 2 to 4 capital letters, e.g. BWC")],
         help_text="Starts each case reference, e.g. BWC gives BWC-2026-000123.",
     )
-    creates_case = models.BooleanField(default=True)
-    team = models.ForeignKey(
-        "cases.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="service_forms"
+    creates_case = models.BooleanField(
+        "Open a case for each request",
+        default=True,
+        help_text="Officers work each request from the case queue.",
     )
-    sla_working_days = models.PositiveSmallIntegerField(
+    team = models.ForeignKey(
+        "cases.Team",
         null=True,
         blank=True,
-        help_text="Working days to complete a request (weekends and bank holidays skipped).",
+        on_delete=models.SET_NULL,
+        related_name="service_forms",
+        help_text="The team whose officers see these cases.",
     )
-    confirmation_text = RichTextField(features=RICH_TEXT, blank=True)
+    sla_working_days = models.PositiveSmallIntegerField(
+        "Working days to respond",
+        null=True,
+        blank=True,
+        help_text="How many working days the council has to deal with a request "
+        "(weekends and bank holidays skipped).",
+    )
+    confirmation_text = RichTextField(
+        "Confirmation message",
+        features=RICH_TEXT,
+        blank=True,
+        help_text="Shown under 'Request sent' on the confirmation page.",
+    )
     next_steps = RichTextField(
-        features=RICH_TEXT, blank=True, help_text="'What happens next' on the confirmation."
+        "What happens next",
+        features=RICH_TEXT,
+        blank=True,
+        help_text="'What happens next' on the confirmation.",
+    )
+
+    privacy_notice_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="privacy notice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The page that says how this form's answers are used. Leave blank to link to the "
+        "site's privacy notice.",
+    )
+    privacy_notice_url = models.URLField(
+        "or a privacy notice on another site", blank=True, help_text="e.g. a partner's privacy notice."
     )
 
     archived = models.BooleanField(default=False, help_text="Closed: residents see the message below.")
     closed_message = RichTextField(
+        "Message when closed",
         features=RICH_TEXT,
         blank=True,
         help_text="Shown when the form is archived: why, and what to do instead.",
@@ -98,6 +164,9 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
         for_concrete_model=False,
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The editor's add page sends this with every save (autosave, "Save draft", "Publish"), so a
+    # second save from the same page finds the form the first one created (admin_views).
+    creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
 
@@ -124,6 +193,11 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
                 FieldPanel("next_steps"),
             ],
             heading="Case settings",
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("privacy_notice_page"), FieldPanel("privacy_notice_url")])],
+            heading="Privacy notice",
+            help_text="Linked on the form's first page and on 'Check your answers'.",
         ),
         # ``archived`` is not here: the Archive and Reopen actions set it on the live form.
         MultiFieldPanel([FieldPanel("closed_message")], heading="When the form is closed"),
@@ -157,6 +231,13 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
     def service_code(self) -> int | None:
         return self.service_id
 
+    @property
+    def privacy_notice_href(self) -> str:
+        """This form's own privacy notice ("" when it has none: the site's is linked instead)."""
+        if self.privacy_notice_page_id:
+            return self.privacy_notice_page.url or ""
+        return self.privacy_notice_url
+
     def with_content_json(self, content):
         """A revision's content applied to this form, keeping whether it is archived.
 
@@ -183,6 +264,8 @@ class ServiceForm(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexe
     def clean(self):
         super().clean()
         errors = schema_errors(self)
+        if self.privacy_notice_page_id and self.privacy_notice_url:
+            errors["privacy_notice_url"] = "Choose a page or enter a link for the privacy notice, not both"
         if self.slug in RESERVED_SLUGS:
             errors["slug"] = f"'{self.slug}' is used by the forms pages themselves: choose another address"
         if errors:

@@ -122,9 +122,9 @@ def schema_errors(form) -> dict[str, str]:
         errors["steps"] = "; ".join(problems)
     if form.fee_type == "per_answer":
         if not form.fee_field:
-            errors["fee_field"] = "Enter the name of the number question the fee is counted from"
+            errors["fee_field"] = "Choose the number question the fee is counted from"
         elif seen.get(form.fee_field) != "number":
             errors["fee_field"] = f"'{form.fee_field}' is not a number question on this form"
     if form.fee_type != "none" and not form.fee_amount_pence:
-        errors["fee_amount_pence"] = "Enter the fee in pence, e.g. 2500 for £25"
+        errors["fee_amount_pence"] = "Enter the fee in pounds and pence, like 85 or 85.50"
     return errors

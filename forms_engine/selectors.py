@@ -43,12 +43,15 @@ class DraftSummary:
 
 
 def draft_list_for_user(user: "User | AnonymousUser | None") -> list[DraftSummary]:
-    """The resident's forms in progress, most recent first, with where to carry on."""
+    """The resident's forms in progress, most recent first, with where to carry on.
+
+    Only drafts with at least one answer: a form merely opened is not a saved form."""
     if user is None or not user.is_authenticated:
         return []
     drafts = (
         drafts_active()
         .filter(user=user, version__form__archived=False)
+        .exclude(answers={})
         .select_related("version__form")
         .order_by("-updated_at")
     )
@@ -64,6 +67,13 @@ def draft_list_for_user(user: "User | AnonymousUser | None") -> list[DraftSummar
         )
         for draft in drafts
     ]
+
+
+def form_introduced_by(form: ServiceForm) -> Any:
+    """The live service page whose start button leads to ``form`` and which already says what
+    to have ready ("Before you start"), or None: the form's own start page then leaves its
+    intro out rather than show a second "Before you start" in a row."""
+    return form.service_pages.filter(live=True).exclude(before_you_start="").order_by("pk").first()
 
 
 def draft_for_form(*, request: HttpRequest, form: ServiceForm) -> Draft | None:

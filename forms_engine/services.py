@@ -25,9 +25,9 @@ from portal.interactions.constants import InteractionType
 from portal.interactions.models import Interaction
 from portal.interactions.services import interaction_record
 from portal.lib.money import pounds
-from portal.lib.ratelimit import ratelimit_hit
+from portal.lib.ratelimit import ratelimit_hit, ratelimit_retry_after
 from portal.lib.uploads import file_sha256
-from portal.notifications.services import notification_email_send
+from portal.notifications.services import notification_email_send, notification_release_amended
 
 from .constants import DRAFT_RESUMABLE_STATUSES, DraftStatus, SubmissionChannel, draft_transition_allowed
 from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity
@@ -367,6 +367,11 @@ def draft_resume_link_request(*, draft: Draft, email: str, request: HttpRequest 
     return True
 
 
+def draft_resume_link_retry_after(draft: Draft) -> int:
+    """Seconds until ``draft_resume_link_request`` will send this draft another link."""
+    return ratelimit_retry_after(f"forms_engine:resume_links:{draft.pk}", window_seconds=3600)
+
+
 def draft_session_attach(*, draft: Draft, session_key: str) -> None:
     """An anonymous draft opened from its emailed link belongs to this browser session from now on."""
     Draft.objects.filter(pk=draft.pk).update(session_key=session_key)
@@ -394,27 +399,75 @@ def _plain(html: str) -> str:
     return unescape(strip_tags((html or "").replace("</p>", "</p>\n"))).strip()
 
 
-def _confirmation_email(submission: Submission, schema: dict[str, Any]) -> None:
+# The outbox template of the confirmation, so a held one is found to add the receipt to.
+CONFIRMATION_TEMPLATE = "forms_engine/submitted"
+# A form's fee is usually paid within minutes of sending the form: its confirmation waits this
+# long for the payment, so that a resident who pays gets one email, with the receipt in it. A
+# resident who does not pay still gets the confirmation (with their reference) afterwards.
+CONFIRMATION_HOLD_SECONDS = 15 * 60
+
+
+def _confirmation_render(
+    submission: Submission, schema: dict[str, Any], *, receipt_text: str = ""
+) -> tuple[str, str]:
     case = submission.case
     reference = case.reference if case else ""
-    subject = f"{schema['title']}: we have your request" + (f" ({reference})" if reference else "")
+    subject = f"{schema['title']}: we have your request" + (" and your payment" if receipt_text else "")
+    subject += f" ({reference})" if reference else ""
+    body = render_to_string(
+        "forms_engine/email/submitted.txt",
+        {
+            "title": schema["title"],
+            "reference": reference,
+            "fee": pounds(submission.fee_pence) if submission.fee_pence else "",
+            "confirmation_text": _plain(schema["case"].get("confirmation_text", "")),
+            "next_steps": _plain(schema["case"].get("next_steps", "")),
+            "council_name": settings.WAGTAIL_SITE_NAME,
+            "case_url": case_link_for_resident(case) if case else "",
+            "receipt_text": receipt_text,
+        },
+    )
+    return subject, body
+
+
+def _confirmation_email(submission: Submission, schema: dict[str, Any], *, hold: bool = False) -> None:
+    """The one email confirming a submission, linked to its case (staff see it there).
+
+    With ``hold`` (a form with a fee) it waits ``CONFIRMATION_HOLD_SECONDS`` for the payment:
+    paid meanwhile, it goes at once with the receipt in it
+    (``submission_confirmation_with_receipt``), so the resident gets one email, not three.
+    """
+    subject, body = _confirmation_render(submission, schema)
     notification_email_send(
         to=submission.contact_email,
         user=submission.user,
         subject=subject,
-        body_text=render_to_string(
-            "forms_engine/email/submitted.txt",
-            {
-                "title": schema["title"],
-                "reference": reference,
-                "fee": pounds(submission.fee_pence) if submission.fee_pence else "",
-                "confirmation_text": _plain(schema["case"].get("confirmation_text", "")),
-                "next_steps": _plain(schema["case"].get("next_steps", "")),
-                "council_name": settings.WAGTAIL_SITE_NAME,
-                "case_url": case_link_for_resident(case) if case else "",
-            },
-        ),
-        template="forms_engine/submitted",
+        body_text=body,
+        template=CONFIRMATION_TEMPLATE,
+        case=submission.case,
+        hold_seconds=CONFIRMATION_HOLD_SECONDS if hold else 0,
+    )
+
+
+def submission_confirmation_with_receipt(*, payment: Payment, receipt_text: str) -> bool:
+    """Put the payment's receipt into the form's confirmation still held for it, and send it now.
+
+    Called by ``payments.services.receipts`` when the payment succeeds. Returns False,
+    sending nothing, when no confirmation is waiting (not a form's fee, or it has gone
+    already): the receipt is then sent on its own.
+    """
+    if not payment.case_id:
+        return False
+    submission = (
+        Submission.objects.select_related("version", "case")
+        .filter(case_id=payment.case_id, fee_pence__gt=0)
+        .first()
+    )
+    if submission is None:
+        return False
+    subject, body = _confirmation_render(submission, submission.version.schema, receipt_text=receipt_text)
+    return notification_release_amended(
+        case_id=payment.case_id, template=CONFIRMATION_TEMPLATE, subject=subject, body_text=body
     )
 
 
@@ -543,6 +596,6 @@ def _submission_create(draft: Draft, request: HttpRequest | None) -> Submission:
         case_reference=case.reference if case else "",
         extras={"fee_pence": fee, "version": version.number, "order": len(flow.steps) + 1},
     )
-    _confirmation_email(submission, schema)
+    _confirmation_email(submission, schema, hold=payment is not None and case is not None)
     submission.payment = payment  # type: ignore[attr-defined]  # not a field: for the caller's redirect
     return submission

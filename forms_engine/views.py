@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.selectors import profile_initial
 from cms.models import ContactPage
 from portal.lib.money import pounds
+from portal.lib.ratelimit import retry_after_message
 from portal.lib.uploads import UploadLimits, upload_limit
 
 from .constants import SignIn
@@ -30,6 +31,7 @@ from .selectors import (
     SESSION_DRAFTS,
     SESSION_SUBMISSIONS,
     draft_for_form,
+    form_introduced_by,
     session_owns_draft,
     submission_answer_rows,
     upload_visible_to,
@@ -40,6 +42,7 @@ from .services import (
     draft_claim,
     draft_create,
     draft_resume_link_request,
+    draft_resume_link_retry_after,
     draft_session_attach,
     draft_step_save,
     form_error_record,
@@ -187,11 +190,17 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     schema = version.schema
     sign_in = schema.get("sign_in") or SignIn.OPTIONAL
     existing = draft_for_form(request=request, form=service_form)
+    unanswered = None
+    if existing is not None and not existing.answers:
+        # Opened but nothing answered: nothing to "continue with", and no second empty draft.
+        unanswered, existing = existing, None
     if request.method == "POST":
         if sign_in == SignIn.REQUIRED and not request.user.is_authenticated:
             return redirect(_login_url(request.path))
         if request.POST.get("action") == "continue" and existing is not None:
             return redirect("forms_engine:resume_draft", slug=slug, draft=existing.pk)
+        if unanswered is not None and unanswered.version_id == version.pk:
+            return redirect(_step_url(unanswered, 1))
         anonymous = not request.user.is_authenticated
         draft = draft_create(
             version=version,
@@ -208,6 +217,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "service_form": service_form,
             "schema": schema,
+            "service_page": form_introduced_by(service_form),
             "sign_in": sign_in,
             "existing": existing,
             "existing_expires_at": existing.expires_at if existing else None,
@@ -319,7 +329,8 @@ def step(request: HttpRequest, draft: Draft, number: int) -> HttpResponse:
             "change": change,
             "back_url": back_url,
             "multipart": bool(file_names),
-            "has_location": any(row["q"]["type"] == "location" for row in rows),
+            "has_location": any(q["type"] == "location" for q in form.questions),
+            "has_reveal": form.reveals,
             "signed_in": request.user.is_authenticated,
         },
     )
@@ -402,7 +413,11 @@ def saved(request: HttpRequest, draft: Draft) -> HttpResponse:
         email = form.cleaned_data["email"]
         if draft_resume_link_request(draft=draft, email=email, request=request):
             return render(request, "forms_engine/saved_email_sent.html", {**context, "email": email})
-        form.add_error("email", "You have asked for several links already. Check your email, or try later")
+        form.add_error(
+            "email",
+            "You have asked for several links already. Check your email. "
+            + retry_after_message(draft_resume_link_retry_after(draft)),
+        )
     resume_url = reverse(
         "forms_engine:resume_draft", kwargs={"slug": draft.version.form.slug, "draft": draft.pk}
     )

@@ -40,6 +40,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from portal.cases.selectors import staff_can_view_case
 from portal.lib.csv import SafeSpreadsheetExportMixin
+from portal.lib.dates import datetime_display
 from portal.lib.postcodes import postcode_display
 
 from .constants import BillStatus, PaymentStatus, Provider, bill_status_choices
@@ -185,7 +186,7 @@ class PaymentIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
                 "created_at",
                 label="Created",
                 sort_key="created_at",
-                accessor=lambda p: timezone.localtime(p.created_at).strftime("%-d %b %Y %H:%M"),
+                accessor=lambda p: datetime_display(p.created_at, short=True),
             ),
             Column("description", label="What for"),
             Column("amount", label="Amount", accessor=_amount_with_refunds, sort_key="amount_pence"),

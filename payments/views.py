@@ -24,6 +24,7 @@ from cms.models import CouncilSettings
 from portal.cases.constants import CaseStatus
 from portal.lib.client import client_ip
 from portal.lib.money import pounds
+from portal.lib.ratelimit import too_many_requests
 
 from . import services
 from .constants import EventSource, Provider, SandboxStatus
@@ -271,7 +272,10 @@ def bill_start(request: HttpRequest) -> HttpResponse:
         reference, postcode = form.cleaned_data["reference"], form.cleaned_data["postcode"]
         keys = _lookup_keys(request, reference)
         if _lookup_blocked(keys):
-            return render(request, "payments/bill_too_many.html", status=429)
+            # The window starts at the first failure, so the whole window is the longest wait.
+            return too_many_requests(
+                request, retry_after=LOOKUP_WINDOW_SECONDS, template="payments/bill_too_many.html"
+            )
         bill = services.bill_find(reference=reference, postcode=postcode)
         if bill is None:
             _lookup_failed(keys)

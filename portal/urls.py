@@ -52,3 +52,6 @@ urlpatterns += [
     path("", include("cms.urls")),
     path("", include(wagtail_urls)),
 ]
+
+# allauth answers its own rate limits with this view: "Too many attempts", and when to try again.
+handler429 = "accounts.views.rate_limited"

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from forms_engine.selectors import draft_list_for_user
 from payments.selectors import payment_list_for_user
-from portal.cases.selectors import case_list_for_resident
+from portal.cases.selectors import case_claimable_for_resident, case_list_for_resident
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "unread_count": sum(1 for case in cases if case.has_unread),
             "drafts": list(draft_list_for_user(request.user)),
             "payments": list(payment_list_for_user(request.user)[:5]),
+            "claimable_count": case_claimable_for_resident(request.user).count(),
         },
     )
 

@@ -8,6 +8,8 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy
 
+from ..ratelimits import retry_sentence
+
 EMAIL_REQUIRED = "Enter your email address"
 EMAIL_INVALID = "Enter an email address in the correct format, like name@example.com"
 PASSWORDS_DO_NOT_MATCH = "The passwords do not match"
@@ -100,7 +102,9 @@ class GovukLoginMixin(GovukErrorsMixin):
         # Never say which of the two was wrong: that would tell anyone who has an account.
         NON_FIELD_ERRORS: {
             "email_password_mismatch": "The email address or password you entered is incorrect",
-            "too_many_login_attempts": "You have tried to sign in too many times. Try again later",
+            "too_many_login_attempts": retry_sentence(
+                "You have tried to sign in too many times", "login_failed"
+            ),
             "invalid_login": "The email address or password you entered is incorrect",
         },
     }
@@ -283,7 +287,9 @@ class _CodeFieldMixin:
 class GovukRequestLoginCodeMixin(GovukErrorsMixin):
     govuk_error_messages = {
         "email": {
-            "too_many_login_attempts": "You have asked for too many codes. Wait a few minutes and try again"
+            "too_many_login_attempts": retry_sentence(
+                "You have asked for too many codes", "request_login_code"
+            ),
         },
     }
 

@@ -6,9 +6,10 @@ from allauth.mfa.totp import forms as totp_forms
 from allauth.mfa.webauthn import forms as webauthn_forms
 
 from ..mfa import session_record_enrolment
+from ..ratelimits import retry_sentence
 from .allauth import GovukErrorsMixin, _CodeFieldMixin
 
-TOO_MANY = "You have entered too many wrong codes. Wait a few minutes and try again"
+TOO_MANY = retry_sentence("You have entered too many wrong codes", "login_failed")
 
 
 class _GovukAuthenticateMixin(_CodeFieldMixin, GovukErrorsMixin):

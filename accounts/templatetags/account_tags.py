@@ -1,5 +1,6 @@
 from django import template
-from django.utils import dateformat, timezone
+
+from portal.lib.dates import datetime_display
 
 register = template.Library()
 
@@ -23,9 +24,4 @@ def mfa_kind(value: str) -> str:
 @register.filter
 def when(value) -> str:
     """``22 November 2026 at 10:13am``, the GOV.UK way, in the local time zone."""
-    if not value:
-        return ""
-
-    local = timezone.localtime(value)
-    day, time = dateformat.format(local, "j F Y"), dateformat.format(local, "g:i")
-    return f"{day} at {time}{'am' if local.hour < 12 else 'pm'}"
+    return datetime_display(value)

@@ -8,12 +8,15 @@ _ORDER = {AlertSeverity.CRITICAL: 0, AlertSeverity.WARNING: 1, AlertSeverity.INF
 
 
 @register.inclusion_tag("cms/includes/alerts.html")
-def active_alerts():
-    """Site-wide alerts in force now, most severe first: one query per page."""
+def active_alerts(compact=False):
+    """Site-wide alerts in force now, most severe first: one query per page.
+
+    ``compact`` (a form's steps): each alert as a one-line summary that expands, so it does
+    not push the question down a phone screen."""
     alerts = sorted(
         Alert.objects.active(), key=lambda a: (_ORDER.get(a.severity, 9), -a.starts_at.timestamp())
     )
-    return {"alerts": alerts}
+    return {"alerts": alerts, "compact": compact}
 
 
 @register.inclusion_tag("cms/includes/breadcrumbs.html", takes_context=True)

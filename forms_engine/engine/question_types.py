@@ -25,6 +25,8 @@ from portal.lib.validation import phone_display, phone_normalise, postcode_norma
 
 from .conditions import answer_text
 from .fields import BooleanField, DatePartsField, ListField, TextField, UploadField
+from .formats import format_check
+from .messages import required_message, subject
 from .parsing import (
     DIGITS,
     LONG_TEXT_MAX,
@@ -62,7 +64,13 @@ class PendingUpload:
 
 
 class Handler:
-    required_message = "Enter an answer"
+    # The verb and object of the message for an empty required answer: "Enter your postcode".
+    required_verb = "Enter"
+    required_object = "an answer"
+
+    def required_message(self, q: dict) -> str:
+        """The message when a required question is left empty; names the question."""
+        return required_message(q, self.required_verb, self.required_object)
 
     def field_names(self, q: dict) -> list[str]:
         return [q["name"]]
@@ -110,7 +118,11 @@ class TextHandler(Handler):
         value = values.get(q["name"]) or ""
         limit = self.max_length(q)
         if len(value) > limit:
-            raise _error(q, f"Your answer must be {limit:,} characters or fewer")
+            raise _error(q, f"{subject(q, 'Your answer')} must be {limit:,} characters or fewer")
+        if value and not self.multiline:
+            value, problem = format_check(q.get("options") or {}, value)
+            if problem:
+                raise _error(q, problem)
         return value or None
 
 
@@ -124,7 +136,7 @@ class LongTextHandler(TextHandler):
 
 
 class EmailHandler(Handler):
-    required_message = "Enter an email address"
+    required_object = "an email address"
 
     def fields(self, q):
         return {
@@ -147,7 +159,7 @@ class EmailHandler(Handler):
 
 
 class PhoneHandler(Handler):
-    required_message = "Enter a phone number"
+    required_object = "a phone number"
     invalid = "Enter a UK phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
 
     def fields(self, q):
@@ -178,7 +190,7 @@ class PhoneHandler(Handler):
 
 
 class NumberHandler(Handler):
-    required_message = "Enter a number"
+    required_object = "a number"
 
     def fields(self, q):
         css = (
@@ -203,10 +215,11 @@ class NumberHandler(Handler):
         if whole and number != number.to_integral_value():
             raise _error(q, "Enter a whole number, like 3")
         minimum, maximum = to_decimal(options.get("min_value")), to_decimal(options.get("max_value"))
+        name = subject(q, "The number")
         if minimum is not None and number < minimum:
-            raise _error(q, f"The number must be {number_text(minimum)} or more")
+            raise _error(q, f"{name} must be {number_text(minimum)} or more")
         if maximum is not None and number > maximum:
-            raise _error(q, f"The number must be {number_text(maximum)} or less")
+            raise _error(q, f"{name} must be {number_text(maximum)} or less")
         return number_text(number)
 
     def display(self, q, value, uploads=None):
@@ -218,8 +231,54 @@ def date_display(value: date) -> str:
     return f"{value.day} {calendar.month_name[value.month]} {value.year}"
 
 
+def date_offset(today: date, limit: Any) -> date | None:
+    """A date limit set relative to today: ``{"amount": 6, "unit": "months", "direction": "ago"}``."""
+    if not isinstance(limit, dict):
+        return None
+    try:
+        amount = int(limit.get("amount"))
+    except (TypeError, ValueError):
+        return None
+    amount = max(0, min(amount, 1000))
+    if limit.get("direction") == "ago":
+        amount = -amount
+    unit = limit.get("unit") or "days"
+    if unit == "days":
+        return today + timedelta(days=amount)
+    months = amount * (12 if unit == "years" else 1)
+    index = today.year * 12 + today.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    if not 1 <= year <= 9999:
+        return None
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def date_limits(options: dict, today: date) -> tuple[date | None, date | None]:
+    """The earliest and latest dates an answer may be, from the rules an editor set."""
+    earliest, latest = [], []
+    when = options.get("when") or "any"
+    if when == "past":
+        latest.append(today)
+    elif when == "past_strict":
+        latest.append(today - timedelta(days=1))
+    elif when == "future":
+        earliest.append(today)
+    elif when == "future_strict":
+        earliest.append(today + timedelta(days=1))
+    for key, bucket in (("min_days_ahead", earliest), ("max_days_ahead", latest)):
+        days = options.get(key)
+        if isinstance(days, int) and not isinstance(days, bool) and abs(days) <= 366000:
+            bucket.append(today + timedelta(days=days))
+    for key, bucket in (("earliest", earliest), ("latest", latest)):
+        limit = date_offset(today, options.get(key))
+        if limit is not None:
+            bucket.append(limit)
+    return (max(earliest) if earliest else None), (min(latest) if latest else None)
+
+
 class DateHandler(Handler):
-    required_message = "Enter a date"
+    required_object = "a date"
 
     def fields(self, q):
         return {q["name"]: DatePartsField()}
@@ -236,31 +295,44 @@ class DateHandler(Handler):
         day, month, year = (parts.get(p, "") for p in DatePartsWidget.parts)
         if not (day or month or year):
             return None
-        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        name = subject(q, "The date")
+        missing = [label for label, part in (("day", day), ("month", month), ("year", year)) if not part]
         if missing:
-            raise _error(q, f"The date must include a {' and '.join(missing)}")
+            raise _error(q, f"{name} must include a {' and '.join(missing)}")
         month_number = int(month) if DIGITS.match(month) and len(month) <= 2 else MONTHS.get(month.lower())
         if not DIGITS.match(day) or len(day) > 2 or month_number is None:
-            raise _error(q, "The date must be a real date")
+            raise _error(q, f"{name} must be a real date")
         if not DIGITS.match(year) or len(year) != 4:
             raise _error(q, "The year must include 4 numbers")
         try:
             answer = date(int(year), month_number, int(day))
         except ValueError:
-            raise _error(q, "The date must be a real date") from None
+            raise _error(q, f"{name} must be a real date") from None
         options = q.get("options") or {}
         today = form.today
-        when = options.get("when") or "any"
-        if when == "past" and answer > today:
-            raise _error(q, "The date must be today or in the past")
-        if when == "future" and answer < today:
-            raise _error(q, "The date must be today or in the future")
-        earliest, latest = options.get("min_days_ahead"), options.get("max_days_ahead")
-        if isinstance(earliest, int) and answer < today + timedelta(days=earliest):
-            raise _error(q, f"The date must be on or after {date_display(today + timedelta(days=earliest))}")
-        if isinstance(latest, int) and answer > today + timedelta(days=latest):
-            raise _error(q, f"The date must be on or before {date_display(today + timedelta(days=latest))}")
+        earliest, latest = date_limits(options, today)
+        if earliest is not None and latest is not None and earliest > latest:
+            return answer.isoformat()  # contradictory rules: never block a resident with them
+        if (earliest is not None and answer < earliest) or (latest is not None and answer > latest):
+            raise _error(q, f"{name} {self.range_text(earliest, latest, today)}")
         return answer.isoformat()
+
+    @staticmethod
+    def range_text(earliest: date | None, latest: date | None, today: date) -> str:
+        """What the rules require, in GOV.UK's words for date errors."""
+        if earliest is None and latest is not None:
+            if latest == today:
+                return "must be today or in the past"
+            if latest == today - timedelta(days=1):
+                return "must be in the past"
+            return f"must be the same as or before {date_display(latest)}"
+        if latest is None and earliest is not None:
+            if earliest == today:
+                return "must be today or in the future"
+            if earliest == today + timedelta(days=1):
+                return "must be in the future"
+            return f"must be the same as or after {date_display(earliest)}"
+        return f"must be between {date_display(earliest)} and {date_display(latest)}"
 
     def display(self, q, value, uploads=None):
         try:
@@ -270,7 +342,7 @@ class DateHandler(Handler):
 
 
 class ChoiceHandler(Handler):
-    required_message = "Select an answer"
+    required_verb = "Select"
 
     def choices(self, q) -> list[str]:
         return [str(c) for c in (q.get("options") or {}).get("choices") or []]
@@ -293,7 +365,7 @@ class SelectHandler(ChoiceHandler):
 
 
 class CheckboxesHandler(ChoiceHandler):
-    required_message = "Select at least one option"
+    required_object = "at least one option"
 
     def fields(self, q):
         return {q["name"]: ListField()}
@@ -326,7 +398,10 @@ ADDRESS_PROFILE = {
 
 
 class AddressHandler(Handler):
-    required_message = "Enter address line 1, typically the building and street"
+    line_1_message = "Enter address line 1, typically the building and street"
+
+    def required_message(self, q):
+        return (q.get("options") or {}).get("error_message") or self.line_1_message
 
     def field_names(self, q):
         return [f"{q['name']}-{part}" for part, *_ in ADDRESS_PARTS]
@@ -361,7 +436,7 @@ class AddressHandler(Handler):
                     f"{label.removesuffix(' (optional)')} must be {limit} characters or fewer"
                 )
         if not value["line_1"]:
-            errors.setdefault(f"{name}-line_1", self.required_message)
+            errors.setdefault(f"{name}-line_1", self.line_1_message)
         if not value["town"]:
             errors.setdefault(f"{name}-town", "Enter town or city")
         if not value["postcode"]:
@@ -382,7 +457,10 @@ class AddressHandler(Handler):
 
 
 class LocationHandler(Handler):
-    required_message = "Describe where it is, for example the street and the nearest house number"
+    description_message = "Describe where it is, for example the street and the nearest house number"
+
+    def required_message(self, q):
+        return (q.get("options") or {}).get("error_message") or self.description_message
 
     def asks_coordinates(self, q) -> bool:
         return bool((q.get("options") or {}).get("ask_coordinates", True))
@@ -420,7 +498,7 @@ class LocationHandler(Handler):
             return None
         errors = {}
         if not description:
-            errors[f"{name}-description"] = self.required_message
+            errors[f"{name}-description"] = self.description_message
         elif len(description) > 2000:
             errors[f"{name}-description"] = "The description must be 2,000 characters or fewer"
         coordinates = {}
@@ -453,7 +531,8 @@ class LocationHandler(Handler):
 
 
 class DeclarationHandler(Handler):
-    required_message = "Tick the box to confirm the declaration"
+    def required_message(self, q):
+        return (q.get("options") or {}).get("error_message") or "Tick the box to confirm the declaration"
 
     def fields(self, q):
         return {q["name"]: BooleanField()}
@@ -469,7 +548,8 @@ class DeclarationHandler(Handler):
 
 
 class FileHandler(Handler):
-    required_message = "Select a file"
+    required_verb = "Select"
+    required_object = "a file"
 
     def fields(self, q):
         accept = ",".join(f".{ext}" for ext in self.allowed(q))

@@ -1,7 +1,10 @@
 """The questions of one step as a Django form, and saved answers as the data a browser sends.
 
 A question whose condition depends on another question on the *same* step is shown with a
-note (the page works without JavaScript) and checked against what was sent with it.
+note (the page works without JavaScript) and checked against what was sent with it. When that
+other question is radios or checkboxes and the condition picks out one of its options, the
+question is placed under that option as a GOV.UK conditional reveal: with JavaScript it
+appears only when the option is chosen (and the note is hidden); without, it shows as before.
 """
 
 from datetime import date
@@ -14,6 +17,7 @@ from django.utils.datastructures import MultiValueDict
 from portal.lib.uploads import types_text
 
 from .conditions import condition_met, condition_text
+from .parsing import normalise
 from .question_types import FieldErrors, handler_for
 
 # Types shown as a group of inputs under one legend (GOV.UK fieldset), rather than one labelled input.
@@ -97,7 +101,7 @@ class StepForm(forms.Form):
                 continue
             if value in (None, "", [], {}):
                 if q.get("required") and not self.partial:
-                    self.add_error(names[0], handler.required_message)
+                    self.add_error(names[0], handler.required_message(q))
                 continue
             self.step_answers[q["name"]] = value
             combined[q["name"]] = value
@@ -113,7 +117,42 @@ class StepForm(forms.Form):
             names.append("__all__")
         return names
 
-    def hint(self, q: dict) -> str:
+    def reveal_choice(self, q: dict) -> tuple[str, int] | None:
+        """(source question name, index of the option) under which ``q`` is revealed, or None.
+
+        Only for a question whose condition is another radios or checkboxes question earlier on
+        this step, not itself revealed, when exactly one of its options meets the condition.
+        """
+        if q["name"] not in self.dynamic or self.preview_questions is not None:
+            return None
+        condition = q["condition"]
+        for source in self.questions:
+            if source["name"] == q["name"]:
+                return None  # the source must come first
+            if source["name"] != condition["field"]:
+                continue
+            if source["type"] not in ("radios", "checkboxes") or source["name"] in self.dynamic:
+                return None
+            wanted = normalise(condition.get("value") or "")
+            choices = [normalise(c) for c in handler_for(source).choices(source)]
+            if condition.get("operator") == "contains":
+                matches = [i for i, choice in enumerate(choices) if wanted in choice]
+            else:
+                matches = [i for i, choice in enumerate(choices) if choice == wanted]
+            return (source["name"], matches[0]) if len(matches) == 1 else None
+        return None
+
+    def only_if(self, q: dict) -> str:
+        """The note saying when to answer a question that depends on this step's answers."""
+        if q["name"] not in self.dynamic:
+            return ""
+        condition = q["condition"]
+        source = next((o for o in self.step["questions"] if o["name"] == condition["field"]), None)
+        if source is None and self.preview_questions:
+            source = self.preview_questions.get(condition["field"])
+        return condition_text(condition, source) + "."
+
+    def hint(self, q: dict, *, with_condition: bool = True) -> str:
         """The hint under a question: the editor's, what a file must be, and when to answer."""
         lines = [q.get("hint") or ""]
         if q["type"] == "file":
@@ -122,21 +161,25 @@ class StepForm(forms.Form):
             lines.append(
                 f"The file must be a {types_text(handler.allowed(q))} and smaller than {megabytes}MB."
             )
-        if q["name"] in self.dynamic:
-            condition = q["condition"]
-            source = next((o for o in self.step["questions"] if o["name"] == condition["field"]), None)
-            if source is None and self.preview_questions:
-                source = self.preview_questions.get(condition["field"])
-            lines.append(condition_text(condition, source) + ".")
+        if with_condition:
+            lines.append(self.only_if(q))
         return "\n".join(line for line in lines if line)
 
     def rows(self) -> list[dict]:
         """What the template renders: each question with its bound fields and the ids that
-        tie hints and errors to the inputs (``aria-describedby``)."""
+        tie hints and errors to the inputs (``aria-describedby``).
+
+        A question revealed under an option is not a row of its own: it is in its source row's
+        ``items`` (one per option: ``value``, ``id``, ``reveal`` rows, ``revealed``)."""
         rows = []
+        by_name: dict[str, dict] = {}
         for q in self.questions:
             handler = handler_for(q)
-            row = {"q": q, "fields": [self[name] for name in handler.field_names(q)], "hint": self.hint(q)}
+            reveal = self.reveal_choice(q)
+            row = {"q": q, "fields": [self[name] for name in handler.field_names(q)]}
+            # Revealed: the "Only if" note is marked so JavaScript can hide it with the question.
+            row["hint"] = self.hint(q, with_condition=reveal is None)
+            row["only_if"] = self.only_if(q) if reveal is not None else ""
             field = row["field"] = row["fields"][0]
             row["upload"] = self.uploads.get(q["name"])
             row["fieldset"] = q["type"] in FIELDSET_TYPES
@@ -151,7 +194,7 @@ class StepForm(forms.Form):
                 row["selected"] = [str(item) for item in items]
             elif q["type"] == "date":
                 row["parts"] = value if isinstance(value, dict) else {}
-            describedby = [f"{field.auto_id}_helptext"] if row["hint"] else []
+            describedby = [f"{field.auto_id}_helptext"] if row["hint"] or row["only_if"] else []
             if q["type"] == "long_text":
                 describedby.append(f"{field.auto_id}-info")
             if row["group_error"]:
@@ -165,8 +208,29 @@ class StepForm(forms.Form):
                 row["max_length"] = handler.max_length(q)
             if q["type"] in ("radios", "checkboxes", "select"):
                 row["choices"] = handler.choices(q)
+            if q["type"] in ("radios", "checkboxes"):
+                row["items"] = [
+                    {
+                        "value": choice,
+                        "id": field.auto_id if i == 0 else f"{field.auto_id}-{i + 1}",
+                        "reveal": [],
+                        "checked": choice in row["selected"],
+                    }
+                    for i, choice in enumerate(row["choices"])
+                ]
+            by_name[q["name"]] = row
+            if reveal is not None:
+                source_row = by_name[reveal[0]]
+                source_row["items"][reveal[1]]["reveal"].append(row)
+                row["revealed"] = True
+                continue
             rows.append(row)
         return rows
+
+    @property
+    def reveals(self) -> bool:
+        """Whether any question on this step is revealed under an option (the page loads its script)."""
+        return any(self.reveal_choice(q) is not None for q in self.questions)
 
 
 def step_data(step: dict, answers: dict) -> MultiValueDict:

@@ -9,10 +9,8 @@ JavaScript. Every action calls one service; the view only parses and reports.
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.forms.renderers import DjangoTemplates
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -24,6 +22,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from wagtail.admin import messages
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .constants import (
@@ -55,6 +54,7 @@ from .selectors import (
     case_full_timeline,
     case_is_overdue,
     case_notifications,
+    case_queue_search,
     case_satisfaction_for_staff,
     case_service_choices,
     case_support_needs,
@@ -85,10 +85,26 @@ def can_use_queue(user) -> bool:
     return staff_can_use_queue(user)
 
 
+def _flash_with_email_outcome(request, event, done: str) -> None:
+    """Tell the officer what happened, including whether the resident was actually emailed
+    (``CaseEvent.data["notify"]``): never "sent" when no email was written."""
+    if event.notify_emailed:
+        messages.success(request, f"{done}. The resident has been emailed.")
+    elif event.notify_problem:
+        messages.warning(request, f"{done}. {event.notify_problem}")
+    else:
+        messages.success(request, done)
+
+
 class QueueFilterForm(forms.Form):
     default_renderer = DjangoTemplates
 
-    q = forms.CharField(label="Reference or resident email", required=False, max_length=254)
+    q = forms.CharField(
+        label="Search",
+        help_text="Part of a reference, the resident's name or email, a postcode or a phone number",
+        required=False,
+        max_length=254,
+    )
     status = forms.ChoiceField(
         label="Status",
         required=False,
@@ -159,14 +175,8 @@ def queue_filter(queryset, data: dict, user, today=None):
         queryset = queryset.filter(status__in=running, due_on__lt=today)
     elif due == "soon":
         queryset = queryset.filter(status__in=running, due_on__gte=today, due_on__lte=due_soon_cutoff(today))
-    q = (data.get("q") or "").strip()
-    if q:
-        # References are upper case and emails lower case when stored, so exact (indexed) matches.
-        queryset = queryset.filter(
-            Q(reference=q.upper())
-            | Q(contact_email=q.lower())
-            | Q(resident_id__in=get_user_model().objects.filter(email=q.lower()).values("pk"))
-        )
+    if data.get("q"):
+        queryset = case_queue_search(queryset, data["q"])
     queryset = cases_with_support_flag(queryset)
     if data.get("support") == "yes":
         queryset = queryset.filter(has_support_needs=True)
@@ -251,6 +261,29 @@ class CaseQueueView(WagtailAdminTemplateMixin, TemplateView):
         return HttpResponseRedirect(request.get_full_path())
 
 
+class WorkloadPanel(Component):
+    """On the admin home, for case workers: their open cases, and the cases they see that are
+    overdue or due soon, each linking to the queue filtered to exactly those cases."""
+
+    name = "case_workload"
+    template_name = "cases/admin/home_panel.html"
+    order = 50  # before Wagtail's own panels (moderation is 100)
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts
+
+    def get_context_data(self, parent_context):
+        queue = reverse("cases_admin:queue")
+        return {
+            "rows": [
+                (self.counts["mine"], "assigned to you and open", f"{queue}?assignee=me"),
+                (self.counts["overdue"], "overdue", f"{queue}?due=overdue"),
+                (self.counts["due_soon"], "due within 2 working days", f"{queue}?due=soon"),
+            ],
+            "queue_url": queue,
+        }
+
+
 def _case_for_staff(request, pk) -> Case:
     return case_for_staff(request.user, pk)
 
@@ -322,14 +355,16 @@ class CaseDetailView(WagtailAdminTemplateMixin, View):
                 if not form.is_valid():
                     return self.render(forms_)
                 to = form.cleaned_data["to"]
-                case_staff_transition(
+                event = case_staff_transition(
                     case=case,
                     actor=request.user,
                     to=to,
                     message=form.cleaned_data["message"],
                     request=request,
                 )
-                messages.success(request, f"{case.reference} is now {STAFF_LABELS[CaseStatus(to)].lower()}")
+                _flash_with_email_outcome(
+                    request, event, f"{case.reference} is now {STAFF_LABELS[CaseStatus(to)].lower()}"
+                )
             elif action == "note":
                 form = forms_["note_form"]
                 if not form.is_valid():
@@ -340,10 +375,10 @@ class CaseDetailView(WagtailAdminTemplateMixin, View):
                 form = forms_["message_form"]
                 if not form.is_valid():
                     return self.render(forms_)
-                case_officer_message(
+                event = case_officer_message(
                     case=case, actor=request.user, message=form.cleaned_data["message"], request=request
                 )
-                messages.success(request, "Message sent to the resident")
+                _flash_with_email_outcome(request, event, "Message added to the resident's timeline")
         except CaseError as error:
             target = {"status": "status_form", "note": "note_form", "message": "message_form"}.get(action)
             if target is None:

@@ -63,7 +63,12 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.SUBMITTED, S.WITHDRAWN): frozenset({Actor.RESIDENT}),
     (S.AWAITING_RESIDENT, S.WITHDRAWN): frozenset({Actor.RESIDENT}),
     (S.RESOLVED, S.IN_PROGRESS): frozenset({Actor.RESIDENT, Actor.STAFF}),  # reopened
+    # The resident asks for a review of a decision to close without action (within the
+    # reopen window, like reopening a resolved case): an officer looks at it again.
+    (S.REJECTED, S.IN_PROGRESS): frozenset({Actor.RESIDENT}),
 }
+# The decisions a resident may ask us to look at again (within ``CASE_REOPEN_DAYS``).
+REOPENABLE_STATUSES = frozenset({S.RESOLVED, S.REJECTED})
 for _open in OPEN_STATUSES:
     TRANSITIONS[(_open, S.RESOLVED)] = frozenset({Actor.STAFF})
     TRANSITIONS[(_open, S.REJECTED)] = frozenset({Actor.STAFF})
@@ -108,6 +113,7 @@ class EventType(models.TextChoices):
     DOCUMENT = "document", "Document"
     ASSISTED_CONTACT = "assisted_contact", "Contact recorded"
     NOTIFICATION = "notification", "Email sent"
+    CLAIMED = "claimed", "Added to the resident's account"
 
 
 class NotifyOutcome(models.TextChoices):
@@ -132,6 +138,18 @@ class SatisfactionState(models.TextChoices):
     ANSWERED = "answered", "Answered"
     DISMISSED = "dismissed", "Dismissed"
 
+
+# How a case was made, in the resident's words ("made face to face"), by ``Case.channel``
+# (the contact channels of ``portal.interactions.constants.Channel`` and the forms' ``assisted``).
+CHANNEL_PHRASES = {
+    "web": "online",
+    "phone": "by phone",
+    "face_to_face": "face to face",
+    "email": "by email",
+    "letter": "by letter",
+    "social": "on social media",
+    "assisted": "with help from our staff",
+}
 
 # The outcomes residents are asked about: the council decided something.
 SATISFACTION_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.REJECTED})

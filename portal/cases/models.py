@@ -9,7 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .constants import (
+    CHANNEL_PHRASES,
     OPEN_STATUSES,
+    REOPENABLE_STATUSES,
     STAFF_LABELS,
     STATUS_TAG_CLASSES,
     Actor,
@@ -150,6 +152,16 @@ class Case(models.Model):
         return self.status == CaseStatus.REJECTED
 
     @property
+    def channel_phrase(self) -> str:
+        """How the request was made, in the resident's words: "by phone", "face to face"."""
+        return CHANNEL_PHRASES.get(self.channel, "another way")
+
+    @property
+    def is_decided(self) -> bool:
+        """Closed with a decision the resident may ask about: resolved, or closed without action."""
+        return self.status in REOPENABLE_STATUSES
+
+    @property
     def can_withdraw(self) -> bool:
         """Whether the transition table lets the resident withdraw the case now."""
         return move_allowed(self.status, CaseStatus.WITHDRAWN, Actor.RESIDENT)
@@ -233,12 +245,17 @@ class CaseEvent(models.Model):
 
     @property
     def is_reopening(self) -> bool:
-        """A status change that reopened a resolved case."""
+        """A status change that reopened a resolved case, or took a rejected one up again."""
         return (
             self.is_status_change
-            and self.status_from == CaseStatus.RESOLVED
+            and self.status_from in REOPENABLE_STATUSES
             and self.status_to == CaseStatus.IN_PROGRESS
         )
+
+    @property
+    def is_review_request(self) -> bool:
+        """A reopening of a case closed without action: the resident asked for a review."""
+        return self.is_reopening and self.status_from == CaseStatus.REJECTED
 
     @property
     def status_to_label(self) -> str:

@@ -6,15 +6,18 @@ Each list is built in a fixed number of queries whatever the number of cases or 
 (the tests count them): related rows come through ``select_related``/``prefetch_related``.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from allauth.account.models import EmailAddress
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case as When_
-from django.db.models import Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +27,7 @@ from accounts.models import SupportNeeds, User
 from forms_engine.selectors import submission_answer_rows
 from portal.interactions.constants import InteractionType, SatisfactionScore
 from portal.interactions.models import Interaction, LgslService, SatisfactionComment
+from portal.lib.postcodes import POSTCODE_PATTERN, postcode_compact, postcode_display
 from portal.notifications.models import Notification
 
 from .constants import (
@@ -41,10 +45,10 @@ from .models import Case, CaseAttachment, CaseEvent, CaseSupportNeeds
 from .permissions import (
     case_visible_to_staff_by_reference as case_visible_to_staff_by_reference,
 )
+from .permissions import cases_visible_to_staff, staff_can_use_queue, staff_can_view_case
 from .permissions import (
     interactions_visible_to_staff as interactions_visible_to_staff,
 )
-from .permissions import staff_can_use_queue, staff_can_view_case
 from .sla import working_days_add
 
 if TYPE_CHECKING:
@@ -66,6 +70,20 @@ def case_list_for_resident(user: User) -> QuerySet[Case]:
         )
         .order_by("open_first", "-updated_at", "-pk")
     )
+
+
+def case_claimable_for_resident(user: User | AnonymousUser) -> QuerySet[Case]:
+    """Anonymous requests made with one of the resident's *verified* email addresses, which
+    they may add to their account (``services.case_claim``), oldest first."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    verified = [
+        address.lower()
+        for address in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    ]
+    if not verified:
+        return Case.objects.none()
+    return Case.objects.filter(resident__isnull=True, contact_email__in=verified).order_by("created_at", "pk")
 
 
 def case_for_resident(user: User | AnonymousUser, reference: str) -> Case | None:
@@ -156,6 +174,11 @@ def case_next_steps(case: Case) -> str:
         return "You withdrew this request, so we have stopped working on it."
     if status == CaseStatus.CLOSED_UNPAID:
         return "The fee was not paid, so this request was closed. You can make a new request."
+    if status == CaseStatus.REJECTED and case.can_reopen:
+        return (
+            "We closed this request without taking action. If you think we got this wrong, you can "
+            f"ask for a review until {case.reopen_until:%-d %B %Y}."
+        )
     return "This request is closed. If you still need help, make a new request or contact us."
 
 
@@ -176,6 +199,60 @@ def cases_due_soon_or_overdue(queryset: QuerySet[Case], today: date | None = Non
 def case_is_overdue(case: Case, today: date | None = None) -> bool:
     return bool(
         case.due_on and case.status in SLA_RUNNING_STATUSES and case.due_on < (today or timezone.localdate())
+    )
+
+
+# What a queue search looks like: a postcode or its first half ("SW1A", "SW1A 1"), a phone
+# number (digits, spaces, brackets, dashes, a leading +), or anything else (names, emails,
+# references).
+_OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?([0-9][A-Z]{0,2})?$")
+_PHONE_QUERY = re.compile(r"^\+?[0-9 ()\-.]{6,}$")
+QUEUE_SEARCH_MIN_LENGTH = 2
+
+
+def case_queue_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """The staff queue's search: part of a reference, the resident's name, part of an email,
+    a postcode (whole or its first half) or a phone number (any spacing, +44 or 0).
+
+    Names, emails and references are matched anywhere in the case's contact details and the
+    resident's account; the submitted answers (which hold an anonymous resident's address and
+    phone) are searched only when the query has a postcode's or a phone number's shape, so an
+    ordinary search never reads them. (These are ``LIKE '%…%'`` matches on a filtered queue;
+    issue 20 adds trigram indexes for large councils.)
+    """
+    query = " ".join((query or "").split())
+    if len(query) < QUEUE_SEARCH_MIN_LENGTH:
+        return queryset.filter(reference=query.upper()) if query else queryset
+    residents = Q(full_name__icontains=query) | Q(email__icontains=query)
+    cases = (
+        Q(reference__icontains=query) | Q(contact_email__icontains=query) | Q(contact_name__icontains=query)
+    )
+    compact = postcode_compact(query)
+    if POSTCODE_PATTERN.match(compact) or _OUTWARD_CODE.match(compact):
+        # Stored postcodes are upper case with one space ("SW1A 1AA"), in accounts and answers.
+        shown = postcode_display(compact) if POSTCODE_PATTERN.match(compact) else query.upper()
+        residents |= Q(postcode__istartswith=shown) | Q(postcode__istartswith=compact)
+        cases |= Q(submission__answers__icontains=shown)
+    if _PHONE_QUERY.match(query):
+        digits = re.sub(r"[^0-9]", "", query)
+        if query.startswith("+44") or digits.startswith("44") and len(digits) > 11:
+            digits = "0" + digits[2:].removeprefix("0")
+        # Accounts store phones as digits ("07700900982"); answers as typed, so also the query.
+        residents |= Q(phone__contains=digits)
+        cases |= Q(submission__answers__icontains=digits) | Q(submission__answers__icontains=query)
+    return queryset.filter(cases | Q(resident_id__in=User.objects.filter(residents).values("pk")))
+
+
+def case_workload_counts(user: Any, today: date | None = None) -> dict[str, int]:
+    """For the admin home: the officer's open cases, and the cases they see that are overdue or
+    due within 2 working days, counted as the queue's "assigned to me" and "deadline" filters
+    count them, in one query."""
+    today = today or timezone.localdate()
+    running = Q(status__in=sorted(SLA_RUNNING_STATUSES))
+    return cases_visible_to_staff(user).aggregate(
+        mine=Count("pk", filter=Q(assignee=user, status__in=sorted(OPEN_STATUSES))),
+        overdue=Count("pk", filter=running & Q(due_on__lt=today)),
+        due_soon=Count("pk", filter=running & Q(due_on__gte=today, due_on__lte=due_soon_cutoff(today))),
     )
 
 

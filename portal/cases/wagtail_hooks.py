@@ -3,10 +3,12 @@
 from django.urls import include, path, reverse
 
 from wagtail import hooks
+from wagtail.admin.auth import user_has_any_page_permission
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.site_summary import SummaryItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from . import admin_views
+from . import admin_views, selectors
 from .forms import TeamForm
 from .models import Team
 
@@ -53,3 +55,18 @@ class TeamViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_team_viewset():
     return TeamViewSet()
+
+
+@hooks.register("construct_homepage_panels")
+def add_workload_panel(request, panels):
+    """Case workers see their cases, and what is overdue or due soon, first on the admin home."""
+    if admin_views.can_use_queue(request.user):
+        panels.append(admin_views.WorkloadPanel(selectors.case_workload_counts(request.user)))
+
+
+@hooks.register("construct_homepage_summary_items", order=1000)
+def hide_page_counts_from_non_editors(request, summary_items: list[SummaryItem]):
+    """Wagtail's page, image and document counts mean nothing to staff who do not edit content
+    (officers, managers, finance): they are left off their admin home."""
+    if not user_has_any_page_permission(request.user):
+        summary_items.clear()

@@ -27,7 +27,6 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views import View
 
@@ -45,6 +44,7 @@ from portal.interactions.constants import ASSISTED_CHANNELS, AvoidableCategory
 from portal.interactions.models import AssistedContact, LgilInteractionType, LgslService
 from portal.interactions.permissions import ProxyModelPermissionPolicy
 from portal.interactions.services import InteractionError, assisted_contact_record, assisted_contact_update
+from portal.lib.dates import datetime_display
 
 from .forms import AssistedContactForm, CaseAssistedContactForm
 
@@ -90,7 +90,7 @@ def visible_contact_only(view):
 
 
 def _when(contact) -> str:
-    return date_format(timezone.localtime(contact.occurred_at), "j M Y, H:i")
+    return datetime_display(contact.occurred_at, short=True)
 
 
 def _yes_no(value) -> str:

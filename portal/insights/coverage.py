@@ -177,6 +177,8 @@ def _own_route(page) -> tuple[str, str]:
             return OFFLINE, f"Its form “{form.title}” has not been published"
         fee = " (with a fee, paid online)" if form.fee_type != "none" else ""
         return ONLINE, f"Form “{form.title}”{fee}"
+    if page.start_url.startswith("/"):
+        return ONLINE, f"A service of this site at {page.start_url}"
     if page.start_url:
         return ELSEWHERE, f"Link to {urlsplit(page.start_url).hostname or page.start_url}"
     if page.start_page_id:

@@ -236,6 +236,21 @@ def _bars(rows: list[tuple[str, int, str]]) -> list[dict]:
     ]
 
 
+def _share_bars(rows: list[tuple[str, float | None, str]]) -> list[dict]:
+    """Horizontal bars for shares: (label, percent, text) drawn on a 0 to 100% track, so a bar's
+    length is the percentage its label gives (a 91.5% bar is longer than a 75.0% one)."""
+    return [
+        {
+            "label": label,
+            "value": percent,
+            "text": text,
+            # A sliver for any share above zero; a share above 100% fills the track.
+            "width": f"{min(max(percent, 0.5), 100) if percent else 0:.1f}",
+        }
+        for label, percent, text in rows
+    ]
+
+
 def _bars_description(title: str, bars: list[dict]) -> str:
     return f"{title}: " + "; ".join(f"{b['label']} {b['text']}" for b in bars) + "."
 
@@ -638,8 +653,9 @@ def insights(measures: Measures) -> dict:
         "category_bars_description": _bars_description("Avoidable contacts by category", category_bars),
         "channel_bars": channel_bars,
         "channel_bars_description": _bars_description("Transactions by channel", channel_bars),
-        "funnel_bars": _bars(
-            [(f"{r['form']}: {r['step']}", r["figure"].numerator or 0, r["figure"].full) for r in funnel_rows]
+        # Labelled with each step's share of its form's starts, so drawn to that share.
+        "funnel_bars": _share_bars(
+            [(f"{r['form']}: {r['step']}", r["figure"].value, r["figure"].full) for r in funnel_rows]
         ),
     }
 

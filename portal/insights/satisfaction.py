@@ -1,7 +1,11 @@
 """The Contact insights section on satisfaction with the outcome, and its CSV rows.
 
 The answers are recorded by ``portal.interactions.satisfaction``; the figures come from
-:func:`~portal.insights.measures.satisfaction_by_service` and the daily rollups.
+:func:`~portal.insights.measures.satisfaction_by_service` and the daily rollups, which
+count an answer by its score (``Interaction.outcome``). An answer about a decision that no
+longer stands (its case was reopened) has ``outcome`` ``superseded`` instead, so it drops
+out of every figure here once its day's rollup is rebuilt
+(``portal.interactions.satisfaction.satisfaction_supersede``, called by the cases app).
 """
 
 from datetime import date

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
+
+from portal.lib.dates import datetime_display
 
 from .constants import AvoidableCategory, Channel, InteractionType, SatisfactionScore
 
@@ -126,8 +127,8 @@ class AssistedContact(Interaction):
         permissions = [("view_contact_insights", "Can view the contact insights dashboard")]
 
     def __str__(self) -> str:
-        when = timezone.localtime(self.occurred_at) if self.occurred_at else None
-        return f"{self.get_channel_display()} contact, {date_format(when, 'j M Y, H:i') if when else 'new'}"
+        when = datetime_display(self.occurred_at, short=True) if self.occurred_at else "new"
+        return f"{self.get_channel_display()} contact, {when}"
 
 
 class DailyRollup(models.Model):

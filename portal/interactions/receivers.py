@@ -103,5 +103,9 @@ def _password_set(sender, request, user, **kwargs):
 
 @receiver(account_signals.email_changed)
 def _email_changed(sender, request, user, **kwargs):
+    # allauth also sends this when the first address is confirmed at sign-up (no previous
+    # address): that sets the email, it does not change it, so it is no security event.
+    if kwargs.get("from_email_address") is None:
+        return
     # The addresses themselves are personal data the log does not need.
     _record(Outcome.EMAIL_CHANGED, request, user)

@@ -79,3 +79,33 @@ def satisfaction_record(
             created_at=interaction.occurred_at,
         )
     return interaction
+
+
+# Kept as the ``outcome`` of an answer that no longer counts (not a score, so no rollup counts it).
+SUPERSEDED = "superseded"
+
+
+@transaction.atomic
+def satisfaction_supersede(*, case_reference: str, since=None) -> int:
+    """Take a case's earlier answers out of the figures: the case was reopened, so the outcome
+    they judged no longer stands (the resident is asked again at the next one).
+
+    Each answer keeps its score in ``extras`` (with ``superseded: true``) but its ``outcome``
+    becomes ``superseded``, which the daily rollups do not count; days older than the rollup
+    job's window are rebuilt. ``since`` (the case's creation) bounds the search so the
+    (type, time) index serves it. Returns how many answers were superseded.
+    """
+    if not case_reference:
+        return 0
+    answers = list(
+        Interaction.objects.select_for_update()
+        .filter(type=InteractionType.SATISFACTION, case_reference=case_reference)
+        .filter(**({"occurred_at__gte": since} if since is not None else {}))
+        .exclude(outcome=SUPERSEDED)
+    )
+    for interaction in answers:
+        interaction.outcome = SUPERSEDED
+        interaction.extras = {**(interaction.extras or {}), "superseded": True}
+        interaction.save(update_fields=["outcome", "extras"])
+    _rollups_refresh_for(*(timezone.localdate(answer.occurred_at) for answer in answers))
+    return len(answers)

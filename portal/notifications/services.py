@@ -43,8 +43,14 @@ def notification_email_send(
     case: "Case | None" = None,
     case_event: "CaseEvent | None" = None,
     secrets: Mapping[str, str] | None = None,
+    hold_seconds: int = 0,
 ) -> Notification:
     """Write an email to the outbox and queue its delivery once the transaction commits.
+
+    ``hold_seconds`` holds it back that long, so something that happens meanwhile can be
+    told in the same email (``notification_release_amended``): a form's confirmation waits
+    for its payment's receipt. A held email is queued for when it is due where the task
+    backend can defer; otherwise ``notification_housekeeping`` sends it once it is overdue.
 
     The row is the record that the person was (or will be) told; delivery runs as
     a background task so a slow or failing mail server never breaks the request.
@@ -73,7 +79,7 @@ def notification_email_send(
         case=case,
         case_event=case_event,
         redacted=bool(secrets),
-        next_attempt_at=timezone.now(),
+        next_attempt_at=timezone.now() + timedelta(seconds=hold_seconds),
     )
     if secrets:
         cache.set(
@@ -81,8 +87,46 @@ def notification_email_send(
             {"subject": subject, "body_text": body_text, "body_html": body_html},
             timeout=settings.NOTIFICATIONS_SECRET_TTL_SECONDS,
         )
-    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    if hold_seconds:
+        transaction.on_commit(partial(_enqueue_held, notification.pk, hold_seconds))
+    else:
+        transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
     return notification
+
+
+def _enqueue_held(notification_id: UUID | str, delay_seconds: int) -> None:
+    """Queue a held email for when it is due; a backend that cannot defer leaves it to the
+    housekeeping (never sent early, which would defeat the hold)."""
+    from .tasks import deliver_notification  # imported late: notifications.tasks imports this module
+
+    task_enqueue(deliver_notification, str(notification_id), delay_seconds=delay_seconds)
+
+
+@transaction.atomic
+def notification_release_amended(*, case_id: int, template: str, subject: str, body_text: str) -> bool:
+    """Send now, with a new subject and body, an email still held back for the case (see
+    ``hold_seconds``). Returns False, changing nothing, if there is none still waiting: it
+    has gone already (or is going), so the caller sends its news on its own."""
+    now = timezone.now()
+    held = (
+        Notification.objects.select_for_update()
+        .filter(
+            case_id=case_id,
+            template=template,
+            status=NotificationStatus.CREATED,
+            attempts=0,
+            next_attempt_at__gt=now,
+            redacted=False,
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if held is None:
+        return False
+    held.subject, held.body_text, held.next_attempt_at = subject, body_text, now
+    held.save(update_fields=["subject", "body_text", "next_attempt_at", "updated_at"])
+    transaction.on_commit(partial(_enqueue_delivery, held.pk))
+    return True
 
 
 def _redact(body: str, secrets: Mapping[str, str]) -> str:

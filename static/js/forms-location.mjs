@@ -1,5 +1,5 @@
 // "Use my current location" on a form's location question. Progressive enhancement only:
-// without JavaScript (or without geolocation) the button stays hidden and people type
+// without JavaScript (or without geolocation) the button's wrapper stays hidden and people type
 // a description, and the coordinates if they know them.
 const buttons = document.querySelectorAll("[data-forms-locate]");
 
@@ -13,7 +13,8 @@ for (const button of buttons) {
   if (!latitude || !longitude) {
     continue;
   }
-  button.hidden = false;
+  const wrapper = button.closest("[data-forms-locate-wrapper]");
+  if (wrapper) wrapper.hidden = false;
   button.addEventListener("click", () => {
     if (status) status.textContent = "Finding your location…";
     navigator.geolocation.getCurrentPosition(

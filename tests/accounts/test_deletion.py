@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -13,6 +14,8 @@ from django.urls import reverse
 from accounts.models import DataExport
 from accounts.selectors import data_export_token
 from accounts.services import AccountDeletionError, account_delete, data_export_build, data_export_request
+from payments.constants import PaymentStatus
+from payments.services import payment_transition
 from portal.interactions.constants import Channel, InteractionType, Outcome
 from portal.interactions.models import Interaction
 from portal.interactions.services import assisted_contact_record, interaction_record
@@ -20,6 +23,8 @@ from portal.notifications.models import Notification
 from portal.notifications.services import notification_email_send
 from tests.accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory, mfa_totp_add
 from tests.accounts.signin import reauthenticate, sign_in
+from tests.payments.factories import fee_case
+from tests.portal.cases.factories import case_make
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -147,3 +152,50 @@ def test_the_registry_refuses_a_second_part_with_the_same_name():
 
     with pytest.raises(ValueError, match="already registered"):
         registry.register(name="profile", label="Again", export=lambda user: {})
+
+
+def _delete_page(web, user):
+    sign_in(web, user)
+    response = web.get(reverse("account_delete"))
+    reauthenticate(web, url=response["Location"])
+    page = web.get(reverse("account_delete"))
+    assert page.status_code == 200
+    return page.text
+
+
+def test_the_page_lists_open_requests_and_payments_and_says_what_happens_to_them(web):
+    user = UserFactory()
+    open_case = case_make(resident=user, title="Report a pothole")
+    case_make(resident=user, title="Report graffiti", status="resolved")
+    fee, payment = fee_case(resident=user, title="Book a bulky waste collection")
+    payment_transition(payment=payment, to=PaymentStatus.STARTED, source="system")
+    payment_transition(payment=payment, to=PaymentStatus.SUCCESS, source="system")
+    fee_case(resident=user, title="Apply for a parking permit")  # not paid: not a payment made
+
+    text = _delete_page(web, user)
+
+    assert "You have 3 open requests and 1 payment you have made" in text  # awaiting payment is open too
+    assert "Your open requests" in text
+    assert open_case.reference in text and "Report a pothole" in text
+    assert fee.reference in text
+    assert "Report graffiti" not in text  # closed
+    assert "officers will not be able to email you about them" in text
+    assert f"for {settings.PORTAL_RETENTION_YEARS} years after they are closed" in text
+    assert "Payments you have made" in text
+    assert payment.reference in text and payment.amount_display in text
+    assert "part of the council’s financial record" in text
+    # The warning informs; deleting is still a separate, deliberate step.
+    assert User.objects.filter(pk=user.pk).exists()
+    assert 'class="govuk-button govuk-button--warning"' in text
+
+
+def test_no_warning_without_open_requests_or_payments(web):
+    text = _delete_page(web, UserFactory())
+    assert "Your open requests" not in text
+    assert "Payments you have made" not in text
+
+
+def test_another_residents_requests_are_not_listed(web):
+    other_case = case_make(resident=UserFactory(), title="Someone else's pothole")
+    text = _delete_page(web, UserFactory())
+    assert other_case.reference not in text

@@ -8,6 +8,8 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from portal.interactions.constants import Outcome
+from portal.interactions.models import Interaction
 from portal.notifications.constants import NotificationStatus
 from portal.notifications.models import Notification
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -58,6 +60,17 @@ def test_sign_up_verify_by_code_and_land_on_my_account(web):
     assert home.status_code == 200
     assert home.wsgi_request.path == reverse("my_account")
     assert "Hello, Sam" in home.text
+
+
+def test_confirming_the_first_address_at_sign_up_is_not_an_email_change(web):
+    _sign_up(web)
+    response = web.post(reverse("account_email_verification_sent"), {"code": _code_from(mail.outbox[0])})
+    assert response.status_code == 302
+    user = User.objects.get(email="new.resident@example.org")
+    assert not Interaction.objects.filter(user=user, outcome=Outcome.EMAIL_CHANGED).exists()
+    page = web.get(reverse("account_security"))
+    assert page.status_code == 200
+    assert "Email address changed" not in page.text
 
 
 def test_wrong_code_is_refused_with_an_error_and_the_account_stays_unverified(web):

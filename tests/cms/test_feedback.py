@@ -193,3 +193,14 @@ def test_feedback_on_a_guide_part_returns_to_that_part(client, site):
     response = _answer(client, site.guide, "yes", path=part)
     assert response["Location"] == part + "#page-feedback"
     assert _feedback()[0].path == part
+
+
+def test_opening_the_feedback_address_in_a_browser_goes_back_to_the_page_not_a_blank_405(client, site):
+    response = client.get("/feedback/", {"path": site.missed_bin.url}, **BROWSER)
+    assert response.status_code == 302
+    assert response["Location"] == site.missed_bin.url
+    for path in ("", "https://evil.example/", "//evil.example/x", "bins"):
+        response = client.get("/feedback/", {"path": path} if path else {}, **BROWSER)
+        assert (response.status_code, response["Location"]) == (302, "/"), path
+    assert client.get("/feedback/", follow=True, **BROWSER).status_code == 200
+    assert not _feedback()  # nothing recorded

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from wagtail.models import Page
@@ -11,6 +12,7 @@ from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from cms.models import (
+    AccessibilityStatementPage,
     Alert,
     ContactPage,
     GuidePage,
@@ -20,6 +22,7 @@ from cms.models import (
     ServiceIndexPage,
     ServicePage,
     StandardPage,
+    start_url_validate,
 )
 from portal.interactions.constants import InteractionType
 from portal.interactions.models import Interaction
@@ -278,7 +281,15 @@ class TestPageCreationInTheAdmin(WagtailPageTestCase):
     def test_page_type_rules(self):
         self.assertAllowedParentPageTypes(ServicePage, {ServiceIndexPage})
         self.assertAllowedSubpageTypes(
-            HomePage, {ServiceIndexPage, GuidePage, NewsIndexPage, ContactPage, StandardPage}
+            HomePage,
+            {
+                ServiceIndexPage,
+                GuidePage,
+                NewsIndexPage,
+                ContactPage,
+                StandardPage,
+                AccessibilityStatementPage,
+            },
         )
         assert not HomePage.can_create_at(Page.get_first_root_node())  # only one home page
 
@@ -338,3 +349,24 @@ class TestPageCreationInTheAdmin(WagtailPageTestCase):
         # Staff have MFA; the helper's own superuser would be sent to set it up.
         self.assertPageIsPreviewable(guide, post_data=post_data, user=self.editor)
         self.assertPageIsRenderable(guide)  # signs the client out: as a visitor
+
+
+@pytest.mark.parametrize(
+    ("start_url", "valid"),
+    [
+        ("/pay/", True),
+        ("https://services.council.example/pay", True),
+        ("http://services.council.example/pay", True),
+        ("pay", False),
+        ("//evil.example/pay", False),
+        ("javascript:alert(1)", False),
+        ("/pay now/", False),
+        ("ftp://files.example/x", False),
+    ],
+)
+def test_a_start_button_goes_to_another_site_or_a_path_on_this_one(start_url, valid):
+    if valid:
+        start_url_validate(start_url)
+    else:
+        with pytest.raises(ValidationError):
+            start_url_validate(start_url)

@@ -106,10 +106,10 @@ def test_an_officer_asks_for_more_information_and_the_resident_replies_with_a_fi
     assert page.locator(f"a[href$='/files/{attachment.pk}/']").first.is_visible()
     _change_status(journey, "Resolved", "We emptied the bin on Tuesday.")
 
-    # The resident sees the resolution, and reopens it: it was not fixed.
+    # The resident sees the resolution first, and reopens it from the case page: it was not fixed.
     _sign_in(journey, resident, f"/my-account/cases/{case.reference}/")
     assert page.get_by_text("We emptied the bin on Tuesday.").first.is_visible()
-    _click(journey, "link", "This was not fixed: reopen")
+    assert page.get_by_role("heading", name="Not fixed? Reopen your request").is_visible()
     _click(journey, "button", "Reopen request")
     assert page.get_by_text("Enter what was not fixed").first.is_visible()
     assert journey.page.title().startswith("Error:")
@@ -131,7 +131,13 @@ def test_the_officer_filters_the_queue_and_assigns_in_bulk(journey):
     Case.objects.filter(pk=bins[0].pk).update(due_on="2020-01-06")
     page = journey.page
 
-    _sign_in(journey, manager, "/admin/cases/")
+    # The admin home leads with the workload: one case is overdue.
+    _sign_in(journey, manager, "/admin/")
+    _click(journey, "link", re.compile(r"^1 case overdue"))
+    assert journey.path() == "/admin/cases/?due=overdue"
+    assert page.get_by_role("link", name=bins[0].reference).is_visible()
+    assert not page.get_by_role("link", name=bins[1].reference).count()
+    journey.goto("/admin/cases/")
     assert page.locator(".case-overdue-tag").first.is_visible()
     page.get_by_label("Team").first.select_option(label="Waste")
     _click(journey, "button", "Apply filters")
@@ -147,3 +153,46 @@ def test_the_officer_filters_the_queue_and_assigns_in_bulk(journey):
     ]
     assert set(Case.objects.filter(assignee=colleague)) == set(bins[:2])
     assert hole.assignee is None
+
+
+def test_an_anonymous_requester_replies_from_the_tracking_link_then_adds_the_request_to_an_account(journey):
+    team = team_make("Waste", "waste@council.example")
+    case = case_make(contact_email="rae@example.com", team=team, status="awaiting_resident")
+    page = journey.page
+
+    # The tracking link from the email: the resident replies without an account.
+    journey.goto(f"/track/{case.tracking_token}/")
+    _click(journey, "button", "Send reply")
+    assert page.get_by_text("Enter your message").first.is_visible()
+    page.get_by_label("Your message").fill("The bin is the green one by the gate.")
+    _click(journey, "button", "Send reply")
+    assert page.get_by_text("Your reply has been sent").is_visible()
+    case.refresh_from_db()
+    assert case.status == "in_progress"
+
+    # Later they sign up with the same (verified) email: My account offers to add the request.
+    resident = UserFactory(email="rae@example.com", full_name="Rae Resident")
+    _sign_in(journey, resident, "/my-account/")
+    assert page.get_by_text("We found 1 request made with your email address").is_visible()
+    _click(journey, "link", "Add it to your account")
+    assert page.get_by_role("heading", name="We found 1 request made with your email address").is_visible()
+    _click(journey, "button", "Add it to my account")
+    assert page.get_by_text("1 request added to your account").is_visible()
+    case.refresh_from_db()
+    assert case.resident == resident
+    _click(journey, "link", case.title)
+    assert page.get_by_text("The bin is the green one by the gate.").is_visible()
+
+
+def test_a_rejected_request_leads_with_the_reason_and_the_resident_asks_for_a_review(journey):
+    resident = UserFactory(full_name="Rae Resident")
+    case = case_make(resident=resident, status="rejected")
+    Case.objects.filter(pk=case.pk).update(outcome="This road is privately owned.")
+    page = journey.page
+    _sign_in(journey, resident, f"/my-account/cases/{case.reference}/")
+    assert page.get_by_role("heading", name="We closed your request without taking action").is_visible()
+    page.get_by_label("Why should we look at this again?").fill("The council adopted it last year.")
+    _click(journey, "button", "Ask for a review")
+    assert page.get_by_text(re.compile("You have asked for a review")).is_visible()
+    case.refresh_from_db()
+    assert case.status == "in_progress"

@@ -54,6 +54,9 @@ def test_a_service_manager_reads_and_downloads_contact_insights(journey):
 
     journey.goto("/admin/contact-insights/?start=2026-03-10&end=2026-03-10")
     assert page.get_by_role("heading", level=1, name="Contact insights").is_visible()
+    journey.goto("/admin/form-statistics/")  # Reports > Form statistics, axe-checked
+    assert page.get_by_role("heading", level=1, name="Form statistics").is_visible()
+    journey.goto("/admin/contact-insights/?start=2026-03-10&end=2026-03-10")
     assert page.get_by_role(
         "img", name="Avoidable contacts by category: Progress chasing 25.0% (1 of 4)"
     ).count()

@@ -24,12 +24,14 @@ def test_editor_signs_in_and_publishes_a_home_page_change(journey):
     journey.check()
     sign_in(journey, editor)
     assert journey.path() == "/admin/"
+    journey.check()  # the staff pages are axe-checked too (tests/e2e/axe_staff_exceptions.py)
 
-    page.goto(journey.base_url + "/admin/pages/")
+    journey.goto("/admin/pages/")
     page.get_by_role("link", name=re.compile("Welcome to your council online")).first.click()
     page.wait_for_url(re.compile(r"/admin/pages/\d+/(edit/)?$"))
     if not page.url.endswith("/edit/"):
         page.goto(page.url.rstrip("/") + "/edit/")
+    journey.check()  # the editor: rich text, the minimap
     page.locator("#id_title").fill("Welcome to Anytown online")
     page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target='toggle']").first.click()
     with page.expect_navigation():

@@ -1,5 +1,6 @@
 """An editor builds a small form in Wagtail, publishes it, links it from a service page and
-opens it from the site. axe-core runs on the public pages (the Wagtail admin is Wagtail's)."""
+opens it from the site. axe-core runs on every page, the Wagtail admin's included (with the
+narrow exceptions in tests/e2e/axe_staff_exceptions.py)."""
 
 import re
 
@@ -45,8 +46,9 @@ def test_an_editor_builds_publishes_and_links_a_form(journey):
     journey.check()  # the portal's sign-in page
     sign_in(journey, editor)
     assert journey.path() == "/admin/forms/"
+    journey.check()
 
-    page.goto(journey.base_url + "/admin/forms/add/")
+    journey.goto("/admin/forms/add/")
     page.locator("#id_title").fill("Report graffiti")
     page.locator("#id_slug").fill("report-graffiti")
 
@@ -66,6 +68,7 @@ def test_an_editor_builds_publishes_and_links_a_form(journey):
     ).last.click()
     page.locator("#steps-0-value-questions-1-value-choices-1-value").fill("No")
     page.locator("#id_reference_prefix").fill("GR")
+    journey.check()  # the builder with a choice question open
 
     page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target='toggle']").first.click()
     with page.expect_navigation():
@@ -76,7 +79,8 @@ def test_an_editor_builds_publishes_and_links_a_form(journey):
     assert [q["name"] for q in schema["steps"][0]["questions"]] == ["street", "offensive"]
 
     # Point the service page's start button at the form with the snippet chooser.
-    page.goto(journey.base_url + f"/admin/pages/{service_page.pk}/edit/")
+    journey.check()
+    journey.goto(f"/admin/pages/{service_page.pk}/edit/")
     page.get_by_role("button", name=re.compile("Choose (a )?service form", re.IGNORECASE)).click()
     page.get_by_role("dialog").get_by_role("link", name="Report graffiti").click()
     page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target='toggle']").first.click()

@@ -66,7 +66,7 @@ def test_a_signed_in_resident_books_a_bulky_waste_collection(journey):
     _continue(journey)
     assert page.title().startswith("Error:")
     summary = page.locator(".govuk-error-summary")
-    assert "The number must be 10 or less" in summary.inner_text()
+    assert "The number of items must be 10 or less" in summary.inner_text()
     assert page.get_by_label("How many items?").input_value() == "12"
     page.get_by_label("How many items?").fill("3")
     _continue(journey)
@@ -160,6 +160,12 @@ def test_every_other_question_type_is_accessible_with_and_without_errors(journey
             step(
                 "About the pothole",
                 question("checkboxes", "hazards", "What is near it?", choices=["A school", "A bus stop"]),
+                question(
+                    "text",
+                    "school",
+                    "Name of the school",
+                    condition={"field": "hazards", "operator": "contains", "value": "school"},
+                ),
                 question("select", "road_type", "Type of road", choices=["Main road", "Side street"]),
                 question("location", "where", "Where is it?"),
             ),
@@ -176,13 +182,29 @@ def test_every_other_question_type_is_accessible_with_and_without_errors(journey
     page = journey.page
     journey.goto("/forms/pothole/")
     journey.click_and_check(page.get_by_role("button", name="Start now"))
+    # The school's name is revealed under "A school" (GOV.UK conditional reveal), without the
+    # "Only if" note that the page shows without JavaScript.
+    school = page.get_by_label("Name of the school")
+    assert not school.is_visible()
     _continue(journey)  # nothing answered: every question shows its error, and axe checks that state
     assert page.locator(".govuk-error-message").count() == 3
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Select what is near it" in summary and "Select the type of road" in summary
+    assert "Select an answer" not in summary
+    page.get_by_label("A school").check()
+    assert school.is_visible()
+    assert not page.get_by_text("Only if the answer to").is_visible()
+    journey.check()  # axe on the revealed question
     page.get_by_label("A bus stop").check()
     page.get_by_label("Type of road").select_option("Side street")
     page.get_by_label("Description of the location").fill("Outside 4 Station Road")
     page.get_by_label("Latitude").fill("51.5")
     page.get_by_label("Longitude").fill("-0.12")
+    _continue(journey)
+    # The revealed question left empty: its own message, and it stays open with the answers kept.
+    assert page.locator(".govuk-error-summary").inner_text().count("Enter the name of the school") == 1
+    assert school.is_visible() and page.get_by_label("A bus stop").is_checked()
+    school.fill("Hill Primary School")
     _continue(journey)
 
     photo = tmp_path / "pothole.png"

@@ -99,15 +99,30 @@ def editor_client(client, editor):
     return client
 
 
-def test_editors_and_moderators_may_add_change_delete_and_publish_forms():
-    for name in ("Editors", "Moderators"):
+@pytest.fixture
+def moderator():
+    return staff_in("Moderators", full_name="Mo Moderator")
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    """Moderators publish, archive and reopen forms; editors submit them for moderation."""
+    client.force_login(moderator)
+    return client
+
+
+def test_editors_build_forms_and_moderators_also_publish_them():
+    def codenames(name):
         perms = Group.objects.get(name=name).permissions.filter(content_type__app_label="forms_engine")
-        assert set(perms.values_list("codename", flat=True)) == {
-            "add_serviceform",
-            "change_serviceform",
-            "delete_serviceform",
-            "publish_serviceform",
-        }
+        return set(perms.values_list("codename", flat=True))
+
+    build = {"add_serviceform", "change_serviceform", "delete_serviceform"}
+    assert codenames("Editors") == build
+    assert codenames("Moderators") == build | {
+        "publish_serviceform",
+        "lock_serviceform",
+        "unlock_serviceform",
+    }
     for name in ("Case officers", "Service managers", "Finance"):
         assert not Group.objects.get(name=name).permissions.filter(content_type__app_label="forms_engine")
 
@@ -167,9 +182,9 @@ def test_the_listing_filters_by_service_and_searches(editor_client):
     assert [form.title for form in response.context["object_list"]] == ["Report a missed bin"]
 
 
-def test_an_editor_creates_a_form_and_publishes_it(editor_client, editor):
-    assert editor_client.get(ADD_URL).status_code == 200
-    response = editor_client.post(ADD_URL, admin_data() | {"action-publish": "action-publish"})
+def test_a_moderator_creates_a_form_and_publishes_it(moderator_client, moderator):
+    assert moderator_client.get(ADD_URL).status_code == 200
+    response = moderator_client.post(ADD_URL, admin_data() | {"action-publish": "action-publish"})
     assert response.status_code == 302, response.text[:3000]
     form = ServiceForm.objects.get(slug="street-light")
     assert form.live and form.state == FormState.LIVE
@@ -180,7 +195,7 @@ def test_an_editor_creates_a_form_and_publishes_it(editor_client, editor):
     assert question["options"]["choices"] == ["Off", "Flickering"]
     assert version.schema["service_code"] == 564
     assert ModelLogEntry.objects.filter(
-        object_id=str(form.pk), action="wagtail.publish", user=editor
+        object_id=str(form.pk), action="wagtail.publish", user=moderator
     ).exists()
 
 
@@ -192,20 +207,20 @@ def test_saving_a_draft_does_not_make_a_version(editor_client):
     assert not FormVersion.objects.filter(form=form).exists()
 
 
-def test_editing_a_live_form_and_publishing_makes_a_second_version(editor_client):
-    editor_client.post(ADD_URL, admin_data() | {"action-publish": "action-publish"})
+def test_editing_a_live_form_and_publishing_makes_a_second_version(moderator_client):
+    moderator_client.post(ADD_URL, admin_data() | {"action-publish": "action-publish"})
     form = ServiceForm.objects.get(slug="street-light")
     first = FormVersion.objects.get(form=form)
 
     # A draft edit changes nothing residents see...
-    response = editor_client.post(edit_url(form), admin_data(title="Report a street light fault"))
+    response = moderator_client.post(edit_url(form), admin_data(title="Report a street light fault"))
     assert response.status_code == 302, response.text[:3000]
     assert FormVersion.objects.filter(form=form).count() == 1
     form.refresh_from_db()
     assert form.title == "Report a broken street light" and form.has_unpublished_changes
 
     # ...publishing it makes version 2; version 1 is untouched.
-    response = editor_client.post(
+    response = moderator_client.post(
         edit_url(form),
         admin_data(title="Report a street light fault") | {"action-publish": "action-publish"},
     )
@@ -218,7 +233,7 @@ def test_editing_a_live_form_and_publishing_makes_a_second_version(editor_client
     assert form.live_revision_id == versions[1].revision_id
 
 
-def test_schema_errors_show_in_the_editor_and_nothing_is_saved(editor_client):
+def test_schema_errors_show_in_the_editor_and_nothing_is_saved(moderator_client):
     steps = [
         (
             "step",
@@ -242,7 +257,7 @@ def test_schema_errors_show_in_the_editor_and_nothing_is_saved(editor_client):
         ),
     ]
     data = admin_data(steps=steps, fee_type="per_answer", fee_amount_pence="250", fee_field="name")
-    response = editor_client.post(ADD_URL, data | {"action-publish": "action-publish"})
+    response = moderator_client.post(ADD_URL, data | {"action-publish": "action-publish"})
     assert response.status_code == 200
     html = response.text
     assert "Two questions are named" in html
@@ -309,24 +324,24 @@ def test_preview_shows_the_unsaved_questions(editor_client, settings):
     assert "Where is it?" in response.text
 
 
-def test_archive_and_reopen(editor_client, editor):
+def test_archive_and_reopen(moderator_client):
     form = form_published(title="Report a missed bin")
-    response = editor_client.get(f"/admin/forms/archive/{form.pk}/")
+    response = moderator_client.get(f"/admin/forms/archive/{form.pk}/")
     assert response.status_code == 200
     assert "Archive “Report a missed bin”?" in response.text
-    assert "Archive (close the form)" in editor_client.get(edit_url(form)).text
+    assert "Archive (close the form)" in moderator_client.get(edit_url(form)).text
 
-    response = editor_client.post(f"/admin/forms/archive/{form.pk}/")
+    response = moderator_client.post(f"/admin/forms/archive/{form.pk}/")
     assert response.status_code == 302 and response["Location"] == edit_url(form)
     form.refresh_from_db()
     assert form.archived and form.state == FormState.ARCHIVED
     assert FormVersion.objects.filter(form=form).count() == 1  # versions are kept
-    page = editor_client.get(edit_url(form)).text
+    page = moderator_client.get(edit_url(form)).text
     assert "This form is archived." in page and "Reopen" in page
     assert ModelLogEntry.objects.filter(object_id=str(form.pk), action="forms_engine.archive").exists()
 
     # Publishing an edit while archived keeps it archived.
-    editor_client.post(
+    moderator_client.post(
         edit_url(form),
         admin_data(title="Report a missed bin", slug="missed-bin") | {"action-publish": "action-publish"},
     )
@@ -334,19 +349,19 @@ def test_archive_and_reopen(editor_client, editor):
     assert form.archived and FormVersion.objects.filter(form=form).count() == 1
 
     # Archiving twice is refused with a message, not an error page.
-    response = editor_client.post(f"/admin/forms/archive/{form.pk}/", follow=True)
+    response = moderator_client.post(f"/admin/forms/archive/{form.pk}/", follow=True)
     assert "This form is already archived" in response.text
 
-    response = editor_client.post(f"/admin/forms/reopen/{form.pk}/")
+    response = moderator_client.post(f"/admin/forms/reopen/{form.pk}/")
     assert response.status_code == 302
     form.refresh_from_db()
     assert not form.archived and form.state == FormState.LIVE
     assert FormVersion.objects.filter(form=form).count() == 2
 
 
-def test_a_draft_form_cannot_be_archived(editor_client):
+def test_a_draft_form_cannot_be_archived(moderator_client):
     form = form_create()
-    response = editor_client.post(f"/admin/forms/archive/{form.pk}/", follow=True)
+    response = moderator_client.post(f"/admin/forms/archive/{form.pk}/", follow=True)
     assert "Only a live form can be archived" in response.text
     form.refresh_from_db()
     assert not form.archived

@@ -27,6 +27,8 @@ EXPECTED = {
     "apply-for-a-resident-parking-permit": ("resident-parking-permit", 474, "PP", "fixed", "Parking"),
     "report-a-pothole": ("report-a-pothole", 557, "PH", "none", "Highways"),
     "request-a-council-tax-change": ("moving-home", 58, "CT", "none", "Council tax"),
+    "report-fly-tipping": ("report-fly-tipping", 587, "FT", "none", "Waste services"),
+    "report-a-street-light-fault": ("street-light-fault", 564, "SL", "none", "Highways"),
 }
 
 
@@ -35,10 +37,10 @@ def _questions(form) -> dict[str, dict]:
     return {q["name"]: q for s in schema["steps"] for q in s["questions"]}
 
 
-def test_the_demo_loads_five_live_forms_linked_from_their_service_pages(client):
+def test_the_demo_loads_seven_live_forms_linked_from_their_service_pages(client):
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert "Online forms: 5 live" in out.getvalue()
+    assert "Online forms: 7 live" in out.getvalue()
 
     forms = {form.slug: form for form in ServiceForm.objects.all()}
     assert set(forms) == set(EXPECTED)
@@ -88,6 +90,9 @@ def test_the_demo_loads_five_live_forms_linked_from_their_service_pages(client):
     assert pothole["location"]["options"]["ask_coordinates"] is True
     assert not pothole["photo"]["required"]
 
+    for slug in ("report-fly-tipping", "report-a-street-light-fault"):  # where, on a map or in words
+        assert _questions(forms[slug])["location"]["options"]["ask_coordinates"] is True
+
     tax = forms["request-a-council-tax-change"]
     assert tax.sign_in == "required"
     assert {q["type"] for q in _questions(tax).values()} >= {"date", "declaration"}
@@ -117,7 +122,7 @@ def test_the_demo_forms_load_again_without_changes():
         Team.objects.count(),
         Interaction.objects.count(),
     ) == counts
-    assert len(FORMS) == counts[0] == 5
+    assert len(FORMS) == counts[0] == 7
 
 
 @override_settings(PORTAL_ALLOW_DEMO_DATA=False)

@@ -70,7 +70,7 @@ def test_other_phone_numbers_get_the_uk_phone_error(typed):
 
 def test_required_and_optional_answers():
     valid, form = check(q("text"), {"answer": "   "})
-    assert not valid and errors(form) == {"answer": ["Enter an answer"]}
+    assert not valid and errors(form) == {"answer": ["Enter the answer"]}
     valid, form = check(q("text", required=False), {"answer": ""})
     assert valid and form.step_answers == {}
 
@@ -79,7 +79,7 @@ def test_text_is_stripped_of_control_characters_and_limited_in_length():
     valid, form = check(q("text", max_length=5), {"answer": " a\x00b "})
     assert valid and form.step_answers == {"answer": "ab"}
     valid, form = check(q("text", max_length=5), {"answer": "abcdef"})
-    assert errors(form) == {"answer": ["Your answer must be 5 characters or fewer"]}
+    assert errors(form) == {"answer": ["Answer must be 5 characters or fewer"]}
 
 
 def test_email():
@@ -94,8 +94,8 @@ def test_email():
     [
         ("three", "Enter a whole number, like 3"),
         ("2.5", "Enter a whole number, like 3"),
-        ("0", "The number must be 1 or more"),
-        ("11", "The number must be 10 or less"),
+        ("0", "Answer must be 1 or more"),
+        ("11", "Answer must be 10 or less"),
         ("NaN", "Enter a whole number, like 3"),
         ("1e5", "Enter a whole number, like 3"),
     ],
@@ -116,14 +116,14 @@ def test_numbers_are_stored_exactly():
 @pytest.mark.parametrize(
     ("parts", "message"),
     [
-        ({"day": "", "month": "", "year": ""}, "Enter a date"),
-        ({"day": "12", "month": "", "year": "2026"}, "The date must include a month"),
-        ({"day": "", "month": "", "year": "2026"}, "The date must include a day and month"),
-        ({"day": "31", "month": "2", "year": "2026"}, "The date must be a real date"),
+        ({"day": "", "month": "", "year": ""}, "Enter the answer"),
+        ({"day": "12", "month": "", "year": "2026"}, "Answer must include a month"),
+        ({"day": "", "month": "", "year": "2026"}, "Answer must include a day and month"),
+        ({"day": "31", "month": "2", "year": "2026"}, "Answer must be a real date"),
         ({"day": "1", "month": "2", "year": "26"}, "The year must include 4 numbers"),
-        ({"day": "1", "month": "13", "year": "2026"}, "The date must be a real date"),
-        ({"day": "²", "month": "1", "year": "2026"}, "The date must be a real date"),
-        ({"day": "11", "month": "3", "year": "2026"}, "The date must be today or in the past"),
+        ({"day": "1", "month": "13", "year": "2026"}, "Answer must be a real date"),
+        ({"day": "²", "month": "1", "year": "2026"}, "Answer must be a real date"),
+        ({"day": "11", "month": "3", "year": "2026"}, "Answer must be today or in the past"),
     ],
 )
 def test_date_messages_follow_the_govuk_date_input(parts, message):
@@ -137,18 +137,18 @@ def test_dates_accept_month_names_and_respect_booking_windows():
     valid, form = check(question, {"answer-day": "12", "answer-month": "Mar", "answer-year": "2026"})
     assert valid and form.step_answers == {"answer": "2026-03-12"}
     valid, form = check(question, {"answer-day": "11", "answer-month": "3", "answer-year": "2026"})
-    assert errors(form) == {"answer": ["The date must be on or after 12 March 2026"]}
+    assert errors(form) == {"answer": ["Answer must be between 12 March 2026 and 9 April 2026"]}
     valid, form = check(question, {"answer-day": "10", "answer-month": "4", "answer-year": "2026"})
-    assert errors(form) == {"answer": ["The date must be on or before 9 April 2026"]}
+    assert errors(form) == {"answer": ["Answer must be between 12 March 2026 and 9 April 2026"]}
     valid, form = check(question, {"answer-day": "9", "answer-month": "3", "answer-year": "2026"})
-    assert errors(form) == {"answer": ["The date must be today or in the future"]}
+    assert errors(form) == {"answer": ["Answer must be between 12 March 2026 and 9 April 2026"]}
 
 
 def test_choices_must_be_one_of_the_options():
     valid, form = check(q("radios", choices=["Yes", "No"]), {"answer": "Maybe"})
     assert errors(form) == {"answer": ["Select one of the options"]}
     valid, form = check(q("select", choices=["Yes", "No"]), {"answer": ""})
-    assert errors(form) == {"answer": ["Select an answer"]}
+    assert errors(form) == {"answer": ["Select the answer"]}
     valid, form = check(q("checkboxes", choices=["A", "B", "C"]), {"answer": ["C", "A"]})
     assert valid and form.step_answers == {"answer": ["A", "C"]}
     valid, form = check(q("checkboxes", choices=["A", "B"]), {"answer": ["A", "Z"]})

@@ -14,6 +14,7 @@ from forms_engine.selectors import submission_answer_rows
 from forms_engine.services import draft_create, form_version_current, submission_create
 from payments.models import Payment
 from portal.cases.models import Case
+from portal.notifications.models import Notification
 from tests.accounts.factories import UserFactory
 from tests.forms_engine.factories import (
     bulky_waste_form,
@@ -58,9 +59,11 @@ def test_a_fee_creates_a_payment_and_submit_goes_straight_to_paying(web):
     assert "3 × £15" in payment.description
     case = submission.case
     assert case.status == "awaiting_payment" and case.team == team and case.sla_working_days == 10
-    # The reference goes by email at once, even before paying.
-    (message,) = mail.outbox
-    assert case.reference in message.body and "£45" in message.body
+    # The confirmation (with the reference) is written at once but held for the payment, so a
+    # resident who pays gets one email with the receipt in it (tests/portal/notifications).
+    assert not mail.outbox
+    (held,) = Notification.objects.filter(case=case, template="forms_engine/submitted")
+    assert case.reference in held.body_text and "£45" in held.body_text and held.status == "created"
     # The payment page shows the reference (PAY's page).
     pay = web.get(response["Location"])
     assert pay.status_code == 200 and case.reference in pay.content.decode()

@@ -92,7 +92,7 @@ def test_uploading_on_a_step_checks_the_file_and_keeps_a_good_one_through_other_
     assert not Upload.objects.exists()
 
     response = web.post(step_url(draft, 1), {"proof": _file("bill.png", PNG, "image/png"), "reg": ""})
-    assert response.status_code == 200 and "Enter an answer" in response.content.decode()
+    assert response.status_code == 200 and "Enter the vehicle registration" in response.content.decode()
     upload = Upload.objects.get()
     assert upload.original_name == "bill.png" and upload.content_type == "image/png" and upload.user == owner
     assert upload.file.name.endswith(".png") and "bill" not in upload.file.name

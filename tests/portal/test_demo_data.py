@@ -47,6 +47,11 @@ def test_demo_data_loads_accounts_and_content_and_a_second_run_changes_nothing(c
     assert officer.groups.filter(name="Case officers").exists()
     assert EmailAddress.objects.get(email="resident@example.com").verified
     assert User.objects.get(email="finance@example.com").groups.filter(name="Finance").exists()
+    # Someone can approve what the editors submit (tests/cms/test_moderation_demo.py).
+    moderator = User.objects.get(email="moderator@example.com")
+    assert moderator.is_staff and moderator.check_password("demo-portal-2026")
+    assert list(moderator.groups.values_list("name", flat=True)) == ["Moderators"]
+    assert Authenticator.objects.filter(user=moderator, type=Authenticator.Type.TOTP).exists()
 
     # The resident has a history to follow; the officer has a queue, some of it late.
     mine = Case.objects.filter(resident=resident)

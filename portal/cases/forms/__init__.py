@@ -19,12 +19,15 @@ from .cases import (
     NoteForm,
     OfficerMessageForm,
     ReopenForm,
+    ReviewForm,
     StaffForm,
     StatusForm,
     SupportNeedsStaffForm,
     TeamForm,
+    TrackMessageForm,
     WithdrawForm,
     case_workers,
+    reopen_form_class,
 )
 from .satisfaction import SatisfactionForm
 
@@ -42,11 +45,14 @@ __all__ = [
     "NoteForm",
     "OfficerMessageForm",
     "ReopenForm",
+    "ReviewForm",
     "SatisfactionForm",
     "StaffForm",
     "StatusForm",
     "SupportNeedsStaffForm",
     "TeamForm",
+    "TrackMessageForm",
     "WithdrawForm",
     "case_workers",
+    "reopen_form_class",
 ]

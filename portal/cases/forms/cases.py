@@ -94,12 +94,34 @@ class WithdrawForm(forms.Form):
     )
 
 
+class TrackMessageForm(forms.Form):
+    """A message on an anonymous request, from its tracking page (no attachments)."""
+
+    message = _message_field("Your message", "Enter your message")
+
+
 class ReopenForm(forms.Form):
     reason = _message_field(
         "What was not fixed?",
         "Enter what was not fixed",
         hint="Tell us what is still wrong so the officer can put it right.",
     )
+
+
+class ReviewForm(forms.Form):
+    """Asking for a review of a decision to close a request without action."""
+
+    reason = _message_field(
+        "Why should we look at this again?",
+        "Enter why you are asking for a review",
+        hint="Tell us what you think we got wrong, or anything we did not know. An officer will look "
+        "at your request again.",
+    )
+
+
+def reopen_form_class(case) -> type[forms.Form]:
+    """The form a resident uses to reply to a decision: a review of a rejection, or a reopening."""
+    return ReviewForm if case.is_rejected else ReopenForm
 
 
 # --- Staff ---------------------------------------------------------------------------------

@@ -10,17 +10,20 @@
 - ``digest``: the daily deadline email to teams
 - ``satisfaction``: recording the resident's answer to the outcome question (once per case)
 - ``support_needs``: support needs an officer records on a case
+- ``claim``: a resident adding their anonymous requests to their account
 - ``checks``: ``CaseError`` and who may act on a case
 """
 
 from .assignment import case_assign
 from .assisted import AssistedContactRecorded, case_assisted_contact_record
 from .checks import CaseError
+from .claim import case_claim
 from .create import case_create, case_reference_next
 from .digest import case_deadline_digest_send
 from .messages import (
     PROGRESS_CHASE_GAP,
     case_message_send,
+    case_message_send_anonymous,
     case_note_add,
     case_officer_message,
     case_view_record,
@@ -37,6 +40,7 @@ from .timeline import case_event_add
 from .transitions import (
     WORKING_STATUSES,
     case_reopen,
+    case_reopen_anonymous,
     case_staff_transition,
     case_transition,
     case_withdraw,
@@ -50,15 +54,18 @@ __all__ = [
     "SupportNeedsError",
     "case_assign",
     "case_assisted_contact_record",
+    "case_claim",
     "case_create",
     "case_deadline_digest_send",
     "case_event_add",
     "case_link_for_resident",
     "case_message_send",
+    "case_message_send_anonymous",
     "case_note_add",
     "case_officer_message",
     "case_reference_next",
     "case_reopen",
+    "case_reopen_anonymous",
     "case_satisfaction_answer",
     "case_satisfaction_dismiss",
     "case_satisfaction_record_assisted",

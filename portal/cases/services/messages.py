@@ -13,7 +13,7 @@ from portal.interactions.services import interaction_record
 
 from ..constants import Actor, CaseStatus, EventType
 from ..models import Case, CaseAttachment, CaseEvent
-from .checks import CaseError, _resident_check, _staff_check
+from .checks import CaseError, _resident_check, _staff_check, _tracking_check
 from .timeline import _event, case_event_add
 from .transitions import case_transition
 
@@ -63,7 +63,7 @@ def _view_outcome(seen: datetime | None, unchanged: bool) -> str:
 # ``files`` are uploads the form has checked: each carries ``checked_content_type`` and
 # ``checked_extension`` besides the usual ``UploadedFile`` attributes.
 def _attachments_save(
-    case: Case, event: CaseEvent, files: Sequence[Any], user: "User", stored: list[str]
+    case: Case, event: CaseEvent, files: Sequence[Any], user: "User | None", stored: list[str]
 ) -> list[CaseAttachment]:
     """Store checked uploads privately; ``stored`` collects the file names for clean-up on failure.
 
@@ -114,9 +114,20 @@ def case_message_send(
         raise
 
 
+def case_message_send_anonymous(
+    *, case: Case, token: str, message: str, request: HttpRequest | None = None
+) -> CaseEvent:
+    """A message on an anonymous request from whoever holds its tracking link: the same
+    resident message (and reply, when the case waits for them) as ``case_message_send``,
+    without attachments. The view rate-limits it."""
+    _tracking_check(case, token)
+    with transaction.atomic():
+        return _case_message_send(case, None, message, (), request, [])
+
+
 def _case_message_send(
     case: Case,
-    user: "User",
+    user: "User | None",
     message: str,
     files: Sequence[Any],
     request: HttpRequest | None,

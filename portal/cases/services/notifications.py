@@ -45,6 +45,8 @@ def _resident_notify(case: Case, event: CaseEvent) -> None:
     """
     if not event.public or (event.actor_role == Actor.RESIDENT and event.type != EventType.CREATED):
         return
+    if _paid(event):
+        return  # the payment's receipt (inside the form's confirmation, for a form's fee) says so
     resident = case.resident
     to = resident.email if resident else case.contact_email
     if resident and resident.contact_preference != ContactPreference.EMAIL:
@@ -61,6 +63,15 @@ def _resident_notify(case: Case, event: CaseEvent) -> None:
             outcome = NotifyOutcome.ERROR
     event.data = {**event.data, "notify": outcome}
     CaseEvent.objects.filter(pk=event.pk).update(data=event.data)
+
+
+def _paid(event: CaseEvent) -> bool:
+    """The fee was paid, so the request is received: the receipt tells the resident."""
+    return (
+        event.is_status_change
+        and event.status_from == CaseStatus.AWAITING_PAYMENT
+        and event.status_to == CaseStatus.SUBMITTED
+    )
 
 
 def _resident_email(case: Case, event: CaseEvent, *, to: str, user: "User | None") -> None:

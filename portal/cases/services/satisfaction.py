@@ -6,10 +6,11 @@ records where that stands: blank until they answer or say "No thanks", then ``an
 or ``dismissed``. Both are set by a conditional UPDATE (only from blank), so a double
 submit, a second tab or a replayed email link records one answer, never two.
 
-Reopening: the question is asked once per *case*, not once per decision. A case reopened
-and resolved again is not asked again if the resident already answered or dismissed it;
-if they had not, they are asked about the new outcome. An answer recorded before a
-reopening stays in the figures: it was the resident's view of that outcome.
+Reopening: an answer is about one decision. When a case is reopened (or a rejected one is
+taken up again after the resident asks for a review), an earlier answer no longer counts:
+it is marked superseded (``portal.interactions.satisfaction.satisfaction_supersede``), so
+the figures leave it out, and the resident is asked again about the new outcome. A "No
+thanks" stands: a resident who dismissed the question is not asked about the case again.
 
 Answers are ``satisfaction`` interactions (``portal.interactions.satisfaction``); staff who
 hear the answer on the phone or face to face record it with the case's contact form.
@@ -26,7 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.interactions.constants import Channel, SatisfactionScore
-from portal.interactions.satisfaction import satisfaction_record
+from portal.interactions.satisfaction import satisfaction_record, satisfaction_supersede
 
 from ..constants import SATISFACTION_STATUSES, SatisfactionState
 from ..models import Case
@@ -59,6 +60,15 @@ def _claim(case: Case, state: str, *, allow_dismissed: bool = False) -> bool:
     if case.status not in SATISFACTION_STATUSES:
         raise CaseError("This request is not closed any more, so we cannot ask about its outcome yet")
     return False
+
+
+def _satisfaction_supersede(case: Case) -> None:
+    """On reopening (inside ``case_transition``, with the case row locked; the caller saves
+    ``case``): an answer to the old decision leaves the figures and the question is due again."""
+    if case.satisfaction_state != SatisfactionState.ANSWERED:
+        return
+    satisfaction_supersede(case_reference=case.reference, since=case.created_at)
+    case.satisfaction_state, case.satisfaction_at = "", None
 
 
 def _score_check(score: int) -> int:

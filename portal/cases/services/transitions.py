@@ -13,12 +13,22 @@ from django.utils import timezone
 
 from portal.interactions.services import interaction_record
 
-from ..constants import MESSAGE_REQUIRED_FOR, OPEN_STATUSES, TRANSITIONS, Actor, CaseStatus, EventType
+from ..constants import (
+    MESSAGE_REQUIRED_FOR,
+    OPEN_STATUSES,
+    REOPENABLE_STATUSES,
+    STAFF_LABELS,
+    TRANSITIONS,
+    Actor,
+    CaseStatus,
+    EventType,
+)
 from ..models import Case, CaseEvent
 from ..sla import working_days_add, working_days_between
-from .checks import CaseError, _resident_check, _staff_check
+from .checks import CaseError, _resident_check, _staff_check, _tracking_check
 from .create import _clock_start
 from .notifications import _resident_notify
+from .satisfaction import _satisfaction_supersede
 from .timeline import _event
 
 if TYPE_CHECKING:
@@ -48,17 +58,15 @@ def case_transition(
     if to not in CaseStatus.values:
         raise CaseError(f"{to!r} is not a case status")
     allowed = TRANSITIONS.get((current, to))
-    if not allowed:
-        raise CaseError(
-            f"A case that is {CaseStatus(current).label.lower()} cannot be moved to "
-            f"{CaseStatus(to).label.lower()}"
-        )
-    if actor_role not in allowed:
-        raise CaseError(f"Only {' or '.join(sorted(allowed))} can move a case from {current} to {to}")
+    # One word per status for each reader: staff read the staff names, residents theirs.
+    label = _staff_label if actor_role == Actor.STAFF else _resident_label
+    if not allowed or actor_role not in allowed:
+        raise CaseError(f"A case that is {label(current)} cannot be moved to {label(to)}")
     message = message.strip()
     if actor_role == Actor.STAFF and to in MESSAGE_REQUIRED_FOR and not message:
         raise CaseError("Enter a message to the resident explaining the change")
-    if current == CaseStatus.RESOLVED and to == CaseStatus.IN_PROGRESS:
+    reopening = current in REOPENABLE_STATUSES and to == CaseStatus.IN_PROGRESS
+    if reopening:
         _reopen_check(case, actor_role)
         case.reopened_count += 1
 
@@ -86,6 +94,10 @@ def case_transition(
             case.outcome = message
 
     case.status = to
+    if reopening:
+        # The earlier answer was about a decision that no longer stands: it leaves the figures,
+        # and the resident is asked again about the new outcome.
+        _satisfaction_supersede(case)
     event = _event(
         case,
         type=EventType.STATUS_CHANGE,
@@ -112,13 +124,21 @@ def case_transition(
     return event
 
 
+def _staff_label(status: str) -> str:
+    return STAFF_LABELS[CaseStatus(status)].lower()
+
+
+def _resident_label(status: str) -> str:
+    return CaseStatus(status).label.lower()
+
+
 def _reopen_check(case: Case, actor_role: str) -> None:
     if actor_role != Actor.RESIDENT:
         return
     days = getattr(settings, "CASE_REOPEN_DAYS", 28)
     if case.closed_at and (timezone.now() - case.closed_at).days > days:
         raise CaseError(
-            f"This case was resolved more than {days} days ago, so it cannot be reopened. "
+            f"This request was closed more than {days} days ago, so it cannot be reopened. "
             "Make a new request instead."
         )
 
@@ -139,10 +159,18 @@ def case_withdraw(
 
 
 def case_reopen(*, case: Case, user: "User", reason: str, request: HttpRequest | None = None) -> CaseEvent:
-    """The resident says a resolved case was not fixed; it goes back to in progress."""
+    """The resident says a resolved case was not fixed, or asks for a review of a decision to
+    close it without action; either way it goes back to in progress (within the reopen
+    window, ``CASE_REOPEN_DAYS``) with their reason on the timeline."""
     _resident_check(case, user)
+    return _reopen(case=case, user=user, reason=reason, request=request)
+
+
+def _reopen(*, case: Case, user: "User | None", reason: str, request: HttpRequest | None) -> CaseEvent:
     if not reason.strip():
-        raise CaseError("Enter why the problem was not fixed")
+        raise CaseError(
+            "Enter why you are asking for a review" if case.is_rejected else "Enter what was not fixed"
+        )
     return case_transition(
         case=case,
         to=CaseStatus.IN_PROGRESS,
@@ -151,6 +179,14 @@ def case_reopen(*, case: Case, user: "User", reason: str, request: HttpRequest |
         message=reason,
         request=request,
     )
+
+
+def case_reopen_anonymous(
+    *, case: Case, token: str, reason: str, request: HttpRequest | None = None
+) -> CaseEvent:
+    """``case_reopen`` for an anonymous request, by whoever holds its tracking link."""
+    _tracking_check(case, token)
+    return _reopen(case=case, user=None, reason=reason, request=request)
 
 
 def case_staff_transition(

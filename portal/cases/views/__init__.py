@@ -8,18 +8,22 @@
 from .cases import (
     attachment_download,
     attachment_response,
+    case_claim_view,
     case_detail,
     case_list,
     case_message,
     case_reopen_view,
     case_track,
     case_withdraw_view,
+    track_message,
+    track_reopen,
 )
 from .satisfaction import case_satisfaction, satisfaction_context, track_satisfaction
 
 __all__ = [
     "attachment_download",
     "attachment_response",
+    "case_claim_view",
     "case_detail",
     "case_list",
     "case_message",
@@ -28,5 +32,7 @@ __all__ = [
     "case_track",
     "case_withdraw_view",
     "satisfaction_context",
+    "track_message",
+    "track_reopen",
     "track_satisfaction",
 ]

@@ -10,15 +10,19 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from portal.lib.client import client_ip
+from portal.lib.ratelimit import ratelimit_hit
 from portal.lib.uploads import upload_limit
 
-from ..forms import ATTACHMENT_LIMITS, MessageForm, ReopenForm, WithdrawForm
+from ..forms import ATTACHMENT_LIMITS, MessageForm, TrackMessageForm, WithdrawForm, reopen_form_class
 from ..models import Case, CaseAttachment
 from ..selectors import (
     case_answer_rows,
+    case_claimable_for_resident,
     case_for_resident,
     case_list_for_resident,
     case_next_steps,
@@ -26,14 +30,25 @@ from ..selectors import (
 )
 from ..services import (
     CaseError,
+    case_claim,
     case_message_send,
+    case_message_send_anonymous,
     case_reopen,
+    case_reopen_anonymous,
     case_view_record,
     case_withdraw,
 )
 from .satisfaction import satisfaction_context
 
 ANSWERS_TEMPLATE = "forms_engine/includes/answers.html"
+
+# Messages (and review requests) from a tracking link: per case, and per address, each hour.
+TRACK_MESSAGES_PER_HOUR = 5
+TRACK_MESSAGES_PER_IP_PER_HOUR = 20
+TRACK_RATE_LIMITED = (
+    "You have sent too many messages in the last hour. Try again in an hour, or contact us quoting "
+    "your reference {reference}."
+)
 
 
 def _own_case(request: HttpRequest, reference: str) -> Case:
@@ -54,10 +69,39 @@ def _answers_template() -> str | None:
 @login_required
 @never_cache
 def case_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/case_list.html", {"cases": list(case_list_for_resident(request.user))})
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "cases": list(case_list_for_resident(request.user)),
+            "claimable_count": case_claimable_for_resident(request.user).count(),
+        },
+    )
 
 
-def _detail_context(request, case: Case, *, form=None) -> dict:
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_claim_view(request: HttpRequest) -> HttpResponse:
+    """ "We found N requests made with this email: add them to your account?" and its confirmation."""
+    claimable = list(case_claimable_for_resident(request.user))
+    if not claimable:
+        messages.info(request, "There are no requests to add to your account")
+        return redirect("cases:list")
+    if request.method == "POST":
+        claimed = case_claim(user=request.user, references=[case.reference for case in claimable])
+        count = len(claimed)
+        messages.success(
+            request,
+            f"{count} request{'s' if count != 1 else ''} added to your account"
+            if count
+            else "There are no requests to add to your account",
+        )
+        return redirect("cases:list")
+    return render(request, "cases/case_claim.html", {"cases": claimable})
+
+
+def _detail_context(request, case: Case, *, form=None, reopen_form=None) -> dict:
     rows = case_answer_rows(case)
     return {
         "case": case,
@@ -66,6 +110,8 @@ def _detail_context(request, case: Case, *, form=None) -> dict:
         "rows": rows,
         "answers_template": _answers_template() if rows is not None else None,
         "form": form if form is not None else (MessageForm() if case.is_open else None),
+        "reopen_form": reopen_form or (reopen_form_class(case)() if case.can_reopen else None),
+        "reopen_action": reverse("cases:reopen", kwargs={"reference": case.reference}),
         **satisfaction_context(case),
     }
 
@@ -139,18 +185,23 @@ def case_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
     if not case.can_reopen:
         messages.info(request, "This request can no longer be reopened. Make a new request instead.")
         return redirect("cases:detail", reference=case.reference)
-    form = ReopenForm(request.POST or None)
+    review = case.is_rejected
+    form = reopen_form_class(case)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             case_reopen(case=case, user=request.user, reason=form.cleaned_data["reason"], request=request)
         except CaseError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request, f"You have reopened request {case.reference}. An officer will look at it again."
-            )
+            messages.success(request, _reopened_message(case, review=review))
             return redirect("cases:detail", reference=case.reference)
-    return render(request, "cases/case_reopen.html", {"case": case, "form": form})
+    return render(request, "cases/case_reopen.html", {"case": case, "form": form, "review": review})
+
+
+def _reopened_message(case: Case, *, review: bool) -> str:
+    if review:
+        return f"You have asked for a review of request {case.reference}. An officer will look at it again."
+    return f"You have reopened request {case.reference}. An officer will look at it again."
 
 
 def attachment_response(attachment: CaseAttachment) -> FileResponse:
@@ -174,20 +225,96 @@ def attachment_download(request: HttpRequest, reference: str, pk) -> HttpRespons
     return attachment_response(attachment)
 
 
-@never_cache
-def case_track(request: HttpRequest, token: str) -> HttpResponse:
-    """An anonymous request's public timeline, for whoever holds the link we emailed."""
+def _tracked_case(token: str) -> Case:
     case = Case.objects.filter(tracking_token=token, resident__isnull=True).first()
     if case is None or len(token) < 20:
         raise Http404("No such case")
+    return case
+
+
+def _track_response(request: HttpRequest, case: Case, *, form=None, reopen_form=None) -> HttpResponse:
     context = {
         "case": case,
         "timeline": case_public_timeline(case),
         "next_steps": case_next_steps(case),
+        "form": form if form is not None else (TrackMessageForm() if case.is_open else None),
+        "reopen_form": reopen_form or (reopen_form_class(case)() if case.can_reopen else None),
+        "reopen_action": reverse("cases:track_reopen", kwargs={"token": case.tracking_token}),
         **satisfaction_context(case),
     }
-    case_view_record(case=case, request=request)
     response = render(request, "cases/case_track.html", context)
-    response["Referrer-Policy"] = "no-referrer"
+    # The tokenised URL never leaves the site; "same-origin" rather than "no-referrer", under
+    # which browsers send "Origin: null" with the page's own forms and CSRF refuses them.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _track_rate_limited(request: HttpRequest, case: Case) -> bool:
+    by_case = ratelimit_hit(f"cases:track:{case.pk}", limit=TRACK_MESSAGES_PER_HOUR, window_seconds=3600)
+    by_ip = ratelimit_hit(
+        f"cases:track:ip:{client_ip(request)}", limit=TRACK_MESSAGES_PER_IP_PER_HOUR, window_seconds=3600
+    )
+    return by_case or by_ip
+
+
+@never_cache
+def case_track(request: HttpRequest, token: str) -> HttpResponse:
+    """An anonymous request's public timeline, for whoever holds the link we emailed."""
+    case = _tracked_case(token)
+    response = _track_response(request, case)
+    case_view_record(case=case, request=request)
+    return response
+
+
+@never_cache
+@require_http_methods(["POST"])
+def track_message(request: HttpRequest, token: str) -> HttpResponse:
+    """A message (or the reply the officer asked for) from the tracking page."""
+    case = _tracked_case(token)
+    form = TrackMessageForm(request.POST)
+    if form.is_valid():
+        if _track_rate_limited(request, case):
+            form.add_error("message", TRACK_RATE_LIMITED.format(reference=case.reference))
+            return _track_response(request, case, form=form)
+        was_awaiting = case.is_awaiting_resident
+        try:
+            case_message_send_anonymous(
+                case=case, token=token, message=form.cleaned_data["message"], request=request
+            )
+        except CaseError as error:
+            form.add_error("message", str(error))
+        else:
+            messages.success(
+                request,
+                "Your reply has been sent. The officer will carry on with your request."
+                if was_awaiting
+                else "Your message has been sent",
+            )
+            return redirect("cases:track", token=token)
+    case.refresh_from_db()
+    return _track_response(request, case, form=form)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def track_reopen(request: HttpRequest, token: str) -> HttpResponse:
+    """Reopening, or asking for a review of, an anonymous request from its tracking page."""
+    case = _tracked_case(token)
+    if not case.can_reopen:
+        messages.info(request, "This request can no longer be reopened. Make a new request instead.")
+        return redirect("cases:track", token=token)
+    review = case.is_rejected
+    form = reopen_form_class(case)(request.POST)
+    if form.is_valid():
+        if _track_rate_limited(request, case):
+            form.add_error("reason", TRACK_RATE_LIMITED.format(reference=case.reference))
+            return _track_response(request, case, reopen_form=form)
+        try:
+            case_reopen_anonymous(case=case, token=token, reason=form.cleaned_data["reason"], request=request)
+        except CaseError as error:
+            form.add_error("reason", str(error))
+        else:
+            messages.success(request, _reopened_message(case, review=review))
+            return redirect("cases:track", token=token)
+    return _track_response(request, case, reopen_form=form)

@@ -81,7 +81,9 @@ def _handle(request: HttpRequest, case: Case) -> HttpResponse:
         },
     )
     if case.resident_id is None:
-        response["Referrer-Policy"] = "no-referrer"
+        # The tokenised URL never leaves the site; "same-origin" rather than "no-referrer", under
+        # which browsers send "Origin: null" with the page's own forms and CSRF refuses them.
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from wagtail.models import Site
 
-from cms.demo import demo_content_load
+from cms.demo import demo_content_load, demo_moderation_load
 from cms.models import CouncilSettings
 from forms_engine.demo import FORMS as DEMO_FORMS
 from forms_engine.demo import demo_forms_load
@@ -41,6 +41,13 @@ DEMO_USERS = [
         "full_name": "Olu Officer",
         "role": "case officer (Wagtail admin at /admin/)",
         "groups": ["Case officers", "Editors"],
+        "is_staff": True,
+    },
+    {
+        "email": "moderator@example.com",
+        "full_name": "Morgan Moderator",
+        "role": "moderator (approves pages editors submit, in /admin/)",
+        "groups": ["Moderators"],
         "is_staff": True,
     },
     {
@@ -72,6 +79,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._council_settings()
             demo_content_load()
+            demo_moderation_load()
             created = [self._user(spec) for spec in DEMO_USERS]
             self._interactions()
             forms = demo_forms_load()

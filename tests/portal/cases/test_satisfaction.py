@@ -228,7 +228,7 @@ def test_an_anonymous_request_is_rated_under_its_tracking_link(client):
     page = client.get(track).text
     assert QUESTION in page and f'action="{track_rating_url(case)}"' in page
     rating = client.get(track_rating_url(case))
-    assert rating.status_code == 200 and rating["Referrer-Policy"] == "no-referrer"
+    assert rating.status_code == 200 and rating["Referrer-Policy"] == "same-origin"
     response = client.post(track_rating_url(case), {"score": "2", "comment": "Still messy"})
     assert response.status_code == 302 and response["Location"] == track
     answer = answers().get()
@@ -277,24 +277,41 @@ def test_other_emails_do_not_ask(commit, resident):
     assert mail.outbox and QUESTION not in mail.outbox[-1].body
 
 
-# --- Reopening: asked once per case ---------------------------------------------------------------
+# --- Reopening: an answer is about one decision ---------------------------------------------------
 
 
-def test_a_reopened_and_resolved_again_case_is_not_asked_twice(web, commit, resident):
+def test_a_reopened_case_drops_its_old_answer_and_asks_again_at_the_new_outcome(web, commit, resident):
     team = team_make()
     officer = officer_in(team)
     case = case_make(resident=resident, team=team, status="resolved")
     case_satisfaction_answer(case=case, score=2)
     case_reopen(case=case, user=resident, reason="Still not collected")
     case.refresh_from_db()
-    assert case.satisfaction_state == SatisfactionState.ANSWERED
+    assert case.satisfaction_state == ""
+    old = answers().get()
+    assert old.outcome == "superseded" and old.extras == {"score": 2, "superseded": True}
+    mail.outbox.clear()
+    with commit(execute=True):
+        _resolve(case, officer, "Collected now.")
+    assert rating_url(case) in mail.outbox[-1].body
+    web.force_login(resident)
+    assert QUESTION in web.get(detail_url(case)).text
+    assert case_satisfaction_answer(case=case, score=5)
+    assert sorted(answers().values_list("outcome", flat=True)) == ["5", "superseded"]
+
+
+def test_a_no_thanks_stands_when_the_case_is_reopened(web, commit, resident):
+    team = team_make()
+    officer = officer_in(team)
+    case = case_make(resident=resident, team=team, status="resolved")
+    case_satisfaction_dismiss(case=case)
+    case_reopen(case=case, user=resident, reason="Still not collected")
     mail.outbox.clear()
     with commit(execute=True):
         _resolve(case, officer, "Collected now.")
     assert QUESTION not in mail.outbox[-1].body
-    web.force_login(resident)
-    assert QUESTION not in web.get(detail_url(case)).text
-    assert answers().count() == 1
+    case.refresh_from_db()
+    assert case.satisfaction_state == SatisfactionState.DISMISSED
 
 
 def test_a_case_reopened_before_any_answer_is_asked_about_the_new_outcome(web, commit, resident):

@@ -125,7 +125,7 @@ def test_bulk_assign_and_bulk_status_report_each_refusal(web, waste):
         QUEUE, {"action": "status", "to": "in_progress", "cases": [a.pk, closed.pk]}, follow=True
     )
     assert "Changed the status of 1 case" in response.text
-    assert f"{closed.reference}: A case that is closed without action cannot be moved" in response.text
+    assert f"{closed.reference}: A case that is rejected cannot be moved" in response.text
     a.refresh_from_db()
     assert a.status == CaseStatus.IN_PROGRESS
 
@@ -293,3 +293,40 @@ def test_a_staff_member_without_case_permission_cannot_act(client, waste):
     case = case_make(team=waste)
     client.force_login(reader)
     assert client.get(case_url(case)).status_code == 404
+
+
+def test_the_admin_home_shows_a_case_workers_cases_not_page_counts(client, waste):
+    """Officers land on their own workload: open cases assigned to them, overdue and due soon,
+    each linking to the queue filtered to the same cases; no page counts for non-editors."""
+    officer = officer_in(waste)
+    mine = case_make(team=waste)
+    Case.objects.filter(pk=mine.pk).update(assignee=officer)
+    overdue = case_make(team=waste)
+    Case.objects.filter(pk=overdue.pk).update(due_on="2020-01-06")
+    case_make(team=waste)  # due in 10 working days: neither overdue nor due soon
+    resolved = case_make(team=waste, status="resolved")
+    Case.objects.filter(pk=resolved.pk).update(assignee=officer, due_on="2020-01-06")
+    case_make(team=team_make("Roads", "roads@council.example"))  # not the officer's team
+    Case.objects.filter(team__name="Roads").update(due_on="2020-01-06")
+
+    client.force_login(officer)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    page = " ".join(response.text.split())
+    assert "Your cases" in page
+    assert '<a href="/admin/cases/?assignee=me"><strong>1</strong> case assigned to you and open</a>' in page
+    assert '<a href="/admin/cases/?due=overdue"><strong>1</strong> case overdue</a>' in page
+    assert '<a href="/admin/cases/?due=soon"><strong>0</strong> cases due within 2 working days</a>' in page
+    assert "w-summary__list" not in response.text  # no page, image or document counts
+    # The links lead to the same cases.
+    assert overdue.reference in client.get(QUEUE, {"due": "overdue"}).text
+    assert mine.reference in client.get(QUEUE, {"assignee": "me"}).text
+
+
+def test_editors_keep_the_page_counts_and_get_no_case_panel(client):
+    editor = staff_in("Editors")
+    client.force_login(editor)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert "Your cases" not in response.text
+    assert "w-summary__list" in response.text

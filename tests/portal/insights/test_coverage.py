@@ -326,3 +326,12 @@ def test_the_csv_download_has_the_coverage_and_the_backlog(client, council):
     assert rows["Services not suitable for online"][0] == "2"
     backlog = [name for name in rows if name.startswith("Needs a phone call or visit")]
     assert len(backlog) == 4 and f"(LGSL {POTHOLES})" in backlog[0]
+
+
+def test_a_start_button_to_a_service_of_this_site_is_online_in_the_portal(council):
+    council.secondary.start_url = "/pay/"
+    council.secondary.full_clean()
+    council.secondary.save_revision().publish()
+    by_code = {s.code: s for s in service_coverage(start=DAY, end=DAY).services}
+    assert by_code[SECONDARY].status == cov.ONLINE
+    assert by_code[SECONDARY].notes == ["A service of this site at /pay/"]

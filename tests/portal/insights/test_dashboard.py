@@ -417,3 +417,38 @@ def test_the_rollup_job_warms_the_dashboard_figures(monkeypatch):
     assert warmed == ["warmed"]
     build_rollups.enqueue()
     assert warmed == ["warmed", "warmed"]
+
+
+def test_the_funnel_bars_are_as_long_as_the_percentages_they_show(client, manager):
+    """A bar's length is its label's percentage of the form's starts, not its count: 2 of 2
+    starts (100.0%) is drawn longer than 3 of 4 (75.0%), though 2 completions are fewer."""
+    for journey_, starts, completions in (("bulky-waste", 4, 3), ("missed-bin", 2, 2)):
+        for _ in range(starts):
+            interaction_record(
+                type=InteractionType.FORM_START, journey=journey_, service_code=WASTE, occurred_at=at(9)
+            )
+        for _ in range(completions):
+            interaction_record(
+                type=InteractionType.FORM_STEP,
+                journey=journey_,
+                step="items",
+                service_code=WASTE,
+                occurred_at=at(9),
+            )
+    rollup_build_day(day=DAY)
+
+    content = client.get(URL, PERIOD).content.decode()
+    chart = content[content.index("Form funnel: the share of starts") :]
+    chart = chart[: chart.index("</table>")]
+    rows = re.findall(
+        r'ci-bars__label">([^<]+)</span>.*?width: ([0-9.]+)%.*?ci-bars__value">([0-9.]+)%', chart, re.S
+    )
+    assert [(label, float(text)) for label, _, text in rows] == [
+        ("bulky-waste: items", 75.0),
+        ("missed-bin: items", 100.0),
+    ]
+    widths = {label: float(width) for label, width, _ in rows}
+    assert widths == {"bulky-waste: items": 75.0, "missed-bin: items": 100.0}
+    # Monotonic: ordered by the labelled percentage, the bars never get shorter.
+    by_share = sorted(rows, key=lambda row: float(row[2]))
+    assert [float(w) for _, w, _ in by_share] == sorted(float(w) for _, w, _ in by_share)

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from portal.cases.services import case_reopen, case_satisfaction_answer, case_transition
 from portal.insights.measures import measures_for, satisfaction_by_service
 from portal.interactions.constants import Channel
 from portal.interactions.models import DailyRollup, Interaction, SatisfactionComment
@@ -19,6 +20,7 @@ from portal.interactions.rollups import interactions_purge, rollup_build_day
 from portal.interactions.satisfaction import satisfaction_record
 from portal.interactions.services import InteractionError
 from tests.accounts.factories import StaffFactory
+from tests.portal.cases.factories import case_make
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +204,36 @@ def test_the_purge_removes_old_comments_with_their_events():
     assert not Interaction.objects.filter(pk=old.pk).exists()
     assert list(SatisfactionComment.objects.values_list("comment", flat=True)) == ["Recent words"]
     assert Interaction.objects.filter(pk=recent.pk).exists()
+
+
+def test_a_reopened_cases_earlier_answer_leaves_the_figures():
+    """Three decided requests answered 5, 4 and 1: satisfied 2 of 3 = 66.7%, dissatisfied 1 of 3
+    = 33.3%, net 33.3. The one answered 5 is reopened: its answer no longer counts, leaving 4
+    and 1: 50.0%, 50.0%, net 0.0. Decided again and answered 2: 4, 1, 2: satisfied 1 of 3 =
+    33.3%, dissatisfied 2 of 3 = 66.7%, net −33.3."""
+    today = timezone.localdate()
+    cases = [case_make(status="resolved", service_code=WASTE) for _ in range(3)]
+    for case, score in zip(cases, (5, 4, 1), strict=True):
+        case_satisfaction_answer(case=case, score=score)
+    rollup_build_day(day=today)
+    m = measures_for(start=today, end=today, service_code=WASTE)
+    assert (m.satisfaction_answers, m.satisfied_percent, m.dissatisfied_percent, m.net_satisfaction) == (
+        3,
+        66.7,
+        33.3,
+        33.3,
+    )
+
+    case_reopen(case=cases[0], user=cases[0].resident, reason="Still not collected")
+    rollup_build_day(day=today)
+    m = measures_for(start=today, end=today, service_code=WASTE)
+    assert m.satisfaction_counts == {4: 1, 1: 1}
+    assert (m.satisfied_percent, m.dissatisfied_percent, m.net_satisfaction) == (50.0, 50.0, 0.0)
+
+    case_transition(case=cases[0], to="resolved", actor_role="staff", message="Collected now.")
+    cases[0].refresh_from_db()
+    assert case_satisfaction_answer(case=cases[0], score=2)
+    rollup_build_day(day=today)
+    m = measures_for(start=today, end=today, service_code=WASTE)
+    assert m.satisfaction_counts == {4: 1, 2: 1, 1: 1}
+    assert (m.satisfied_percent, m.dissatisfied_percent, m.net_satisfaction) == (33.3, 66.7, -33.3)
