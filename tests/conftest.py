@@ -1,4 +1,5 @@
 import pytest
+from pytest_django.plugin import validate_django_db
 
 from django.core.cache import cache
 from django.test import Client
@@ -32,6 +33,29 @@ def _force_login(self, user, backend=None, *, mfa: bool = True):
 
 
 Client.force_login = _force_login
+
+
+def _run_order(item) -> tuple[int, int]:
+    """pytest-django's order (database tests, then transactional ones, then the rest), with the
+    transactional tests that restore the migrations' data (``serialized_rollback``) first.
+
+    A transactional test without it ends with a flush that re-creates the content types under
+    new ids on PostgreSQL (its sequences are not reset); restoring the serialized rows after
+    that collides with them. Run in this order, every restore follows a restore-aware flush.
+    """
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    transaction, reset_sequences, _databases, serialized, _apps = (
+        validate_django_db(marker) if marker else (False, False, None, False, None)
+    )
+    if transaction or reset_sequences or "transactional_db" in fixtures or "live_server" in fixtures:
+        return (1, 0 if serialized else 1)
+    return (0, 0) if marker or "db" in fixtures else (2, 0)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    items.sort(key=_run_order)
 
 
 def pytest_sessionfinish(session, exitstatus):
