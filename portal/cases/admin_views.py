@@ -43,7 +43,7 @@ from .forms import (
     SupportNeedsStaffForm,
     case_workers,
 )
-from .models import Case, CaseAttachment, Team
+from .models import CaseAttachment, Team
 from .permissions import (
     cases_visible_to_staff,
     staff_can_use_queue,
@@ -79,10 +79,6 @@ SORTS = {
     "newest": ("-created_at", "-pk"),
     "oldest": ("created_at", "pk"),
 }
-
-
-def can_use_queue(user) -> bool:
-    return staff_can_use_queue(user)
 
 
 def _flash_with_email_outcome(request, event, done: str) -> None:
@@ -189,7 +185,7 @@ class CaseQueueView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "tasks"
 
     def dispatch(self, request, *args, **kwargs):
-        if not can_use_queue(request.user):
+        if not staff_can_use_queue(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -284,17 +280,13 @@ class WorkloadPanel(Component):
         }
 
 
-def _case_for_staff(request, pk) -> Case:
-    return case_for_staff(request.user, pk)
-
-
 class CaseDetailView(WagtailAdminTemplateMixin, View):
     template_name = "cases/admin/case.html"
     header_icon = "tasks"
     ACTIONS = ("assign_me", "status", "note", "message")
 
     def dispatch(self, request, pk):
-        self.case = _case_for_staff(request, pk)
+        self.case = case_for_staff(request.user, pk)
         return super().dispatch(request, pk)
 
     def get_page_title(self):
@@ -394,7 +386,7 @@ def request_can_change(request) -> bool:
 
 
 def staff_attachment_download(request, pk, attachment_pk):
-    case = _case_for_staff(request, pk)
+    case = case_for_staff(request.user, pk)
     attachment = get_object_or_404(CaseAttachment, pk=attachment_pk, case=case)
     return attachment_response(attachment)
 
@@ -410,7 +402,7 @@ class CaseSupportNeedsView(WagtailAdminTemplateMixin, View):
     header_icon = "user"
 
     def dispatch(self, request, pk):
-        self.case = _case_for_staff(request, pk)
+        self.case = case_for_staff(request.user, pk)
         if not request_can_change(request):
             raise PermissionDenied
         return super().dispatch(request, pk)

@@ -11,11 +11,12 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from . import admin_views, selectors
 from .forms import TeamForm
 from .models import Team
+from .permissions import staff_can_use_queue
 
 
 class CasesMenuItem(MenuItem):
     def is_shown(self, request):
-        return admin_views.can_use_queue(request.user)
+        return staff_can_use_queue(request.user)
 
 
 @hooks.register("register_admin_urls")
@@ -60,7 +61,7 @@ def register_team_viewset():
 @hooks.register("construct_homepage_panels")
 def add_workload_panel(request, panels):
     """Case workers see their cases, and what is overdue or due soon, first on the admin home."""
-    if admin_views.can_use_queue(request.user):
+    if staff_can_use_queue(request.user):
         panels.append(admin_views.WorkloadPanel(selectors.case_workload_counts(request.user)))
 
 
