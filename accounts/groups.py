@@ -89,7 +89,8 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "interactions.change_assistedcontact",
         "interactions.view_assistedcontact",
     ],
-    # See and work every case, set up teams and their members, read Contact insights.
+    # See and work every case, set up teams and their members, and the teams that handle
+    # assisted contacts (archived, not deleted, once used), read Contact insights and set its targets.
     "Service managers": [
         ADMIN,
         "cases.view_case",
@@ -97,8 +98,13 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "cases.add_team",
         "cases.change_team",
         "cases.view_team",
+        "interactions.add_contactteam",
+        "interactions.change_contactteam",
+        "interactions.delete_contactteam",
+        "interactions.view_contactteam",
         "interactions.view_assistedcontact",
         "interactions.view_contact_insights",
+        "insights.set_measure_targets",
     ],
     # See every payment, refund, reconcile, and create, edit and import bills.
     "Finance": [

@@ -11,6 +11,10 @@ from django.utils import timezone
 from .constants import ContactPreference, DataExportStatus, SupportNeed
 
 
+def new_person_key() -> str:
+    return uuid.uuid4().hex
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -54,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Untick this instead of deleting an account.",
     )
     date_joined = models.DateTimeField("date joined", default=timezone.now)
+    # The pseudonymous key the interaction log records events under: the link from the
+    # key to the person is this row, so it dies with the account and the events stay.
+    person_key = models.CharField(max_length=32, unique=True, default=new_person_key, editable=False)
 
     # Profile: how the council reaches the resident. Cleaned by portal.lib.validation.
     phone = models.CharField("phone number", max_length=20, blank=True)

@@ -44,3 +44,11 @@ def timed(fn, *, repeat: int) -> list[float]:
 
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
+
+
+def staff_client_login(client, user) -> None:
+    """Sign a member of staff in as if they had passed 2-step verification (required for
+    staff): the test suite's own ``force_login`` (tests/conftest.py), without pytest."""
+    import tests.conftest  # noqa: F401  # reason: patches Client.force_login to record MFA
+
+    client.force_login(user)

@@ -16,7 +16,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from _setup import django_test_database, timed
+from _setup import django_test_database, staff_client_login, timed
 
 TARGET_RATIO = 4.0
 EVENTS_PER_CASE = 10
@@ -156,9 +156,9 @@ def main(total: int) -> None:
                 cursor.execute("ANALYZE")
 
         staff = Client()
-        staff.force_login(data["manager"])
+        staff_client_login(staff, data["manager"])
         officer = Client()
-        officer.force_login(data["officer"])
+        staff_client_login(officer, data["officer"])
         resident = Client()
         resident.force_login(data["resident"])
         case = data["case"]

@@ -14,7 +14,7 @@ import sys
 import time
 from datetime import timedelta
 
-from _setup import django_test_database, median_ms, timed
+from _setup import django_test_database, median_ms, staff_client_login, timed
 
 DASHBOARD_TARGET_MS = 200
 SERVICES = [524, 528, 557, 474, 587, 57, 54, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
@@ -28,8 +28,14 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
 
         from portal.interactions.demo import synthetic_events_create
         from portal.interactions.measures import rollups_changed
-        from portal.interactions.models import DailyRollup, Interaction
-        from portal.interactions.rollups import day_bounds, rollup_build_day
+        from portal.interactions.models import (
+            DailyRollup,
+            Interaction,
+            PersonNumber,
+            WebPersonDay,
+            WebPersonSet,
+        )
+        from portal.interactions.rollups import day_bounds, person_sets_month_build, rollup_build_day
         from tests.accounts.factories import StaffFactory
 
         first_day = timezone.localdate() - timedelta(days=days)
@@ -62,7 +68,12 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
 
         # A year of rollups: repeat the built days across 365 dates.
         template = list(
-            DailyRollup.objects.values("date", "service_code", "channel", "metric", "key", "value")
+            DailyRollup.objects.values("date", "service_code", "channel", "team", "metric", "key", "value")
+        )
+        person_sets = list(
+            WebPersonSet.objects.filter(span=WebPersonSet.DAY).values(
+                "date", "span", "service_code", "persons", "failed"
+            )
         )
         year_end = timezone.localdate() - timedelta(days=1)
         year_start = year_end - timedelta(days=364)
@@ -73,10 +84,28 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
             source = dates[offset % days]
             year += [DailyRollup(**{**r, "date": day}) for r in template if r["date"] == source]
         DailyRollup.objects.bulk_create(year, batch_size=5000)
-        print(f"a year of rollups: {DailyRollup.objects.count():,} rows")
+        # The identifiable web persons' sets per day, and per month (failed web contact counts
+        # distinct persons over the period, so these are read at every first load): the same
+        # people return all year.
+        WebPersonSet.objects.all().delete()
+        for offset in range(365):
+            day = year_start + timedelta(days=offset)
+            source = dates[offset % days]
+            WebPersonSet.objects.bulk_create(
+                [WebPersonSet(**{**r, "date": day}) for r in person_sets if r["date"] == source]
+            )
+        month = year_start.replace(day=1)
+        while month <= year_end:
+            person_sets_month_build(first=month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        print(
+            f"a year of rollups: {DailyRollup.objects.count():,} rows; "
+            f"{WebPersonDay.objects.count():,} identifiable person-days in the built days, "
+            f"{PersonNumber.objects.count():,} persons, {WebPersonSet.objects.count():,} person sets"
+        )
 
         client = Client()
-        client.force_login(StaffFactory(is_superuser=True))
+        staff_client_login(client, StaffFactory(is_superuser=True))
         url = reverse("interactions_contact_insights")
         empty = {"start": "2001-01-01", "end": "2001-12-31"}
         year_all = {"start": year_start.isoformat(), "end": year_end.isoformat()}
@@ -100,7 +129,8 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
                 median_ms(timed(lambda params=params: client.get(url, params), repeat=15)),
             )
         # What the daily job does after rebuilding: the quick periods are summed in advance.
-        from portal.insights.dashboard import dashboard_figures_warm, quick_periods
+        from portal.insights.dashboard import dashboard_figures_warm
+        from portal.insights.forms import quick_periods
 
         rollups_changed()
         started = time.perf_counter()

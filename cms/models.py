@@ -1,6 +1,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator, URLValidator
@@ -739,3 +740,30 @@ class CouncilSettings(BaseSiteSetting):
 
     def costs_are_benchmarks(self) -> bool:
         return all(getattr(self, name) == Decimal(value) for name, value in self.BENCHMARK_COSTS.items())
+
+
+class FeedbackHandled(models.Model):
+    """An editor has dealt with a "not useful" answer's comment (Reports > What to fix).
+
+    The answer itself stays in the interaction log unchanged; this only hides it from the
+    report's default view. No cascade and no database constraint on the link, as with
+    ``SatisfactionComment``: the log's purge deletes raw events in bulk, and a handled mark
+    left behind for a purged event is never read.
+    """
+
+    interaction = models.OneToOneField(
+        "interactions.Interaction",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "handled feedback comment"
+
+    def __str__(self) -> str:
+        return f"Feedback {self.interaction_id} handled"

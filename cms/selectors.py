@@ -2,14 +2,16 @@
 
 import difflib
 import re
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.cache import cache
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from wagtail.contrib.search_promotions.models import SearchPromotion
@@ -18,8 +20,11 @@ from wagtail.permissions import policy_registry
 from wagtail.search.query import And, Or, PlainText
 from wagtail.search.utils import normalise_query_string
 
+from portal.interactions.constants import InteractionType, Outcome
+from portal.interactions.models import Interaction
+
 from .cache import content_version
-from .models import BasePage, ContactPage, HomePage, ServicePage
+from .models import BasePage, ContactPage, FeedbackHandled, HomePage, ServicePage
 
 if TYPE_CHECKING:
     from wagtail.query import PageQuerySet
@@ -270,3 +275,298 @@ def review_page_models() -> list[type[BasePage]]:
         and not m._meta.proxy
         and m._meta.parents.get(Page)
     ]
+
+
+# --- search attribution -------------------------------------------------------------------
+
+
+def _word_stems(text: str) -> frozenset[str]:
+    """The words of ``text``, lower case and singular ("bins" -> "bin"), as a set."""
+    return frozenset(term_variants(w)[-1] for w in re.findall(r"\w+", text.lower()))
+
+
+def _service_keywords(site: Site | None) -> list[tuple[frozenset[str], int]]:
+    """Every service keyword on the site's live public service pages: (its words, service code).
+
+    In tree order of the pages, then the order the editor wrote the keywords in. Cached
+    with the content version, so a published keyword counts from the next search on.
+    """
+    key = f"cms:service-keywords:{site.pk if site else 0}:{content_version()}"
+    index = cache.get(key)
+    if index is None:
+        pages = (
+            ServicePage.objects.filter(pk__in=public_pages(site=site).values("pk"), service__isnull=False)
+            .exclude(keywords="")
+            .order_by("path")
+            .values_list("keywords", "service_id")
+        )
+        index = []
+        for keywords, code in pages:
+            for keyword in keywords.split(","):
+                words = _word_stems(keyword)
+                if words:
+                    index.append((words, code))
+        cache.set(key, index, 60 * 60)
+    return index
+
+
+def search_service_code(
+    *, site: Site | None, query: str, promotions: list[SearchPromotion] | None = None
+) -> int | None:
+    """The one service a search is attributed to, or None.
+
+    A search belongs to a service when an editor tied the query to it:
+
+    1. a search promotion for this query (``promotions``, in the editors' order) whose
+       page has a service code: the first such;
+    2. otherwise a keyword of a live service page (``ServicePage.keywords``, separated by
+       commas) whose words all appear in the query. Words are compared lower case and
+       singular, ignoring punctuation and word order: the keyword "bin day" matches "when
+       is my bin day?" and "bins day", but not "bin". Of several matching keywords the
+       one with most words wins (the most specific), then the first page in tree order,
+       then the keyword written first, so the answer never depends on the database.
+    """
+    promoted_ids = [p.page_id for p in promotions or [] if p.page_id]
+    if promoted_ids:
+        pages = {p.pk: p for p in Page.objects.filter(pk__in=promoted_ids).specific()}
+        for page_id in promoted_ids:
+            code = getattr(pages.get(page_id), "interaction_service_code", None)
+            if code:
+                return code
+    words = _word_stems(query[:MAX_QUERY_LENGTH])
+    if not words:
+        return None
+    best: tuple[int, int] | None = None
+    for keyword_words, code in _service_keywords(site):
+        if keyword_words <= words and (best is None or len(keyword_words) > best[0]):
+            best = (len(keyword_words), code)
+    return best[1] if best else None
+
+
+# --- "What to fix" (Reports) --------------------------------------------------------------
+
+NEXT_PAGE_WINDOW = timedelta(minutes=30)
+MAX_FAILED_SEARCHES = 100
+
+
+@dataclass
+class FailedSearch:
+    query: str  # normalised: lower case, single spaces (as search promotions store queries)
+    count: int
+    last_searched: datetime
+    next_path: str = ""  # the page searchers most often went to next ("" if none)
+    next_count: int = 0  # how many of the searches were followed by that page
+
+
+def failed_searches(
+    *, start: datetime, end: datetime, limit: int = MAX_FAILED_SEARCHES
+) -> list[FailedSearch]:
+    """Searches that found nothing in [start, end), grouped by normalised query, most frequent first.
+
+    Ties go to the most recent, then alphabetical. For each query, the page a searcher
+    went to next: the first page view by the same visitor (same session, or same visitor
+    key) within ``NEXT_PAGE_WINDOW`` after the search, other than the search page itself
+    or an error page; the most common such page is shown (ties: alphabetical).
+
+    Reads the raw log through its (type, time) index, for one period: an editors' report
+    run now and then, not a dashboard.
+    """
+    searches = Interaction.objects.filter(
+        type=InteractionType.SEARCH, outcome=Outcome.NO_RESULTS, occurred_at__gte=start, occurred_at__lt=end
+    ).values_list("extras", "occurred_at", "session_key", "visitor_key")
+    groups: dict[str, list[tuple[datetime, str, str]]] = {}
+    for extras, occurred_at, session_key, visitor in searches.iterator(chunk_size=2000):
+        query = normalise_query_string(str((extras or {}).get("query") or ""))
+        if query:
+            groups.setdefault(query, []).append((occurred_at, session_key, visitor))
+    ranked = sorted(groups.items(), key=lambda g: (-len(g[1]), -max(t for t, _, _ in g[1]).timestamp(), g[0]))
+    rows = [
+        FailedSearch(query=q, count=len(s), last_searched=max(t for t, _, _ in s)) for q, s in ranked[:limit]
+    ]
+    views = _page_views_after([s for q, _ in ranked[:limit] for s in groups[q]], end=end)
+    for row in rows:
+        followed: dict[str, int] = {}
+        for occurred_at, session_key, visitor in groups[row.query]:
+            path = _next_path(views, occurred_at, session_key, visitor)
+            if path and _is_content_page(path):
+                followed[path] = followed.get(path, 0) + 1
+        if followed:
+            row.next_path, row.next_count = min(followed.items(), key=lambda f: (-f[1], f[0]))
+    return rows
+
+
+@lru_cache(maxsize=2048)
+def _is_content_page(path: str) -> bool:
+    """Whether ``path`` is served by Wagtail (a council page), not a resident's own page: a
+    tracking link, an account, a form or a payment page must never be shown to editors."""
+    try:
+        return resolve(path).url_name == "wagtail_serve"
+    except Resolver404:
+        return False
+
+
+def _page_views_after(
+    searches: list[tuple[datetime, str, str]], *, end: datetime
+) -> dict[str, list[tuple[datetime, str, str]]]:
+    """Page views by these searchers, by visitor key and by session, in time order."""
+    visitors = sorted({v for _, _, v in searches if v})
+    sessions = sorted({s for _, s, _ in searches if s})
+    if not searches or not (visitors or sessions):
+        return {}
+    start = min(t for t, _, _ in searches)
+    found: dict[str, list[tuple[datetime, str, str]]] = {}
+    for column, keys in (("visitor_key", visitors), ("session_key", sessions)):
+        for i in range(0, len(keys), 500):
+            views = (
+                Interaction.objects.filter(
+                    type__in=[InteractionType.PAGE_VIEW, InteractionType.CONTACT_PAGE_VIEW],
+                    occurred_at__gt=start,
+                    occurred_at__lte=end + NEXT_PAGE_WINDOW,
+                    **{f"{column}__in": keys[i : i + 500]},
+                )
+                .exclude(path="/search/")
+                .exclude(status_code__gte=400)
+                .order_by("occurred_at", "pk")
+                .values_list(column, "occurred_at", "path", "pk")
+            )
+            for key, occurred_at, path, pk in views:
+                found.setdefault(f"{column}:{key}", []).append((occurred_at, path, str(pk)))
+    return found
+
+
+def _next_path(
+    views: dict[str, list[tuple[datetime, str, str]]], at: datetime, session_key: str, visitor: str
+) -> str:
+    """The first page view after ``at`` (within the window) by this session or visitor."""
+    candidates = []
+    for key in ([f"session_key:{session_key}"] if session_key else []) + (
+        [f"visitor_key:{visitor}"] if visitor else []
+    ):
+        for occurred_at, path, _pk in views.get(key, []):
+            if occurred_at > at:
+                if occurred_at - at <= NEXT_PAGE_WINDOW:
+                    candidates.append((occurred_at, path))
+                break
+    return min(candidates)[1] if candidates else ""
+
+
+@dataclass
+class FeedbackComment:
+    interaction_id: int
+    occurred_at: datetime
+    reason_code: str
+    reason: str
+    comment: str
+    handled: bool
+
+
+@dataclass
+class PageFeedbackSummary:
+    page: Page | None
+    path: str
+    useful: int = 0
+    not_useful: int = 0
+    comments: list[FeedbackComment] = field(default_factory=list)
+
+    @property
+    def answers(self) -> int:
+        return self.useful + self.not_useful
+
+    @property
+    def usefulness(self) -> str:
+        """e.g. "75.0% (3 of 4)": one decimal, with the numerator and denominator."""
+        if not self.answers:
+            return "No answers"
+        return f"{self.useful * 100 / self.answers:.1f}% ({self.useful} of {self.answers})"
+
+    @property
+    def title(self) -> str:
+        return self.page.title if self.page is not None else self.path
+
+
+def page_feedback_report(
+    *, start: datetime, end: datetime, user: "User", show_handled: bool = False, reasons: dict[str, str]
+) -> list[PageFeedbackSummary]:
+    """ "Is this page useful?" answers in [start, end), per page, for the pages ``user`` may edit.
+
+    Pages with most "not useful" answers come first (then lowest usefulness, then title).
+    Each page lists its "not useful" answers that came with a reason or comment, newest
+    first; ones marked handled only when ``show_handled``. Answers whose page no longer
+    exists (or was never known) are grouped by address and shown to every editor.
+    """
+    answers = (
+        Interaction.objects.filter(
+            type=InteractionType.PAGE_FEEDBACK, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .order_by("-occurred_at", "-pk")
+        .values_list("pk", "occurred_at", "outcome", "reason_code", "extras", "path")
+    )
+    rows = list(answers)
+    page_ids = set()
+    for *_, extras, _path in rows:
+        page_id = (extras or {}).get("page_id")
+        if isinstance(page_id, int):
+            page_ids.add(page_id)
+    pages = {p.pk: p for p in Page.objects.filter(pk__in=page_ids)} if page_ids else {}
+    editable = (
+        set(
+            policy_registry.get_by_type(Page)
+            .instances_user_has_any_permission_for(user, ["change", "publish"])
+            .filter(pk__in=pages)
+            .values_list("pk", flat=True)
+        )
+        if pages
+        else set()
+    )
+    handled = set(
+        FeedbackHandled.objects.filter(interaction_id__in=[r[0] for r in rows]).values_list(
+            "interaction_id", flat=True
+        )
+    )
+    summaries: dict[str, PageFeedbackSummary] = {}
+    for pk, occurred_at, outcome, reason_code, extras, path in rows:
+        extras = extras or {}
+        page = pages.get(extras.get("page_id"))
+        if page is not None and page.pk not in editable:
+            continue
+        key = f"page:{page.pk}" if page is not None else f"path:{path}"
+        summary = summaries.setdefault(key, PageFeedbackSummary(page=page, path=path))
+        if outcome == Outcome.USEFUL:
+            summary.useful += 1
+        elif outcome == Outcome.NOT_USEFUL:
+            summary.not_useful += 1
+            comment = str(extras.get("comment") or "")
+            if (reason_code or comment) and (show_handled or pk not in handled):
+                summary.comments.append(
+                    FeedbackComment(
+                        interaction_id=pk,
+                        occurred_at=occurred_at,
+                        reason_code=reason_code,
+                        reason=reasons.get(reason_code, reason_code),
+                        comment=comment,
+                        handled=pk in handled,
+                    )
+                )
+    return sorted(
+        summaries.values(),
+        key=lambda s: (-s.not_useful, s.useful / s.answers if s.answers else 1, s.title.lower(), s.path),
+    )
+
+
+def feedback_comment_get(*, interaction_id: int | str) -> Interaction | None:
+    """A "not useful" answer (the only kind the report lets editors mark handled), or None."""
+    try:
+        interaction_id = int(interaction_id)
+    except (TypeError, ValueError):
+        return None
+    return Interaction.objects.filter(
+        pk=interaction_id, type=InteractionType.PAGE_FEEDBACK, outcome=Outcome.NOT_USEFUL
+    ).first()
+
+
+def search_term_pages_for(user: "User") -> "PageQuerySet":
+    """Service pages this user may edit, to add a search term to: live ones, by title."""
+    editable = policy_registry.get_by_type(Page).instances_user_has_any_permission_for(
+        user, ["change", "publish"]
+    )
+    return ServicePage.objects.live().filter(pk__in=editable.values("pk")).order_by("title", "pk")

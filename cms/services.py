@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.paginator import Page as PaginatorPage
@@ -12,8 +12,10 @@ from django.http import HttpRequest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from wagtail.contrib.search_promotions.models import SearchPromotion
+from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+from wagtail.log_actions import log
 from wagtail.models import Page, Site
+from wagtail.search.utils import normalise_query_string
 
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.middleware import is_bot
@@ -21,6 +23,10 @@ from portal.interactions.models import Interaction
 from portal.interactions.services import InteractionError, interaction_record
 
 from . import selectors
+from .models import FeedbackHandled, ServicePage
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 RESULTS_PER_PAGE = 10
 
@@ -82,6 +88,12 @@ def site_search_run(*, request: HttpRequest, query: str, page_number: int | str 
     query and result count (``no_results`` when nothing at all was found); later
     results pages are the same search and are not recorded again. Searches by bots
     are never recorded. Zero results get a "did you mean" suggestion when one finds pages.
+
+    The search is recorded with a ``service_code`` when editors tied the query to one
+    service: a search promotion for the query pointing at a page with a service code, or
+    a service page keyword whose words all appear in the query (the exact rule is
+    ``selectors.search_service_code``). A resident who then follows a result is recorded
+    by the page-view log with ``extras.from_search`` (the log's middleware).
     """
     query = " ".join(query.split())[: selectors.MAX_QUERY_LENGTH]
     search = SiteSearch(query=query)
@@ -104,6 +116,7 @@ def site_search_run(*, request: HttpRequest, query: str, page_number: int | str 
             type=InteractionType.SEARCH,
             request=request,
             outcome=Outcome.RESULTS if found_anything else Outcome.NO_RESULTS,
+            service_code=selectors.search_service_code(site=site, query=query, promotions=search.promotions),
             extras={"query": query, "count": search.count},
         )
     return search
@@ -211,3 +224,105 @@ def page_feedback_add_reason(
     interaction.extras = extras
     interaction.save(update_fields=["reason_code", "extras"])
     return interaction
+
+
+# --- "What to fix" (Reports) --------------------------------------------------------------
+
+FEEDBACK_HANDLED_ACTION = "cms.feedback_handled"
+SEARCH_TERM_ADDED_ACTION = "cms.search_term_added"
+
+
+class WhatToFixError(ValueError):
+    """An editor's action on the "What to fix" report that cannot be done; the message says why."""
+
+
+def _keywords_with(keywords: str, term: str) -> str | None:
+    """``keywords`` with ``term`` appended (comma separated), or None if it is already there."""
+    existing = [k.strip() for k in keywords.split(",") if k.strip()]
+    if any(normalise_query_string(k) == term for k in existing):
+        return None
+    return ", ".join([*existing, term])
+
+
+@transaction.atomic
+def search_term_add(*, user: "User", page: "ServicePage", query: str) -> str:
+    """Make a failed search find ``page``: returns "keyword" or "promotion", saying which was done.
+
+    - When ``user`` may publish the page, and it has no unpublished changes, no workflow in
+      progress and no lock by someone else: the query is appended to the page's
+      ``keywords`` in a new revision, which is published. Search indexes keywords, so the
+      query now finds the page, and the keyword also attributes the search to the
+      page's service.
+    - Otherwise (an editor who may not publish, or a page with someone's draft in
+      progress, which publishing would either discard or push live): a Wagtail search
+      promotion of the page for that exact query, which editors may add. The search then
+      shows the page as a promoted result and is no longer recorded as "no results".
+
+    Either way the change is in Wagtail's history (page history, or the log of the promotion).
+    """
+    term = normalise_query_string(" ".join(query.split())[: selectors.MAX_QUERY_LENGTH])
+    if not term:
+        raise WhatToFixError("Enter the search term to add")
+    if not page.permissions_for_user(user).can_edit():
+        raise WhatToFixError("You cannot edit that page: choose one of the pages listed")
+    page = page.specific_deferred if not isinstance(page, ServicePage) else page
+    page.refresh_from_db()
+    can_publish = page.permissions_for_user(user).can_publish()
+    busy = page.has_unpublished_changes or page.workflow_in_progress or page.get_lock() is not None
+    keywords = _keywords_with(page.keywords, term)
+    if can_publish and not busy and keywords is not None:
+        field_length = ServicePage._meta.get_field("keywords").max_length or 0
+        if len(keywords) <= field_length:
+            page.keywords = keywords
+            revision = page.save_revision(user=user, log_action=True)
+            revision.publish(user=user)
+            log(
+                instance=page,
+                action=SEARCH_TERM_ADDED_ACTION,
+                user=user,
+                data={"term": term, "via": "keyword"},
+            )
+            return "keyword"
+    if not user.has_perm("wagtailsearchpromotions.add_searchpromotion"):
+        raise WhatToFixError(
+            "You cannot publish this page or add promoted search results: ask a moderator to add the term"
+        )
+    search_query = Query.get(term)
+    promotion = SearchPromotion.objects.filter(query=search_query, page=page).first()
+    if promotion is None:
+        last = SearchPromotion.objects.filter(query=search_query).order_by("-sort_order").first()
+        promotion = SearchPromotion.objects.create(
+            query=search_query,
+            page=page,
+            sort_order=(last.sort_order or 0) + 1 if last else 0,
+            description="",
+        )
+        log(instance=promotion, action="wagtail.create", user=user)
+    log(instance=page, action=SEARCH_TERM_ADDED_ACTION, user=user, data={"term": term, "via": "promotion"})
+    return "promotion"
+
+
+@transaction.atomic
+def page_feedback_handle(*, user: "User", interaction: Interaction) -> FeedbackHandled:
+    """Mark a "not useful" answer's comment as dealt with (once; a second mark changes nothing).
+
+    Only editors who may edit the page the answer is about (any editor for an answer
+    whose page is gone). Logged in the page's history in Wagtail.
+    """
+    if interaction.type != InteractionType.PAGE_FEEDBACK or interaction.outcome != Outcome.NOT_USEFUL:
+        raise WhatToFixError("Only a 'not useful' answer can be marked as handled")
+    page_id = (interaction.extras or {}).get("page_id")
+    page = Page.objects.filter(pk=page_id).first() if isinstance(page_id, int) else None
+    if page is not None and not page.permissions_for_user(user).can_edit():
+        raise WhatToFixError("You cannot edit the page this comment is about")
+    handled, created = FeedbackHandled.objects.get_or_create(
+        interaction=interaction, defaults={"handled_by": user}
+    )
+    if created:
+        log(
+            instance=page if page is not None else handled,
+            action=FEEDBACK_HANDLED_ACTION,
+            user=user,
+            data={"interaction_id": interaction.pk, "path": interaction.path},
+        )
+    return handled

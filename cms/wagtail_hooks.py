@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import admin_views, permissions, selectors
+from . import admin_views, insights_admin, permissions, selectors, services
 
 
 @hooks.register("register_admin_urls")
@@ -46,3 +46,39 @@ def add_review_panel(request, panels):
         panels.append(
             admin_views.PagesDueForReviewPanel(selectors.pages_due_for_review_for(request.user).count())
         )
+
+
+@hooks.register("register_admin_urls")
+def register_what_to_fix_urls():
+    return [
+        path("reports/what-to-fix/", insights_admin.WhatToFixView.as_view(), name="cms_what_to_fix"),
+        path(
+            "reports/what-to-fix/add-search-term/",
+            insights_admin.AddSearchTermView.as_view(),
+            name="cms_what_to_fix_add_term",
+        ),
+        path(
+            "reports/what-to-fix/handled/<int:interaction_id>/",
+            insights_admin.MarkFeedbackHandledView.as_view(),
+            name="cms_what_to_fix_handled",
+        ),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_what_to_fix_menu_item():
+    return ReviewMenuItem(
+        "What to fix",
+        reverse("cms_what_to_fix"),
+        name="what-to-fix",
+        icon_name="warning",
+        order=660,
+    )
+
+
+@hooks.register("register_log_actions")
+def register_what_to_fix_actions(actions):
+    actions.register_action(services.SEARCH_TERM_ADDED_ACTION, "Add search term", "Search term added")
+    actions.register_action(
+        services.FEEDBACK_HANDLED_ACTION, "Mark feedback handled", "Feedback marked as handled"
+    )

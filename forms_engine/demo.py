@@ -671,7 +671,10 @@ def _synthetic_events(forms: list[ServiceForm], *, days: int = 30, seed: int = 2
             at = now - timedelta(days=rng.uniform(0.01, days))
             session = f"synthetic-{form.slug}-{n}"
 
-            def event(kind, at=at, session=session, form=form, **fields):
+            started = timezone.localdate(at).isoformat()
+
+            def event(kind, at=at, session=session, form=form, started=started, **fields):
+                fields["extras"] = {**fields.get("extras", {}), "started": started}
                 return _event(form, kind, at=at, session=session, **fields)
 
             events.append(event(InteractionType.FORM_START))
@@ -685,7 +688,8 @@ def _synthetic_events(forms: list[ServiceForm], *, days: int = 30, seed: int = 2
                             InteractionType.FORM_ERROR,
                             at=at,
                             step=schema_step["id"],
-                            extras={"fields": [name]},
+                            # about one error in five is someone's third on that question
+                            extras={"fields": [name], "loop": rng.random() < 0.2},
                         )
                     )
                 if rng.random() < 0.06:
@@ -701,11 +705,18 @@ def _synthetic_events(forms: list[ServiceForm], *, days: int = 30, seed: int = 2
                     break
                 events.append(
                     event(
-                        InteractionType.FORM_STEP, at=at, step=schema_step["id"], extras={"order": position}
+                        InteractionType.FORM_STEP,
+                        at=at,
+                        step=schema_step["id"],
+                        extras={"order": position, "first": True},
                     )
                 )
             if finished:
                 events.append(event(InteractionType.FORM_SUBMIT, at=at + timedelta(seconds=30)))
+                # no fee, or its fee paid: a transaction completed on the web
+                events.append(
+                    event(InteractionType.TRANSACTION, at=at + timedelta(seconds=30), extras={"kind": "form"})
+                )
     made = len(Interaction.objects.bulk_create(events))
     today = timezone.localdate()
     for offset in range(days + 1):

@@ -51,7 +51,12 @@ def drafts_abandoned_record(*, now=None) -> int:
             if not (moved and first):
                 continue
             schema = draft.version.schema
-            extras = {"version": draft.version.number, "idle_hours": settings.FORM_ABANDON_HOURS}
+            extras = {
+                "version": draft.version.number,
+                "idle_hours": settings.FORM_ABANDON_HOURS,
+                # counted against the starts of the day the draft was started (docs/measures.md)
+                "started": timezone.localdate(draft.created_at).isoformat(),
+            }
             if draft.current_step and (order := step_positions(schema).get(draft.current_step)):
                 extras["order"] = order
             interaction_record(

@@ -357,6 +357,9 @@ class Draft(models.Model):
     )
     abandoned_recorded_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # What the measures need to count each draft once: the steps it has completed, and
+    # its errors per question (a 3rd error on one question is a "validation loop").
+    progress = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = DraftQuerySet.as_manager()
 

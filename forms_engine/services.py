@@ -21,9 +21,9 @@ from payments.models import Payment
 from payments.services import payment_create
 from portal.cases.models import Team
 from portal.cases.services import case_create, case_link_for_resident
-from portal.interactions.constants import InteractionType
+from portal.interactions.constants import VALIDATION_LOOP_THRESHOLD, Channel, InteractionType
 from portal.interactions.models import Interaction
-from portal.interactions.services import interaction_record
+from portal.interactions.services import interaction_record, transaction_record
 from portal.lib.money import pounds
 from portal.lib.ratelimit import ratelimit_hit, ratelimit_retry_after
 from portal.lib.uploads import file_sha256
@@ -153,6 +153,10 @@ def _record(
     **kwargs: Any,
 ) -> Interaction:
     schema = draft.version.schema
+    # The day the draft was started (London), so the measures count a submission, a step
+    # or an abandonment only against starts of the same period (a subset of them).
+    started = timezone.localdate(draft.created_at) if draft.created_at else timezone.localdate()
+    extras = {**kwargs.pop("extras", {}), "started": started.isoformat()}
     return interaction_record(
         type=type,
         request=request,
@@ -161,6 +165,7 @@ def _record(
         journey=schema.get("slug", ""),
         step=step,
         outcome=outcome,
+        extras=extras,
         **kwargs,
     )
 
@@ -262,15 +267,24 @@ def draft_step_save(
     else:
         next_step = flow.step(next_number) if next_number else None
         draft.current_step = next_step["id"] if next_step is not None else "check"
-    draft.save(update_fields=["answers", "current_step", "updated_at"])
+    label = _step_label(number, step)
+    progress = dict(draft.progress or {})
+    first = not partial and not files_only and label not in progress.get("steps", [])
+    if first:
+        progress["steps"] = [*progress.get("steps", []), label]
+        draft.progress = progress
+    draft.save(update_fields=["answers", "current_step", "updated_at", "progress"])
     _draft_resumed(draft)
     if not files_only:
+        extras: dict[str, Any] = {"order": number, "title": step["title"][:100]}
+        if not partial:
+            extras["first"] = first  # a step completed again (after going back) is not counted twice
         _record(
             InteractionType.FORM_SAVE if partial else InteractionType.FORM_STEP,
             draft=draft,
             request=request,
-            step=_step_label(number, step),
-            extras={"order": number, "title": step["title"][:100]},
+            step=label,
+            extras=extras,
         )
     return next_number
 
@@ -283,13 +297,27 @@ def form_error_record(
     fields: list[str],
     request: HttpRequest | None = None,
 ) -> None:
-    """A step sent back with errors: which questions, so validation loops show in the measures."""
+    """A step sent back with errors: which questions, so validation loops show in the measures.
+
+    The draft counts its errors per question; the first time any question reaches its
+    ``VALIDATION_LOOP_THRESHOLD``-th error the event is marked ``loop`` (once per draft).
+    """
+    progress = dict(draft.progress or {})
+    errors = dict(progress.get("errors") or {})
+    for name in fields:
+        errors[str(name)] = errors.get(str(name), 0) + 1
+    loop = not progress.get("loop") and any(n >= VALIDATION_LOOP_THRESHOLD for n in errors.values())
+    progress["errors"] = errors
+    if loop:
+        progress["loop"] = True
+    Draft.objects.filter(pk=draft.pk).update(progress=progress)
+    draft.progress = progress
     _record(
         InteractionType.FORM_ERROR,
         draft=draft,
         request=request,
         step=_step_label(number, step),
-        extras={"order": number, "title": step["title"][:100], "fields": fields},
+        extras={"order": number, "title": step["title"][:100], "fields": fields, "loop": loop},
     )
 
 
@@ -471,7 +499,13 @@ def submission_confirmation_with_receipt(*, payment: Payment, receipt_text: str)
     )
 
 
-def submission_create(*, draft: Draft, request: HttpRequest | None = None) -> Submission:
+def submission_create(
+    *,
+    draft: Draft,
+    request: HttpRequest | None = None,
+    channel: str = Channel.WEB,
+    staff: "User | None" = None,
+) -> Submission:
     """Send a resident's answers: the Submission, its Case and (when a fee is due) its Payment,
     in one transaction.
 
@@ -481,7 +515,17 @@ def submission_create(*, draft: Draft, request: HttpRequest | None = None) -> Su
     Only answers to questions that were shown are stored. Raises ``SubmissionIncomplete``
     when an answer is missing or no longer valid. The new Submission carries
     ``payment`` (or None) for the caller's redirect.
+
+    ``channel`` is how the resident reached the council: ``web`` when they filled the form
+    in themselves; phone, face to face, email or letter when ``staff`` filled it in for
+    them (the submission is then "assisted", and its events carry that channel and the
+    staff member, never the staff member as the resident). Without a fee the submission
+    completes a transaction at once; with one, when the payment succeeds.
     """
+    if (channel != Channel.WEB) != (staff is not None):
+        raise ValueError("Staff submit on the caller's channel; residents submit on the web")
+    if channel not in Channel.values:
+        raise ValueError(f"Unknown channel {channel!r}")
     existing = _submission_for(draft)
     if existing is not None:
         return existing
@@ -495,7 +539,7 @@ def submission_create(*, draft: Draft, request: HttpRequest | None = None) -> Su
             existing = _submission_for(locked)
             if existing is not None:
                 return existing
-            return _submission_create(locked, request)
+            return _submission_create(locked, request, channel=channel, staff=staff)
     except IntegrityError:
         existing = _submission_for(draft)
         if existing is None:
@@ -522,7 +566,12 @@ def submission_payment(submission: Submission) -> Payment | None:
     return Payment.objects.filter(case_id=submission.case_id).order_by("-pk").first()
 
 
-def _submission_create(draft: Draft, request: HttpRequest | None) -> Submission:
+def _submission_create(
+    draft: Draft, request: HttpRequest | None, *, channel: str = Channel.WEB, staff: "User | None" = None
+) -> Submission:
+    assisted = channel != Channel.WEB
+    if assisted:
+        request = None  # the request is the staff member's: the events are the resident's
     version = draft.version
     schema = version.schema
     user = draft.user
@@ -552,7 +601,7 @@ def _submission_create(draft: Draft, request: HttpRequest | None) -> Submission:
             team=Team.objects.filter(pk=team_id).first() if team_id else None,
             sla_working_days=case_settings.get("sla_working_days"),
             awaiting_payment=fee > 0,
-            channel=SubmissionChannel.WEB,
+            channel=channel,
             notify=False,  # the confirmation email below carries the reference and the link
         )
     submission = Submission.objects.create(
@@ -561,7 +610,7 @@ def _submission_create(draft: Draft, request: HttpRequest | None) -> Submission:
         case=case,
         answers=answers,
         contact_email=email,
-        channel=SubmissionChannel.WEB,
+        channel=SubmissionChannel.ASSISTED if assisted else SubmissionChannel.WEB,
         fee_pence=fee,
         idempotency_key=draft.idempotency_key,
     )
@@ -595,7 +644,20 @@ def _submission_create(draft: Draft, request: HttpRequest | None) -> Submission:
         outcome=case.status if case else "submitted",
         case_reference=case.reference if case else "",
         extras={"fee_pence": fee, "version": version.number, "order": len(flow.steps) + 1},
+        channel=channel,
+        staff=staff,
     )
+    if not fee:
+        transaction_record(
+            kind="form",
+            channel=channel,
+            service_code=schema.get("service_code"),
+            journey=schema.get("slug", ""),
+            user=user,
+            request=request,
+            staff=staff,
+            case_reference=case.reference if case else "",
+        )
     _confirmation_email(submission, schema, hold=payment is not None and case is not None)
     submission.payment = payment  # type: ignore[attr-defined]  # not a field: for the caller's redirect
     return submission

@@ -7,7 +7,8 @@ from django.http import HttpRequest
 
 from portal.cases.constants import Actor
 from portal.cases.services import case_event_add
-from portal.interactions.services import interaction_record
+from portal.interactions.constants import Channel
+from portal.interactions.services import interaction_record, transaction_record
 
 from ..constants import PaymentEventType
 from ..models import Payment, PaymentEvent
@@ -39,6 +40,20 @@ def _result_record(payment: Payment, *, request: HttpRequest | None = None) -> N
         reason_code=payment.failure_code,
         case_reference=payment.case.reference if payment.case is not None else "",
         extras={"payment": payment.reference, "amount_pence": payment.amount_pence},
+    )
+
+
+def _transaction_record(payment: Payment, *, kind: str, channel: str = "web") -> None:
+    """The payment completed a transaction (a bill paid, or a request's fee paid): for the
+    measures' digital take-up and failed web contact."""
+    transaction_record(
+        kind=kind,
+        # a case taken "with help from our staff" before channels were recorded: not the web
+        channel=channel if channel in Channel.values else Channel.PHONE,
+        service_code=payment.service_code,
+        journey=_journey(payment),
+        user=payment.user,
+        case_reference=payment.case.reference if payment.case is not None else "",
     )
 
 

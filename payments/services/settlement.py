@@ -33,7 +33,7 @@ from ..providers import ProviderError, get_provider
 from ..providers.base import StatusResult
 from ..selectors import payment_other_attempts
 from .errors import PaymentError
-from .history import _case_event, _note, _result_record
+from .history import _case_event, _note, _result_record, _transaction_record
 from .receipts import payment_receipt_send
 from .refunds import refund_automatic
 from .states import bill_transition
@@ -229,6 +229,9 @@ def _on_success(payment: Payment, *, previous: str) -> None:
         bill = Bill.objects.select_for_update().get(pk=payment.bill_id)
         bill.amount_paid_pence += payment.amount_pence
         bill.save(update_fields=["amount_paid_pence", "updated_at"])
+        if bill.amount_paid_pence - payment.amount_pence < bill.amount_due_pence:
+            # a payment towards a bill still owing; one on a bill already paid is refunded below
+            _transaction_record(payment, kind="bill")
         if bill.amount_paid_pence >= bill.amount_due_pence and bill.is_open:
             bill_transition(bill=bill, to=BillStatus.PAID)
         if bill.amount_paid_pence > bill.amount_due_pence:
@@ -242,6 +245,9 @@ def _on_success(payment: Payment, *, previous: str) -> None:
             )
     if payment.case_id:
         _case_paid(payment)
+    elif not payment.bill_id:
+        # a form's fee for a form that opens no case: the request is complete once paid
+        _transaction_record(payment, kind="form")
     payment_receipt_send(payment=payment)
 
 
@@ -251,6 +257,8 @@ def _case_paid(payment: Payment) -> None:
     others_paid = payment_other_attempts(payment=payment).filter(status=PaymentStatus.SUCCESS).exists()
     if case.status == CaseStatus.AWAITING_PAYMENT:
         case_transition(case=case, to=CaseStatus.SUBMITTED, actor_role=Actor.SYSTEM)
+        # the request with a fee is complete now that it is paid (once: later payments are refunded)
+        _transaction_record(payment, kind="form", channel=case.channel or "web")
     # The payer made the payment: a "resident" entry, so the case does not email them about
     # it on top of the receipt.
     _case_event(

@@ -20,7 +20,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import CharField, OuterRef, Subquery
+from django.db.models import CharField, OuterRef, ProtectedError, Subquery
 from django.db.models.functions import Cast
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -41,12 +41,18 @@ from wagtail.log_actions import log
 from portal.cases.selectors import case_for_staff, interactions_visible_to_staff
 from portal.cases.services import CaseError, case_assisted_contact_record, satisfaction_record_for_contact
 from portal.interactions.constants import ASSISTED_CHANNELS, AvoidableCategory
-from portal.interactions.models import AssistedContact, LgilInteractionType, LgslService
+from portal.interactions.models import (
+    AssistedContact,
+    ContactTeam,
+    Interaction,
+    LgilInteractionType,
+    LgslService,
+)
 from portal.interactions.permissions import ProxyModelPermissionPolicy
 from portal.interactions.services import InteractionError, assisted_contact_record, assisted_contact_update
 from portal.lib.dates import datetime_display
 
-from .forms import AssistedContactForm, CaseAssistedContactForm
+from .forms import AssistedContactForm, CaseAssistedContactForm, ContactTeamForm
 
 RECORD_LABEL = "Record a contact"
 
@@ -107,6 +113,10 @@ def _person(user) -> str:
     return (user.full_name or user.email) if user else ""
 
 
+def _team(contact) -> str:
+    return contact.handled_by.name if contact.handled_by_id and contact.handled_by else ""
+
+
 def _service(contact) -> str:
     label = getattr(contact, "service_label", None)
     if contact.service_code is None:
@@ -122,7 +132,7 @@ def with_labels(queryset):
         .filter(code_text=OuterRef("reason_code"))
         .values("label")[:1]
     )
-    return queryset.select_related("staff", "user").annotate(
+    return queryset.select_related("staff", "user", "handled_by").annotate(
         service_label=Subquery(services), reason_label=Subquery(reasons)
     )
 
@@ -147,6 +157,11 @@ class AssistedContactFilterSet(WagtailFilterSet):
         empty_label="All categories",
         widget=forms.RadioSelect,
     )
+    handled_by = django_filters.ModelChoiceFilter(
+        label="Handled by",
+        queryset=ContactTeam.objects.order_by("-active", "name"),
+        empty_label="All teams",
+    )
     occurred_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
     recorded_by = django_filters.ChoiceFilter(
         label="Recorded by",
@@ -158,7 +173,7 @@ class AssistedContactFilterSet(WagtailFilterSet):
 
     class Meta:
         model = AssistedContact
-        fields = ["channel", "avoidable", "avoidable_category", "occurred_at", "recorded_by"]
+        fields = ["channel", "avoidable", "avoidable_category", "handled_by", "occurred_at", "recorded_by"]
 
     def filter_avoidable(self, queryset, name, value):
         return queryset.filter(avoidable=value == "yes")
@@ -205,6 +220,7 @@ class AssistedContactIndexView(generic.IndexView):
                 accessor=lambda contact: _yes_no(contact.resolved_first_contact),
                 sort_key="resolved_first_contact",
             ),
+            Column("handled_by", label="Handled by", accessor=_team, sort_key="handled_by__name"),
             Column("recorded_by", label="Recorded by", accessor=lambda contact: _person(contact.staff)),
         ]
 
@@ -337,6 +353,7 @@ class AssistedContactInspectView(generic.InspectView):
         "resident": "Resident",
         "case_reference": "Case reference",
         "notes": "Notes",
+        "handled_by": "Handled by",
         "staff": "Recorded by",
     }
 
@@ -377,6 +394,9 @@ class AssistedContactInspectView(generic.InspectView):
 
     def get_notes_display_value(self):
         return (self.object.extras or {}).get("notes") or "-"
+
+    def get_handled_by_display_value(self):
+        return str(self.object.handled_by) if self.object.handled_by_id else "-"
 
     def get_staff_display_value(self):
         return _person(self.object.staff) or "-"
@@ -458,7 +478,7 @@ class CaseAssistedContactView(WagtailAdminTemplateMixin, View):
         ]
 
     def get(self, request, pk):
-        return self.render(CaseAssistedContactForm(case=self.case))
+        return self.render(CaseAssistedContactForm(case=self.case, for_user=request.user))
 
     def render(self, form):
         return TemplateResponse(
@@ -466,7 +486,7 @@ class CaseAssistedContactView(WagtailAdminTemplateMixin, View):
         )
 
     def post(self, request, pk):
-        form = CaseAssistedContactForm(request.POST, case=self.case)
+        form = CaseAssistedContactForm(request.POST, case=self.case, for_user=request.user)
         if not form.is_valid():
             return self.render(form)
         contact = form.service_kwargs()
@@ -482,6 +502,7 @@ class CaseAssistedContactView(WagtailAdminTemplateMixin, View):
                 avoidable_category=contact["avoidable_category"],
                 resolved_first_contact=contact["resolved_first_contact"],
                 notes=contact["notes"],
+                handled_by=contact["handled_by"],
                 satisfaction_score=satisfaction["score"] if satisfaction else None,
                 satisfaction_comment=satisfaction["comment"] if satisfaction else "",
             )
@@ -498,3 +519,73 @@ class CaseAssistedContactView(WagtailAdminTemplateMixin, View):
                     "The resident had already answered about the outcome, so it was not counted again",
                 )
         return HttpResponseRedirect(reverse("cases_admin:case", args=[self.case.pk]))
+
+
+def _team_status(team) -> str:
+    return "Active" if team.active else "Archived"
+
+
+class ContactTeamDeleteView(generic.DeleteView):
+    """Deleting a team some contacts were handled by is refused: their history needs its name.
+
+    Such a team is archived instead (its "Active" box unticked). A team no contact uses,
+    such as one added by mistake, can be deleted.
+    """
+
+    template_name = "contact_centre/contact_team/confirm_delete.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.contacts_count = Interaction.objects.filter(handled_by=self.object).count()
+
+    @property
+    def refusal_message(self) -> str:
+        count = self.contacts_count
+        return (
+            f"You cannot delete {self.object.name} because {count} contact{'s' if count != 1 else ''} "
+            f"{'were' if count != 1 else 'was'} handled by it. Archive the team instead: edit it and "
+            "untick “Active”."
+        )
+
+    def form_valid(self, form):
+        if not self.contacts_count:
+            try:
+                return super().form_valid(form)
+            except ProtectedError:
+                # A contact was recorded against the team since the page was shown.
+                self.contacts_count = Interaction.objects.filter(handled_by=self.object).count()
+        messages.error(self.request, self.refusal_message)
+        return HttpResponseRedirect(reverse(self.edit_url_name, args=[self.object.pk]))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contacts_count"] = self.contacts_count
+        context["edit_url"] = reverse(self.edit_url_name, args=[self.object.pk])
+        return context
+
+
+class ContactTeamViewSet(ModelViewSet):
+    """The teams (and outsourced contact centres) that handle assisted contacts, under Settings."""
+
+    model = ContactTeam
+    icon = "group"
+    menu_label = "Contact teams"
+    add_to_settings_menu = True
+    name = "contact_teams"
+    url_prefix = "contact-teams"
+    search_fields = ["name", "description"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    add_to_reference_index = False
+    delete_view_class = ContactTeamDeleteView
+
+    def get_form_class(self, for_update=False):
+        return ContactTeamForm
+
+    @cached_property
+    def list_display(self):
+        return [
+            "name",
+            "description",
+            Column("active", label="Status", accessor=_team_status, sort_key="active"),
+        ]

@@ -1,14 +1,18 @@
 """The form a case officer fills in for each phone call, visit, email, letter or message."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from allauth.account.models import EmailAddress
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.forms.fields import BaseTemporalField
+from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_datetime
+
+from wagtail.admin.forms import WagtailAdminModelForm
 
 from portal.cases.selectors import case_satisfaction_staff_can_record, case_visible_to_staff_by_reference
 from portal.interactions.constants import (
@@ -18,7 +22,14 @@ from portal.interactions.constants import (
     InteractionType,
     SatisfactionScore,
 )
-from portal.interactions.models import AssistedContact, Interaction, LgilInteractionType, LgslService
+from portal.interactions.models import (
+    AssistedContact,
+    ContactTeam,
+    Interaction,
+    LgilInteractionType,
+    LgslService,
+)
+from portal.lib.dates import time_display
 
 YES, NO = "yes", "no"
 SATISFACTION_FIELDS = ("satisfaction", "satisfaction_comment")
@@ -67,6 +78,93 @@ def assisted_contact_service_choices() -> list:
     return choices
 
 
+def handled_by_default(user) -> ContactTeam | None:
+    """The active team ``user`` chose on the last contact they recorded with a team, if any.
+
+    Most staff always work for the same team, so the form starts on it. Reads one row
+    through the staff index.
+    """
+    if user is None or not user.pk:
+        return None
+    last = (
+        Interaction.objects.filter(
+            type=InteractionType.ASSISTED_CONTACT, staff=user, handled_by__isnull=False
+        )
+        .order_by("-pk")
+        .values_list("handled_by", flat=True)
+        .first()
+    )
+    return ContactTeam.objects.filter(pk=last, active=True).first() if last else None
+
+
+# Daylight saving time. The form takes the wall-clock time the officer reads off the
+# clock; a time in the hour the clocks go back happens twice (``fold`` says which), and a
+# time in the hour they go forward never happens.
+
+
+def _utc_offset(wall: datetime, zone: tzinfo, fold: int):
+    return wall.replace(tzinfo=zone, fold=fold).utcoffset()
+
+
+def wall_time_repeated(wall: datetime, zone: tzinfo) -> bool:
+    """The clocks went back over ``wall``: it happened twice, first in summer time."""
+    return _utc_offset(wall, zone, 0) > _utc_offset(wall, zone, 1)
+
+
+def wall_time_skipped(wall: datetime, zone: tzinfo) -> bool:
+    """The clocks went forward over ``wall``: it never happened."""
+    return _utc_offset(wall, zone, 0) < _utc_offset(wall, zone, 1)
+
+
+def _skipped_hours(wall: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The first wall-clock time skipped around ``wall``, and the first after the gap."""
+    before, after = _utc_offset(wall, zone, 0), _utc_offset(wall, zone, 1)
+    # The change happened between these two instants; narrow it down to the second.
+    low, high = wall - after, wall - before
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.replace(tzinfo=UTC).astimezone(zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    change = high.replace(second=0, microsecond=0)
+    return change + before, change + after
+
+
+def _clock(wall: datetime) -> str:
+    """The wall-clock time as GOV.UK writes times ("1:30am"), without any time zone."""
+    return time_display(wall.time())
+
+
+class WallClockDateTimeField(forms.DateTimeField):
+    """A date and time as the clock on the wall showed it: a naive local datetime.
+
+    Django's own field refuses a time the clocks went back or forward over; this one
+    leaves that to the form, which can ask which of the two times it was.
+    """
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return timezone.localtime(value).replace(tzinfo=None)  # keeps ``fold``
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            result = value
+        else:
+            try:
+                result = parse_datetime(value.strip())
+            except ValueError:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+            if not result:
+                result = BaseTemporalField.to_python(self, value)  # the input_formats
+        if timezone.is_aware(result):
+            result = timezone.localtime(result).replace(tzinfo=None)
+        return result
+
+
 def case_for_staff(user, reference: str):
     """The case with ``reference`` if ``user`` may see it in the case queue, else None.
 
@@ -113,6 +211,16 @@ class AssistedContactForm(forms.ModelForm):
     through :meth:`service_kwargs`; the edit view applies the same values to the row.
     """
 
+    handled_by = forms.ModelChoiceField(
+        label="Handled by",
+        help_text="The team or contact centre that took the contact.",
+        queryset=ContactTeam.objects.none(),
+        empty_label="Choose a team",
+        error_messages={
+            "required": "Choose the team that handled the contact",
+            "invalid_choice": "Choose the team that handled the contact",
+        },
+    )
     channel = forms.ChoiceField(
         label="How did the resident contact the council?",
         choices=[(channel.value, channel.label) for channel in ASSISTED_CHANNELS],
@@ -201,12 +309,18 @@ class AssistedContactForm(forms.ModelForm):
             "max_length": f"The comment must be {SATISFACTION_COMMENT_MAX_LENGTH} characters or fewer"
         },
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = WallClockDateTimeField(
         label="When",
         help_text="Change this if the contact was earlier. Leave it blank for now.",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": "Enter the date and time of the contact, for example 22/11/2026 09:30"},
+    )
+    # Only on the form when "When" is in the hour the clocks went back (see __init__).
+    occurred_at_fold = forms.ChoiceField(
+        label="This time happened twice because the clocks went back. Which one?",
+        required=False,
+        widget=forms.RadioSelect,
     )
 
     class Meta:
@@ -223,6 +337,7 @@ class AssistedContactForm(forms.ModelForm):
         ]
 
     field_order = [
+        "handled_by",
         "channel",
         "service_code",
         "reason_code",
@@ -235,6 +350,7 @@ class AssistedContactForm(forms.ModelForm):
         "satisfaction",
         "satisfaction_comment",
         "occurred_at",
+        "occurred_at_fold",
     ]
 
     def __init__(self, *args, for_user=None, **kwargs):
@@ -259,6 +375,60 @@ class AssistedContactForm(forms.ModelForm):
             self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
         # The browser's date picker then offers no future times (the server still checks).
         self.fields["occurred_at"].widget.attrs["max"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        self._handled_by_setup()
+        self._occurred_at_fold_setup()
+
+    def _handled_by_setup(self) -> None:
+        """Active teams, and the contact's own team when correcting it (even if archived).
+
+        Required once the council has set up a team; without any, the question is left out.
+        """
+        field = self.fields["handled_by"]
+        current = self.instance.handled_by_id if self.instance.pk else None
+        queryset = ContactTeam.objects.filter(active=True)
+        if current:
+            queryset = ContactTeam.objects.filter(active=True) | ContactTeam.objects.filter(pk=current)
+        field.queryset = queryset.order_by("name")
+        if not field.queryset.exists():
+            del self.fields["handled_by"]
+            return
+        if self.instance.pk:
+            self.initial["handled_by"] = current
+        elif not self.is_bound:
+            default = handled_by_default(self.for_user)
+            if default is None and field.queryset.count() == 1:
+                default = field.queryset.get()
+            self.initial["handled_by"] = default.pk if default else None
+
+    def _typed_wall_time(self) -> datetime | None:
+        """The "When" the form was sent with (or starts with), as a local wall-clock time."""
+        field = self.fields.get("occurred_at")
+        if field is None:
+            return None
+        try:
+            if self.is_bound:
+                return field.to_python(self["occurred_at"].data)
+            return field.to_python(self.get_initial_for_field(field, "occurred_at"))
+        except forms.ValidationError:
+            return None
+
+    def _occurred_at_fold_setup(self) -> None:
+        """Ask which one only when "When" is a time that happened twice, in its own words."""
+        wall = self._typed_wall_time()
+        zone = timezone.get_current_timezone()
+        if wall is None or not wall_time_repeated(wall, zone):
+            self.fields.pop("occurred_at_fold", None)
+            return
+        clock = _clock(wall)
+        first, second = (wall.replace(tzinfo=zone, fold=fold).tzname() for fold in (0, 1))
+        field = self.fields["occurred_at_fold"]
+        field.choices = [
+            ("0", f"The first {clock} ({first}, before the clocks went back)"),
+            ("1", f"The second {clock} ({second}, after the clocks went back)"),
+        ]
+        field.error_messages["invalid_choice"] = f"Choose whether it was the first or the second {clock}"
+        if not self.is_bound:
+            self.initial["occurred_at_fold"] = str(wall.fold)
 
     def clean_resident_email(self):
         email = self.cleaned_data["resident_email"].strip()
@@ -294,15 +464,47 @@ class AssistedContactForm(forms.ModelForm):
         return case.reference
 
     def clean_occurred_at(self):
-        occurred_at = self.cleaned_data.get("occurred_at")
+        """An aware time, or (for a time that happened twice) the wall-clock time until
+        :meth:`clean_occurred_at_fold` knows which of the two it was."""
+        wall = self.cleaned_data.get("occurred_at")
+        if wall is None:
+            if self.instance.pk:
+                raise forms.ValidationError("Enter the date and time of the contact")
+            return None
+        zone = timezone.get_current_timezone()
+        if wall_time_skipped(wall, zone):
+            start, end = _skipped_hours(wall, zone)
+            raise forms.ValidationError(
+                f"{_clock(wall)} on {dateformat.format(wall, 'j F Y')} did not happen in the UK because "
+                f"the clocks went forward. Enter a time before {_clock(start)} or from {_clock(end)}"
+            )
+        if wall_time_repeated(wall, zone):
+            return wall
+        return self._occurred_at_check(wall.replace(tzinfo=zone, fold=0).astimezone(UTC))
+
+    def clean_occurred_at_fold(self):
+        answer = self.cleaned_data.get("occurred_at_fold", "")
+        wall = self.cleaned_data.get("occurred_at")
+        if not isinstance(wall, datetime) or timezone.is_aware(wall):
+            return answer  # not asked, or "When" has its own error
+        if answer not in ("0", "1"):
+            self.cleaned_data.pop("occurred_at", None)
+            raise forms.ValidationError(f"Choose whether it was the first or the second {_clock(wall)}")
+        zone = timezone.get_current_timezone()
+        try:
+            self.cleaned_data["occurred_at"] = self._occurred_at_check(
+                wall.replace(tzinfo=zone, fold=int(answer)).astimezone(UTC)
+            )
+        except forms.ValidationError as error:
+            self.add_error("occurred_at", error)
+        return answer
+
+    def _occurred_at_check(self, occurred_at: datetime) -> datetime:
+        """Not in the future, nor older than the log keeps; in UTC, so ``fold`` cannot be lost."""
         now = timezone.now()
         original = self.instance.occurred_at if self.instance.pk else None
         if original and occurred_at == original.replace(second=0, microsecond=0):
             return original  # unchanged: the field shows minutes, keep the recorded seconds
-        if occurred_at is None:
-            if original:
-                raise forms.ValidationError("Enter the date and time of the contact")
-            return None
         if occurred_at > now:
             raise forms.ValidationError("The time of the contact must be now or in the past")
         oldest = now - timedelta(days=settings.INTERACTIONS_RETENTION_DAYS)
@@ -314,6 +516,9 @@ class AssistedContactForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        occurred_at = cleaned.get("occurred_at")
+        if isinstance(occurred_at, datetime) and timezone.is_naive(occurred_at):
+            del cleaned["occurred_at"]  # which of the two times it was is still to be answered
         avoidable = cleaned.get("avoidable")
         category = cleaned.get("avoidable_category", "")
         if avoidable is True and not category and "avoidable_category" not in self.errors:
@@ -356,6 +561,7 @@ class AssistedContactForm(forms.ModelForm):
             "case_reference": data["case_reference"],
             "notes": data["notes"].strip(),
             "occurred_at": data["occurred_at"],
+            "handled_by": data.get("handled_by"),
         }
 
 
@@ -365,7 +571,7 @@ class CaseAssistedContactForm(AssistedContactForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
-        for name in ("resident_email", "case_reference", "occurred_at"):
+        for name in ("resident_email", "case_reference", "occurred_at", "occurred_at_fold"):
             self.fields.pop(name, None)
         if not case_satisfaction_staff_can_record(case):
             # Asked once per case: only once it has an outcome and until the resident answers.
@@ -390,4 +596,27 @@ class CaseAssistedContactForm(AssistedContactForm):
             "resident": self.case.resident,
             "case_reference": self.case.reference,
             "notes": data["notes"].strip(),
+            "handled_by": data.get("handled_by"),
+        }
+
+
+class ContactTeamForm(WagtailAdminModelForm):
+    """A team that handles assisted contacts. Archived (not active) teams keep their contacts."""
+
+    class Meta:
+        model = ContactTeam
+        fields = ["name", "description", "active"]
+        labels = {"active": "Active"}
+        help_texts = {
+            "name": "As staff and reports should see it, for example “Customer services” or “Capita”.",
+            "active": "Untick to archive the team: it is no longer offered for new contacts, and the "
+            "contacts it handled keep its name.",
+        }
+        error_messages = {
+            "name": {
+                "required": "Enter the team’s name",
+                "max_length": "The team’s name must be 100 characters or fewer",
+                "unique": "There is already a team with this name. Enter a different name, or edit that team",
+            },
+            "description": {"max_length": "The description must be 255 characters or fewer"},
         }

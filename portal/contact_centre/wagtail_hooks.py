@@ -6,7 +6,13 @@ from wagtail.permissions import register_permission_policy
 
 from portal.interactions.models import AssistedContact
 
-from .admin_views import RECORD_LABEL, AssistedContactViewSet, CaseAssistedContactView, permission_policy
+from .admin_views import (
+    RECORD_LABEL,
+    AssistedContactViewSet,
+    CaseAssistedContactView,
+    ContactTeamViewSet,
+    permission_policy,
+)
 
 # Before the viewset is registered: Wagtail 8 reads policies from this registry.
 register_permission_policy(AssistedContact, permission_policy, exact_class=True)
@@ -17,6 +23,12 @@ assisted_contact_viewset = AssistedContactViewSet()
 @hooks.register("register_admin_viewset")
 def register_assisted_contacts():
     return assisted_contact_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_contact_teams():
+    # Under Settings, beside "Case teams": who handled each contact (a team or an outsourced centre).
+    return ContactTeamViewSet()
 
 
 class RecordContactMenuItem(MenuItem):

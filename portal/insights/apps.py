@@ -9,9 +9,11 @@ class InsightsConfig(AppConfig):
     verbose_name = "Contact insights"
 
     def ready(self):
-        # Imported here: the receiver's module reads models, which load only once the apps are ready.
-        from .receivers import dashboard_figures_warm_on_rollups
+        # Imported here: these modules read models, which load only once the apps are ready.
+        from . import demo  # reason: registers a loader that reads models
+        from .receivers import dashboard_figures_warm_on_rollups  # reason: reads models
 
+        demo.register()
         rollups_refreshed.connect(
             dashboard_figures_warm_on_rollups, dispatch_uid="insights.dashboard_figures_warm"
         )

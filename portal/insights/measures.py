@@ -1,47 +1,40 @@
 """Contact measures for a period and service, read from the daily rollups only.
 
-Every percentage is ``None`` ("no data") when its denominator is zero. Formulas:
+``docs/measures.md`` is the reference: each measure's one definition, with worked
+examples. Every measure counts one unit, and its numerator is a subset of its
+denominator, so no figure can exceed 100%; every percentage is ``None`` ("no data") when
+its denominator is zero. In short:
 
-- **Avoidable contact %** = avoidable assisted contacts ÷ all assisted contacts; also by
-  category (÷ all assisted contacts) and by channel (that channel's avoidable ÷ its
-  assisted contacts).
-- **Failed web contact % (behavioural)** = accounts active on the web on the service who
-  made an assisted contact about the same service within 7 days ÷ web visitors to the
-  service. Both are counted per day (visitor keys change daily), so the denominator is
-  visitor-days.
-- **Failure signals**: zero-result search % = searches with no results ÷ searches; form
-  abandonment % = abandoned forms ÷ forms started; validation loops = fields with 3 or
-  more errors in one form session (and ÷ forms started); payment failure % = failed,
-  cancelled or errored payments ÷ payment results; "not useful" % = "not useful"
-  answers ÷ all page feedback; contact-page visits after a failed journey (count).
-- **Digital take-up %** = web transactions ÷ transactions on all channels, where a
-  transaction is a form submission or an assisted contact that was not avoidable.
-- **Completion rate %** = form submissions ÷ form starts; the funnel gives each step's
-  completions ÷ that form's starts.
-- **Repeat contact %** = contacts (form submissions and assisted contacts) by an account
-  that had another contact on the same service in the 7 days before ÷ all contacts.
-- **First contact resolution %** = assisted contacts resolved at first contact ÷ assisted
-  contacts.
-- **Likely progress chasing %** = case views by residents of an open case with no update
-  since their previous look (at least an hour before) ÷ all case views: residents checking
-  for news the council has not given them, the online form of "I'm calling to chase".
-- **Satisfaction with the outcome** (answers to "How satisfied are you with the outcome?"
-  on a 5-point scale, from residents on the web and as staff recorded them on other
-  channels): % satisfied = answers in the top two points ÷ all answers; % dissatisfied =
-  answers in the bottom two points ÷ all answers; net satisfaction = % satisfied −
-  % dissatisfied, in points from −100 to +100 (worked out from the counts, then rounded
-  once); and the count at each point.
-- **Cost per transaction**: each channel's transactions × its unit cost (site settings,
-  defaulting to Socitm's 2012 benchmarks); the average is total cost ÷ transactions on
-  channels with a unit cost.
+- **Person**: the account (its pseudonymous key) when signed in or linked by staff;
+  otherwise the visitor key of that day.
+- **Transaction**: a service request completed on any channel (paid, if it has a fee), or
+  a bill paid: the ``transactions`` rollup, from ``transaction`` events.
+- **Digital take-up %** = web transactions ÷ all transactions.
+- **Cost per transaction** = Σ transactions by channel × unit cost ÷ those transactions
+  (channels with a unit cost in Council settings).
+- **Completion rate %** = web form starts in the period submitted within the period ÷ web
+  form starts in the period; the funnel, abandonment and validation loops likewise.
+- **Avoidable contact %** = avoidable assisted contacts ÷ assisted contacts (by category
+  and channel likewise, and by the team that handled them).
+- **Repeat contact %** = assisted contacts by a person who made an assisted contact on the
+  same service in the 7 days before ÷ assisted contacts.
+- **Failed web contact %** = identifiable web persons on the service who made an assisted
+  contact on it within 7 days after a web activity without completing a transaction on it
+  online in between ÷ identifiable web persons on the service; for all services, persons
+  are counted once per service they used. **Coverage** = identifiable web persons ÷ all
+  web persons (anonymous ones counted per day).
+- **Searches with no results %** = no-result searches ÷ searches: site-wide for all
+  services, attributed searches only for a service.
+- **First contact resolution**, **progress chasing**, **satisfaction** as before: see the
+  reference.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from wagtail.models import Site
 
@@ -49,7 +42,8 @@ from cms.models import CouncilSettings
 from forms_engine.stats import step_positions_for_forms
 from portal.interactions.constants import DISSATISFIED_SCORES, SATISFIED_SCORES, AvoidableCategory, Channel
 from portal.interactions.measures import percent, rollup_version
-from portal.interactions.models import DailyRollup
+from portal.interactions.models import DailyRollup, WebPersonSet
+from portal.interactions.rollups import bitmap_unpack, cohort_split
 
 
 @dataclass
@@ -84,10 +78,16 @@ class Measures:
     by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
     by_key: dict[str, dict[str, int]] = field(default_factory=dict)
     daily: list[dict] = field(default_factory=list)
+    by_team: dict[str, dict[int, int]] = field(default_factory=dict)
+    persons: dict[str, int] = field(default_factory=dict)
     costs: list[ChannelCost] = field(default_factory=list)
 
     def total(self, metric: str) -> int:
         return self.totals.get(metric, 0)
+
+    def web(self, metric: str) -> int:
+        """A metric's web-channel total (form measures are web only)."""
+        return self.by_channel.get(metric, {}).get(Channel.WEB, 0)
 
     # Avoidable contact
     @property
@@ -136,20 +136,41 @@ class Measures:
         return self.total("web_visitors_all" if self.service_code is None else "web_visitors")
 
     @property
+    def identified_web_persons(self) -> int:
+        return self.persons.get("identified", 0)
+
+    @property
+    def failed_web_persons(self) -> int:
+        return self.persons.get("failed", 0)
+
+    @property
+    def web_persons(self) -> int:
+        """Identifiable web persons plus anonymous ones (visitor keys, one per day)."""
+        return self.identified_web_persons + self.total("web_persons_anonymous")
+
+    @property
     def failed_web_percent(self) -> float | None:
-        return percent(self.total("web_then_assisted"), self.web_visitors)
+        return percent(self.failed_web_persons, self.identified_web_persons)
+
+    @property
+    def failed_web_coverage_percent(self) -> float | None:
+        return percent(self.identified_web_persons, self.web_persons)
 
     @property
     def zero_result_search_percent(self) -> float | None:
         return percent(self.total("searches_no_results"), self.total("searches"))
 
     @property
+    def form_starts(self) -> int:
+        return self.web("form_starts")
+
+    @property
     def form_abandonment_percent(self) -> float | None:
-        return percent(self.total("form_abandons"), self.total("form_starts"))
+        return percent(self.web("form_abandons"), self.form_starts)
 
     @property
     def validation_loop_percent(self) -> float | None:
-        return percent(self.total("validation_loops"), self.total("form_starts"))
+        return percent(self.web("validation_loops"), self.form_starts)
 
     @property
     def payment_failure_percent(self) -> float | None:
@@ -174,15 +195,16 @@ class Measures:
 
     @property
     def completion_rate_percent(self) -> float | None:
-        return percent(self.total("form_submits"), self.total("form_starts"))
+        return percent(self.web("form_submits"), self.form_starts)
 
     @property
     def funnel(self) -> list[FunnelStep]:
         """Each form's steps in the form's own order (its latest published version), then
-        any steps that version no longer has, by name."""
-        starts = self.by_key.get("form_starts", {})
+        any steps that version no longer has, by name. Web only: each step's first
+        completions by drafts started in the period ÷ that form's starts."""
+        starts = self.by_key.get("form_starts:web", {})
         steps = []
-        for key, count in self.by_key.get("form_steps", {}).items():
+        for key, count in self.by_key.get("form_steps:web", {}).items():
             form, _, step = key.partition("/")
             steps.append(FunnelStep(form, step, count, percent(count, starts.get(form, 0))))
         if not steps:
@@ -242,7 +264,7 @@ class Measures:
 
     @property
     def repeat_contact_percent(self) -> float | None:
-        return percent(self.total("repeat_contacts"), self.total("contacts"))
+        return percent(self.total("repeat_contacts"), self.assisted_contacts)
 
     @property
     def average_cost_per_transaction_pence(self) -> float | None:
@@ -254,7 +276,7 @@ class Measures:
 
     @property
     def has_data(self) -> bool:
-        return any(self.totals.values())
+        return any(self.totals.values()) or any(self.persons.values())
 
 
 def unit_costs_pence(site=None) -> dict[str, int | None]:
@@ -288,21 +310,35 @@ def _cached(name: str, compute, *parts):
     return value
 
 
+# Rollups whose key is "name|start day": only rows of drafts started in the period count.
+COHORT_METRICS = frozenset({"form_submits", "form_steps", "form_abandons", "validation_loops"})
+ASSISTED_METRICS = ("assisted_contacts", "avoidable_contacts", "resolved_first_contact", "repeat_contacts")
+
+
 def _aggregate(start: date, end: date, service_code: int | None) -> dict:
     rollups = DailyRollup.objects.filter(date__gte=start, date__lte=end)
     if service_code is not None:
         rollups = rollups.filter(service_code=service_code)
     by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_key: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_team: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
-    for row in rollups.values("metric", "channel", "key").annotate(total=Sum("value")).order_by():
-        metric, value = row["metric"], row["total"]
+    for row in rollups.values("metric", "channel", "team", "key").annotate(total=Sum("value")).order_by():
+        metric, key, value = row["metric"], row["key"], row["total"]
+        if metric in COHORT_METRICS:
+            key, started = cohort_split(key)
+            if started is not None and started < start:
+                continue  # a draft started before the period: not one of its starts
         totals[metric] += value
         by_channel[metric][row["channel"]] += value
-        if row["key"]:
-            by_key[metric][row["key"]] += value
+        if metric in ASSISTED_METRICS:
+            by_team[metric][row["team"]] += value
+        if key:
+            by_key[metric][key] += value
+            if row["channel"] == Channel.WEB:
+                by_key[f"{metric}:web"][key] += value
 
-    daily = defaultdict(lambda: defaultdict(int))
+    daily: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in (
         rollups.filter(metric__in=("page_views", "transactions", "assisted_contacts", "avoidable_contacts"))
         .values("date", "metric")
@@ -314,8 +350,50 @@ def _aggregate(start: date, end: date, service_code: int | None) -> dict:
         "totals": dict(totals),
         "by_channel": {m: dict(v) for m, v in by_channel.items()},
         "by_key": {m: dict(v) for m, v in by_key.items()},
+        "by_team": {m: dict(v) for m, v in by_team.items()},
         "daily": [{"date": day, **daily[day]} for day in sorted(daily)],
+        "persons": web_persons(start, end, service_code),
     }
+
+
+def web_persons(start: date, end: date, service_code: int | None) -> dict[str, int]:
+    """Identifiable web persons in the period, and those with a failed web contact.
+
+    For one service, distinct persons; for all services, distinct (service, person)
+    pairs: a person who used two services counts once for each, so the services add up
+    to the whole. Read from the person sets (``WebPersonSet``): the whole calendar months
+    inside the period, and its other days, united per service.
+    """
+    months, days = _months_and_days(start, end)
+    sets = WebPersonSet.objects.filter(
+        Q(span=WebPersonSet.MONTH, date__in=months) | Q(span=WebPersonSet.DAY, date__in=days)
+    )
+    if service_code is not None:
+        sets = sets.filter(service_code=service_code)
+    persons: dict[int, int] = defaultdict(int)
+    failed: dict[int, int] = defaultdict(int)
+    for service, members, failures in sets.values_list("service_code", "persons", "failed").iterator():
+        persons[service] |= bitmap_unpack(members)
+        failed[service] |= bitmap_unpack(failures)
+    return {
+        "identified": sum(bits.bit_count() for bits in persons.values()),
+        "failed": sum(bits.bit_count() for bits in failed.values()),
+    }
+
+
+def _months_and_days(start: date, end: date) -> tuple[list[date], list[date]]:
+    """The first days of the calendar months wholly inside start..end, and the other days."""
+    months, days = [], []
+    day = start
+    while day <= end:
+        month_end = (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if day.day == 1 and month_end <= end:
+            months.append(day)
+            day = month_end + timedelta(days=1)
+        else:
+            days.append(day)
+            day += timedelta(days=1)
+    return months, days
 
 
 def measures_for(*, start: date, end: date, service_code: int | None = None, site=None) -> Measures:

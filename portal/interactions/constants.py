@@ -20,6 +20,7 @@ class InteractionType(models.TextChoices):
     CASE_UPDATE = "case_update", "Case status changed"
     ASSISTED_CONTACT = "assisted_contact", "Assisted contact"
     SATISFACTION = "satisfaction", "Satisfaction with the outcome"
+    TRANSACTION = "transaction", "Transaction completed"
 
 
 class Channel(models.TextChoices):
@@ -99,6 +100,9 @@ class Outcome(models.TextChoices):
     ACCOUNT_DELETED = "account_deleted", "Account deleted"
     NO_CHANGE = "no_change", "Case viewed again with no update since (likely progress chasing)"
 
+
+# What a ``transaction`` event completed: a service request (form) or a bill paid.
+TRANSACTION_KINDS = ("form", "bill")
 
 # Payment results that count as failures (GOV.UK Pay statuses).
 PAYMENT_FAILURE_OUTCOMES = ("failed", "cancelled", "error")

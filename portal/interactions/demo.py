@@ -27,6 +27,7 @@ _WEIGHTS = [
     (T.CONTACT_PAGE_VIEW, 1),
     (T.ASSISTED_CONTACT, 2),
     (T.SATISFACTION, 1),
+    (T.TRANSACTION, 3),
 ]
 # Outcome answers lean positive, as councils' surveys usually do: 5 very satisfied .. 1 very dissatisfied.
 _SCORES = [5] * 30 + [4] * 30 + [3] * 15 + [2] * 13 + [1] * 12
@@ -34,12 +35,20 @@ _POPULATION = [kind for kind, weight in _WEIGHTS for _ in range(weight)]
 
 
 def synthetic_events(
-    *, total: int, first_day: date, days: int, services=DEMO_SERVICES, seed: int = 2026
+    *,
+    total: int,
+    first_day: date,
+    days: int,
+    services=DEMO_SERVICES,
+    seed: int = 2026,
+    teams: list[int] | None = None,
 ) -> Iterator[Interaction]:
-    """Yield ``total`` plausible events spread over ``days`` days from ``first_day``."""
+    """Yield ``total`` plausible events spread over ``days`` days from ``first_day``
+    (assisted contacts handled by one of ``teams``, contact team ids, when given)."""
     rng = random.Random(seed)
     tz = timezone.get_current_timezone()
     visitors = max(50, total // 20)
+    people = max(10, visitors // 4)  # signed-in residents, seen again across days
     for n in range(total):
         day = first_day + timedelta(days=n % days)
         at = timezone.make_aware(
@@ -56,6 +65,8 @@ def synthetic_events(
             path=f"/services/{service}/",
             extras={"synthetic": True},
         )
+        if rng.random() < (0.6 if kind == T.ASSISTED_CONTACT else 0.3):
+            event.person_key = f"{rng.randrange(people):032x}"
         if kind == T.SEARCH:
             event.outcome = Outcome.NO_RESULTS if rng.random() < 0.2 else Outcome.RESULTS
         elif kind == T.PAGE_FEEDBACK:
@@ -63,8 +74,17 @@ def synthetic_events(
         elif kind in (T.FORM_START, T.FORM_STEP, T.FORM_SUBMIT, T.FORM_ABANDON, T.FORM_ERROR):
             event.journey = f"form-{service}"
             event.step = f"step-{rng.randrange(1, 4)}"
+            event.extras["started"] = day.isoformat()
             if kind == T.FORM_ERROR:
                 event.extras["fields"] = [f"field-{rng.randrange(3)}"]
+                event.extras["loop"] = rng.random() < 0.1
+            elif kind == T.FORM_STEP:
+                event.extras["first"] = True
+        elif kind == T.TRANSACTION:
+            event.channel = Channel.WEB if rng.random() < 0.7 else Channel.PHONE
+            event.outcome = Outcome.SUCCESS
+            event.extras["kind"] = "bill" if rng.random() < 0.2 else "form"
+            event.path = ""
         elif kind == T.PAYMENT_RESULT:
             event.outcome = "failed" if rng.random() < 0.1 else "success"
         elif kind == T.ASSISTED_CONTACT:
@@ -74,6 +94,8 @@ def synthetic_events(
             event.resolved_first_contact = rng.random() < 0.7
             event.outcome = Outcome.RESOLVED if event.resolved_first_contact else Outcome.UNRESOLVED
             event.path = ""
+            if teams:
+                event.handled_by_id = rng.choice(teams)
         elif kind == T.SATISFACTION:
             score = rng.choice(_SCORES)
             event.channel = Channel.PHONE if rng.random() < 0.2 else Channel.WEB

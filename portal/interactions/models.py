@@ -39,6 +39,29 @@ class LgilInteractionType(models.Model):
         return self.label
 
 
+class ContactTeam(models.Model):
+    """Who handled an assisted contact: a council team or an outsourced contact centre.
+
+    Every assisted measure can be split by it, which is how a council monitors an
+    outsourced contract. Teams are archived, never deleted, so history keeps its labels.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(
+        max_length=255, blank=True, help_text='For example "Outsourced: contract CC-2026-04".'
+    )
+    active = models.BooleanField(
+        default=True, help_text="Untick to stop offering this team for new contacts."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "contact team"
+
+    def __str__(self) -> str:
+        return self.name if self.active else f"{self.name} (archived)"
+
+
 class Interaction(models.Model):
     """One event on any channel: the raw log the measures are rolled up from.
 
@@ -59,6 +82,10 @@ class Interaction(models.Model):
         db_constraint=False,
     )
     visitor_key = models.CharField(max_length=64, blank=True)
+    # The pseudonymous key of the account (``User.person_key``) the event was by, kept
+    # when the account is deleted: the key then leads back to nobody, and the measures
+    # read from it stay the same.
+    person_key = models.CharField(max_length=32, blank=True)
     service_code = models.PositiveIntegerField("LGSL code", null=True, blank=True)
     path = models.CharField(max_length=500, blank=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -78,6 +105,14 @@ class Interaction(models.Model):
         db_constraint=False,
     )
     case_reference = models.CharField(max_length=40, blank=True)
+    handled_by = models.ForeignKey(
+        ContactTeam,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="handled by",
+    )
     extras = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -88,6 +123,13 @@ class Interaction(models.Model):
                 fields=["user", "service_code", "occurred_at"],
                 name="interaction_user_service",
                 condition=Q(user__isnull=False),
+            ),
+            # The rollups' look-backs and look-aheads (failed web contact, repeat contact)
+            # read one person's events on a service around a day.
+            models.Index(
+                fields=["person_key", "service_code", "occurred_at"],
+                name="interaction_person_service",
+                condition=~Q(person_key=""),
             ),
         ]
         constraints = [
@@ -141,6 +183,7 @@ class DailyRollup(models.Model):
     date = models.DateField()
     service_code = models.PositiveIntegerField(default=0, help_text="0: no service")
     channel = models.CharField(max_length=16, choices=Channel.choices)
+    team = models.PositiveIntegerField(default=0, help_text="The contact team's id; 0: none")
     metric = models.CharField(max_length=40)
     key = models.CharField(max_length=201, blank=True, help_text="e.g. a category, or form/step")
     value = models.BigIntegerField(default=0)
@@ -149,7 +192,7 @@ class DailyRollup(models.Model):
         ordering = ["date", "service_code", "channel", "metric", "key"]
         constraints = [
             models.UniqueConstraint(
-                fields=["date", "service_code", "channel", "metric", "key"],
+                fields=["date", "service_code", "channel", "team", "metric", "key"],
                 name="dailyrollup_unique_cell",
             ),
         ]
@@ -163,6 +206,89 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"
+
+
+class WebPersonDay(models.Model):
+    """An identifiable person's web activity on a service on a day: what failed web contact
+    and its coverage count, in persons over any period (``COUNT(DISTINCT person_key)``).
+
+    Identifiable: signed in, or linked to an account by staff. ``failed``: they made an
+    assisted contact on the service within 7 days after a web activity that day, without
+    completing a transaction on the service online in between. Rebuilt with the day's
+    rollups; ``person_key`` is the pseudonymous key, so rows survive a deleted account.
+    """
+
+    date = models.DateField()
+    service_code = models.PositiveIntegerField()
+    person_key = models.CharField(max_length=32)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["date", "service_code", "person_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "service_code", "person_key"], name="webpersonday_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["service_code", "date", "person_key"], name="webpersonday_service"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.service_code} {self.person_key}{' failed' if self.failed else ''}"
+
+
+class PersonNumber(models.Model):
+    """A small number for each pseudonymous person key, so a set of persons can be a bitmap."""
+
+    person_key = models.CharField(max_length=32, unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.pk}"
+
+
+class WebPersonSet(models.Model):
+    """The identifiable web persons of a service on a day, or in a calendar month, as
+    bitmaps of ``PersonNumber`` ids (zlib-compressed), with those that failed.
+
+    Derived from ``WebPersonDay`` when a day is rebuilt (its month is recomputed from its
+    days), so the distinct persons of any period are the union of a few month sets and
+    the days outside whole months: exact, and fast for a year of data.
+    """
+
+    DAY, MONTH = "day", "month"
+
+    date = models.DateField(help_text="The day, or the first day of the month")
+    span = models.CharField(max_length=5, choices=[(DAY, "Day"), (MONTH, "Month")])
+    service_code = models.PositiveIntegerField()
+    persons = models.BinaryField()
+    failed = models.BinaryField()
+
+    class Meta:
+        ordering = ["date", "span", "service_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["span", "date", "service_code"], name="webpersonset_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.span} {self.date} {self.service_code}"
+
+
+class RollupRebuild(models.Model):
+    """A day whose rollups must be rebuilt (a late or corrected contact changed its figures).
+
+    Written in the same transaction as the change; the task that rebuilds the day deletes
+    the row, and the dashboard says "being recalculated" for the days still listed.
+    """
+
+    date = models.DateField(primary_key=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"Rebuild {self.date}"
 
 
 class SatisfactionComment(models.Model):

@@ -45,7 +45,10 @@ def _erase(user) -> None:
         extras = dict(event.extras)
         extras.pop("notes", None)
         Interaction.objects.filter(pk=event.pk).update(extras=extras)
-    events.update(user=None, session_key="")
+    # The pseudonymous person key and the daily visitor key stay (the measures read them;
+    # the key's link to the person was the account, and a visitor key's salt is forgotten
+    # after two days); references and addresses that could lead back to the person go.
+    events.update(user=None, session_key="", case_reference="", path="")
 
 
 register(

@@ -20,7 +20,7 @@ from .constants import (
     SatisfactionScore,
 )
 from .models import Interaction, SatisfactionComment
-from .services import InteractionError, _rollups_refresh_for, interaction_record
+from .services import InteractionError, interaction_record, rollups_rebuild_request
 
 
 @transaction.atomic
@@ -53,7 +53,7 @@ def satisfaction_record(
     if len(comment) > SATISFACTION_COMMENT_MAX_LENGTH:
         raise InteractionError(f"The comment must be {SATISFACTION_COMMENT_MAX_LENGTH} characters or fewer")
     if occurred_at is not None:
-        _rollups_refresh_for(timezone.localdate(occurred_at))
+        rollups_rebuild_request(timezone.localdate(occurred_at), window=False)
     interaction = interaction_record(
         type=InteractionType.SATISFACTION,
         request=request,
@@ -107,5 +107,5 @@ def satisfaction_supersede(*, case_reference: str, since=None) -> int:
         interaction.outcome = SUPERSEDED
         interaction.extras = {**(interaction.extras or {}), "superseded": True}
         interaction.save(update_fields=["outcome", "extras"])
-    _rollups_refresh_for(*(timezone.localdate(answer.occurred_at) for answer in answers))
+    rollups_rebuild_request(*(timezone.localdate(answer.occurred_at) for answer in answers), window=False)
     return len(answers)

@@ -9,9 +9,17 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .constants import ASSISTED_CHANNELS, FOLLOW_UP_DAYS, AvoidableCategory, Channel, InteractionType, Outcome
-from .models import Interaction
-from .tasks import build_rollups
+from .constants import (
+    ASSISTED_CHANNELS,
+    FOLLOW_UP_DAYS,
+    TRANSACTION_KINDS,
+    AvoidableCategory,
+    Channel,
+    InteractionType,
+    Outcome,
+)
+from .models import ContactTeam, Interaction, RollupRebuild
+from .tasks import rebuild_requested_rollups
 from .visitor import visitor_key
 
 logger = logging.getLogger(__name__)
@@ -57,6 +65,7 @@ def _request_fields(request: HttpRequest) -> dict[str, Any]:
     wrapped = getattr(user, "_wrapped", user)
     if wrapped is not None and getattr(wrapped, "is_authenticated", False):
         fields["user_id"] = wrapped.pk
+        fields["person_key"] = getattr(wrapped, "person_key", "") or ""
     fields["visitor_key"] = visitor_key(request)
     return fields
 
@@ -81,6 +90,7 @@ def interaction_record(
     case_reference: str = "",
     extras: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
+    handled_by: ContactTeam | None = None,
     fetch_id: bool = True,
 ) -> Interaction:
     """Write one interaction: the one API every feature records its events through.
@@ -100,6 +110,7 @@ def interaction_record(
         raise InteractionError(f"Unknown channel {fields['channel']!r}")
     if user is not None:
         fields["user_id"] = user.pk
+        fields["person_key"] = getattr(user, "person_key", "") or ""
     if path:
         fields["path"] = path[:500]
     if avoidable_category and not avoidable:
@@ -121,6 +132,7 @@ def interaction_record(
         resolved_first_contact=resolved_first_contact,
         staff=staff,
         case_reference=case_reference[:40],
+        handled_by=handled_by,
         extras=extras or {},
         **fields,
     )
@@ -137,12 +149,70 @@ def interaction_record(
     return interaction
 
 
-def _rollups_refresh_for(*days: date) -> None:
-    """Rebuild the rollups of days the regular job no longer revisits (older than its window),
-    so a back-dated or corrected contact shows in the figures without waiting for anyone."""
-    oldest_rebuilt = timezone.localdate() - timedelta(days=FOLLOW_UP_DAYS + 1)
-    for day in sorted({d for d in days if d < oldest_rebuilt}):
-        transaction.on_commit(partial(build_rollups.enqueue, day.isoformat()))
+def transaction_record(
+    *,
+    kind: str,
+    channel: str,
+    service_code: int | None,
+    journey: str = "",
+    user: AbstractBaseUser | None = None,
+    request: HttpRequest | None = None,
+    staff: AbstractBaseUser | None = None,
+    case_reference: str = "",
+) -> Interaction:
+    """Record a completed transaction: a service request sent (and paid, if it has a fee)
+    or a bill paid, on the channel it was done on (``kind``: ``form`` or ``bill``).
+
+    The measures count transactions only from these events (digital take-up, cost per
+    transaction, and "completed online" in failed web contact). Callers record it once,
+    where the state change that completes the transaction happens.
+    """
+    if kind not in TRANSACTION_KINDS:
+        raise InteractionError(f"Unknown transaction kind {kind!r}")
+    web = channel == Channel.WEB and staff is None
+    return interaction_record(
+        type=InteractionType.TRANSACTION,
+        request=request if web else None,
+        user=user,  # the payer or requester, also when a webhook's request completes it
+        channel=channel,
+        service_code=service_code,
+        journey=journey,
+        staff=staff,
+        case_reference=case_reference,
+        outcome=Outcome.SUCCESS,
+        extras={"kind": kind},
+    )
+
+
+def rollups_rebuild_request(*days: date, window: bool = True) -> list[date]:
+    """Ask for the rollups of every day a changed event affects to be rebuilt, in the background.
+
+    An event on day D counts in D's figures and, through the 7-day windows (repeat
+    contact, failed web contact), in the days before and after it: 7 days of elapsed time
+    can reach an 8th calendar day across a clock change, so D - 8 .. D + 8 are queued, up
+    to today (``window=False``: D only, for an event no window reads, e.g. a satisfaction
+    answer). Each day is listed in ``RollupRebuild`` (in the caller's
+    transaction: the request cannot be lost) until its rebuild has run; the dashboard says
+    its figures are being recalculated meanwhile.
+    """
+    today = timezone.localdate()
+    reach = FOLLOW_UP_DAYS + 1 if window else 0
+    queued = sorted(
+        {
+            day + timedelta(days=offset)
+            for day in days
+            for offset in range(-reach, reach + 1)
+            if day + timedelta(days=offset) <= today
+        }
+    )
+    for day in queued:
+        RollupRebuild.objects.update_or_create(date=day, defaults={"requested_at": timezone.now()})
+    if queued:
+        # the task is given the days, and rebuilds them after this transaction commits, so
+        # a rebuild that ran meanwhile (without the change) cannot make the request lost
+        days_iso = [day.isoformat() for day in queued]
+        transaction.on_commit(partial(rebuild_requested_rollups.enqueue, days_iso))
+    return queued
 
 
 def _assisted_contact_check(*, channel: str, avoidable: bool, avoidable_category: str) -> None:
@@ -166,11 +236,12 @@ def assisted_contact_record(
     case_reference: str = "",
     notes: str = "",
     occurred_at: datetime | None = None,
+    handled_by: ContactTeam | None = None,
 ) -> Interaction:
     """Record a phone call, visit, email, letter or social-media contact taken by staff."""
     _assisted_contact_check(channel=channel, avoidable=avoidable, avoidable_category=avoidable_category)
-    if occurred_at is not None:
-        _rollups_refresh_for(timezone.localdate(occurred_at))
+    if occurred_at is not None and timezone.localdate(occurred_at) < timezone.localdate():
+        rollups_rebuild_request(timezone.localdate(occurred_at))
     return interaction_record(
         type=InteractionType.ASSISTED_CONTACT,
         channel=channel,
@@ -185,6 +256,7 @@ def assisted_contact_record(
         case_reference=case_reference,
         extras={"notes": notes} if notes else {},
         occurred_at=occurred_at,
+        handled_by=handled_by,
     )
 
 
@@ -202,6 +274,7 @@ def assisted_contact_update(
     case_reference: str = "",
     notes: str = "",
     occurred_at: datetime | None = None,
+    handled_by: ContactTeam | None = None,
 ) -> Interaction:
     """Correct a recorded contact with the same rules as recording it; who recorded it and
     the event type never change."""
@@ -218,6 +291,11 @@ def assisted_contact_update(
     contact.outcome = Outcome.RESOLVED if resolved_first_contact else Outcome.UNRESOLVED
     contact.user = resident  # type: ignore[assignment]  # accounts.User, which the log may not import
     contact.case_reference = case_reference[:40]
+    contact.handled_by = handled_by
+    if resident is not None or contact.user_id is not None:
+        # the resident was changed or cleared; with the account deleted (no user, but a key)
+        # the contact keeps its key, so a correction never moves closed days
+        contact.person_key = getattr(resident, "person_key", "") or ""
     contact.occurred_at = occurred_at or contact.occurred_at
     extras = dict(contact.extras or {})
     if notes:
@@ -226,5 +304,5 @@ def assisted_contact_update(
         extras.pop("notes", None)
     contact.extras = extras
     contact.save()
-    _rollups_refresh_for(previous_day, timezone.localdate(contact.occurred_at))
+    rollups_rebuild_request(previous_day, timezone.localdate(contact.occurred_at))
     return contact

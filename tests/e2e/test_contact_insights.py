@@ -69,6 +69,14 @@ def test_a_service_manager_reads_and_downloads_contact_insights(journey):
         page.get_by_role("link", name="Download these figures (CSV)").click()
     assert download.value.suggested_filename == "contact-insights_2026-03-10_to_2026-03-10_all-services.csv"
 
+    # every figure's one definition, a link away (axe-checked)
+    page.get_by_role("link", name="How these figures are worked out").click()
+    page.wait_for_url("**/contact-insights/definitions/")
+    journey.check()
+    assert page.get_by_role("heading", level=1, name="How these figures are worked out").is_visible()
+    assert page.get_by_role("rowheader", name="Failed web contact (behavioural)").is_visible()
+    page.go_back()
+
     page.get_by_role("link", name="Household waste - collection (524)").click()
     page.wait_for_url("**service=524**")
     journey.check()

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cms.models import HomePage, ServiceIndexPage, ServicePage
 from portal.interactions.constants import InteractionType, Outcome
@@ -46,7 +47,10 @@ def test_no_opens_the_form_in_place_and_thanks_without_leaving_the_page(journey,
     heading = page.get_by_role("heading", name="Help us improve this page")
     heading.wait_for()
     assert journey.path() == "/bins/missed-bin/"  # swapped in place, no navigation
-    assert page.evaluate("() => document.activeElement.id") == "page-feedback-heading"
+    # htmx moves focus to the new heading (its autofocus) when the swap settles, a moment
+    # after the heading appears: wait for it rather than reading document.activeElement now.
+    expect(heading).to_be_focused()
+    assert heading.get_attribute("id") == "page-feedback-heading"
     journey.check()
     (answer,) = _feedback()
     assert answer.outcome == Outcome.NOT_USEFUL and answer.service_code == 524
@@ -54,7 +58,9 @@ def test_no_opens_the_form_in_place_and_thanks_without_leaving_the_page(journey,
     page.get_by_label("The online service did not work").check()
     page.get_by_label("Tell us more (optional)").fill("The map did not load.")
     page.get_by_role("button", name="Send feedback").click()
-    page.get_by_role("heading", name="Thank you for your feedback").wait_for()
+    thanks = page.get_by_role("heading", name="Thank you for your feedback")
+    thanks.wait_for()
+    expect(thanks).to_be_focused()
     assert journey.path() == "/bins/missed-bin/"
     journey.check()
 

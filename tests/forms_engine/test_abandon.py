@@ -70,6 +70,8 @@ def test_idle_unsent_drafts_are_recorded_once(settings, version):
     assert event.user == resident
     assert event.step == idle.current_step
     assert event.extras["order"] == 2
+    # counted against the starts of the day the draft was started, never the day it went idle
+    assert event.extras["started"] == timezone.localdate(idle.created_at).isoformat()
     assert event.occurred_at == before + timedelta(hours=24)
     idle.refresh_from_db()
     assert idle.abandoned_recorded_at is not None

@@ -174,11 +174,17 @@ def test_contact_insights_funnel_follows_the_form_order():
         start=timezone.localdate(),
         end=timezone.localdate(),
         service_code=None,
+        # The funnel is web only: its ":web" rows (cohort keys already split from their
+        # start day). The all-channel rows (here with 2 more bulky starts and steps, made
+        # by staff for callers) are not used.
         by_key={
-            "form_starts": {"bulky": 10, "other": 4},
-            "form_steps": {f"bulky/{second}": 6, f"bulky/{first}": 8, "other/b": 2, "other/a": 3},
+            "form_starts": {"bulky": 12, "other": 4},
+            "form_steps": {f"bulky/{second}": 8, f"bulky/{first}": 10, "other/b": 2, "other/a": 3},
+            "form_starts:web": {"bulky": 10, "other": 4},
+            "form_steps:web": {f"bulky/{second}": 6, f"bulky/{first}": 8, "other/b": 2, "other/a": 3},
         },
     )
+    # Each step's web completions ÷ that form's web starts: 8 ÷ 10, 6 ÷ 10, 3 ÷ 4, 2 ÷ 4.
     funnel = [(s.form, s.step, s.title, s.completions, s.percent_of_starts) for s in measures.funnel]
     assert funnel == [
         ("bulky", first, "1. Zebra first", 8, 80.0),

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import transaction
 
-from portal.interactions.models import Interaction
+from portal.interactions.models import ContactTeam, Interaction
 from portal.interactions.services import assisted_contact_record
 
 from ..constants import Actor, EventType
@@ -36,6 +36,7 @@ def case_assisted_contact_record(
     avoidable_category: str = "",
     resolved_first_contact: bool,
     notes: str = "",
+    handled_by: ContactTeam | None = None,
     satisfaction_score: int | None = None,
     satisfaction_comment: str = "",
 ) -> AssistedContactRecorded:
@@ -56,6 +57,7 @@ def case_assisted_contact_record(
         resident=case.resident,
         case_reference=case.reference,
         notes=notes,
+        handled_by=handled_by,
     )
     satisfaction_recorded = satisfaction_score is not None and case_satisfaction_record_assisted(
         case=case, staff=staff, channel=channel, score=satisfaction_score, comment=satisfaction_comment

@@ -21,8 +21,9 @@ from forms_engine.demo import demo_forms_load
 from payments.demo import demo_bills_load
 from portal.cases.demo import demo_cases_load
 from portal.interactions.demo import synthetic_events_create
-from portal.interactions.models import Interaction
+from portal.interactions.models import ContactTeam, Interaction
 from portal.interactions.rollups import rollup_build_day
+from portal.lib.demo import loaders as demo_loaders
 
 DEMO_PASSWORD = "demo-portal-2026"  # demo only; refused in production
 # Staff must use 2-step verification: the demo staff share this authenticator-app key.
@@ -67,6 +68,13 @@ DEMO_USERS = [
 ]
 
 
+DEMO_CONTACT_TEAMS = [
+    ("Contact centre (outsourced)", "Outsourced: contract CC-2026-04"),
+    ("Customer service centre", "Face to face, the town hall"),
+    ("Revenues back office", "Council tax and business rates"),
+]
+
+
 class Command(BaseCommand):
     help = "Load demo content and demo accounts. Safe to run repeatedly; never in production."
 
@@ -82,6 +90,8 @@ class Command(BaseCommand):
             demo_moderation_load()
             created = [self._user(spec) for spec in DEMO_USERS]
             self._interactions()
+            for _name, loader in demo_loaders():  # the apps on top (targets for Contact insights)
+                loader()
             forms = demo_forms_load()
             bills = demo_bills_load()
             users = get_user_model().objects
@@ -130,7 +140,11 @@ class Command(BaseCommand):
             return
         days = 42
         first_day = timezone.localdate() - timedelta(days=days)
-        synthetic_events_create(total=4000, first_day=first_day, days=days)
+        teams = [
+            ContactTeam.objects.get_or_create(name=name, defaults={"description": description})[0].pk
+            for name, description in DEMO_CONTACT_TEAMS
+        ]
+        synthetic_events_create(total=4000, first_day=first_day, days=days, teams=teams)
         for offset in range(days):
             rollup_build_day(day=first_day + timedelta(days=offset))
 

@@ -399,6 +399,12 @@ NOT_RESIDENT_NAMESPACES = {
     "case_teams": "case teams: names, team emails and their officers (staff, not residents)",
 }
 NOT_RESIDENT_DATA = {
+    "cms_what_to_fix_handled": "anonymous page feedback (emails and numbers are removed when given)",
+    **{
+        f"{viewset}:{view}": "reference data for the measures (teams, targets), no resident"
+        for viewset in ("contact_teams", "measure_targets")
+        for view in ("edit", "delete", "history", "history_results", "usage")
+    },
     "wagtailadmin_explore": "the page tree",
     "wagtailadmin_explore_results": "the page tree",
     "wagtailadmin_choose_page_child": "the page chooser",

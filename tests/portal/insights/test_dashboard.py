@@ -16,14 +16,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from wagtail.models import Site
 
 from cms.models import CouncilSettings
 from portal.insights import receivers
-from portal.insights.dashboard import trend
+from portal.insights.figures import FIGURES
 from portal.insights.measures import measures_for
-from portal.interactions.constants import Channel, InteractionType
+from portal.insights.trend import trend
+from portal.interactions.constants import Channel, InteractionType, Outcome
 from portal.interactions.models import DailyRollup, LgslService
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record, interaction_record
@@ -64,11 +66,30 @@ def manager(client):
 @pytest.fixture
 def contacts():
     """On DAY, household waste: 4 phone/face-to-face contacts, 1 avoidable (progress
-    chasing), 3 resolved at first contact; 4 forms started, 2 submitted on the web, 1
-    abandoned; 1 step completed. Potholes: 2 phone calls, both avoidable."""
+    chasing), 3 resolved at first contact, and in each of those 3 staff submitted a form
+    for the caller (3 transactions: 2 phone, 1 face to face); 4 forms started on the web,
+    2 submitted (2 web transactions), 1 abandoned; 1 step completed. Potholes: 2 phone
+    calls, both avoidable, completing nothing."""
     officer = staff_in("Case officers")
+    # What forms_engine puts on every event of a draft started on DAY.
+    started = {"started": DAY.isoformat()}
+
+    def transaction(channel=Channel.WEB, staff=None, service=WASTE, hour=12):
+        # As ``transaction_record`` records it (which takes no time): a form completed.
+        interaction_record(
+            type=InteractionType.TRANSACTION,
+            channel=channel,
+            staff=staff,
+            service_code=service,
+            journey="bulky-waste",
+            outcome=Outcome.SUCCESS,
+            extras={"kind": "form"},
+            occurred_at=at(hour),
+        )
 
     def contact(channel=Channel.PHONE, service=WASTE, avoidable=False, category="", resolved=True):
+        if not avoidable:  # staff submitted a form for the caller in this contact
+            transaction(channel, staff=officer, service=service)
         assisted_contact_record(
             staff=officer,
             channel=channel,
@@ -88,21 +109,35 @@ def contacts():
     contact(service=POTHOLES, avoidable=True, category="progress_chasing")
     for _ in range(4):
         interaction_record(
-            type=InteractionType.FORM_START, journey="bulky-waste", service_code=WASTE, occurred_at=at(9)
+            type=InteractionType.FORM_START,
+            journey="bulky-waste",
+            service_code=WASTE,
+            extras=started,
+            occurred_at=at(9),
         )
     interaction_record(
         type=InteractionType.FORM_STEP,
         journey="bulky-waste",
         step="items",
         service_code=WASTE,
+        extras={**started, "first": True},
         occurred_at=at(9),
     )
     for _ in range(2):
         interaction_record(
-            type=InteractionType.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE, occurred_at=at(10)
+            type=InteractionType.FORM_SUBMIT,
+            journey="bulky-waste",
+            service_code=WASTE,
+            extras=started,
+            occurred_at=at(10),
         )
+        transaction(hour=10)
     interaction_record(
-        type=InteractionType.FORM_ABANDON, journey="bulky-waste", service_code=WASTE, occurred_at=at(11)
+        type=InteractionType.FORM_ABANDON,
+        journey="bulky-waste",
+        service_code=WASTE,
+        extras=started,
+        occurred_at=at(11),
     )
     rollup_build_day(day=DAY)
 
@@ -119,7 +154,8 @@ def test_a_service_manager_sees_the_hand_counted_figures(client, manager, contac
     # Completion: 2 submitted of 4 started = 50.0%; abandonment 1 of 4 = 25.0%
     assert "50.0% (2 of 4 forms started)" in page
     assert "Forms abandoned 25.0% (1 of 4)" in page
-    # Transactions: 2 web + 3 assisted that were not avoidable = 5; digital take-up 2 of 5 = 40.0%
+    # Transactions: 2 web form submissions + 3 forms staff submitted in calls or visits
+    # (the avoidable call completed nothing) = 5; digital take-up 2 of 5 = 40.0%
     assert "40.0% (2 of 5 transactions)" in page
     # The funnel: "items" completed by 1 of the form's 4 starts = 25.0%
     assert "bulky-waste items 25.0% (1 of 4)" in page
@@ -452,3 +488,19 @@ def test_the_funnel_bars_are_as_long_as_the_percentages_they_show(client, manage
     # Monotonic: ordered by the labelled percentage, the bars never get shorter.
     by_share = sorted(rows, key=lambda row: float(row[2]))
     assert [float(w) for _, w, _ in by_share] == sorted(float(w) for _, w, _ in by_share)
+
+
+def test_how_these_figures_are_worked_out_lists_every_figure_from_the_table(client, manager):
+    response = client.get(reverse("insights_definitions"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for figure in FIGURES:
+        assert f'id="figure-{figure.key}"' in page and escape(figure.hint) in page
+    assert "Two accounts on one shared computer" in page
+    dashboard = client.get(URL, PERIOD).content.decode()
+    assert f'href="{reverse("insights_definitions")}"' in dashboard
+
+
+def test_how_these_figures_are_worked_out_is_for_those_who_see_the_dashboard(client):
+    client.force_login(staff_in("Case officers"))
+    assert client.get(reverse("insights_definitions")).status_code == 403

@@ -20,7 +20,7 @@ from wagtail.models import Site
 from portal.insights.measures import FunnelStep, measures_for, percent, services_ranked
 from portal.interactions.constants import Channel, InteractionType, Outcome
 from portal.interactions.measures import bot_counter_key
-from portal.interactions.models import DailyRollup
+from portal.interactions.models import DailyRollup, WebPersonDay
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record, interaction_record
 from tests.accounts.factories import StaffFactory, UserFactory
@@ -48,6 +48,38 @@ def web_request(ip: str = "192.0.2.1", session: str = "session-1", user=None):
 def web(type: str, *, day: date = DAY, hour: int = 12, minute: int = 0, request=None, **fields):
     return interaction_record(
         type=type, request=request or web_request(), occurred_at=at(day, hour, minute), **fields
+    )
+
+
+# What forms_engine puts on every event of a draft started on DAY.
+STARTED = {"started": DAY.isoformat()}
+
+
+def transaction(
+    channel: str = Channel.WEB,
+    *,
+    kind: str = "form",
+    service_code: int | None = WASTE,
+    day: date = DAY,
+    hour: int = 12,
+    request=None,
+    staff=None,
+    resident=None,
+):
+    """A completed transaction, recorded as ``transaction_record`` records it (which has
+    no ``occurred_at``): on the web from the resident's request, otherwise by staff for
+    the resident on the channel of the contact."""
+    web = channel == Channel.WEB and staff is None
+    return interaction_record(
+        type=T.TRANSACTION,
+        request=(request or web_request()) if web else None,
+        channel=channel,
+        user=resident,
+        staff=staff,
+        service_code=service_code,
+        outcome=Outcome.SUCCESS,
+        extras={"kind": kind},
+        occurred_at=at(day, hour),
     )
 
 
@@ -175,10 +207,16 @@ def test_failed_web_contact_behavioural(staff):
     build()
 
     m = measures(WASTE)
-    # 1 account followed up ÷ 3 visitors to the waste pages = 33.3%
-    assert m.total("web_then_assisted") == 1
+    # Identifiable web persons on the waste pages: the 3 accounts. Failed: only
+    # `followed_up` (a waste call 3 days after, nothing completed online in between);
+    # `too_late` rang 8 days after, `other_service` about potholes.
+    # 1 failed ÷ 3 identifiable web persons = 33.3%
+    assert (m.failed_web_persons, m.identified_web_persons) == (1, 3)
     assert m.web_visitors == 3
     assert m.failed_web_percent == 33.3
+    # Coverage: all 3 were signed in, no anonymous visitors: 3 ÷ (3 + 0) = 100.0%
+    assert m.web_persons == 3
+    assert m.failed_web_coverage_percent == 100.0
     # Nobody visited the pothole pages on DAY: no data, not 0%.
     assert measures(POTHOLES).failed_web_percent is None
 
@@ -189,7 +227,10 @@ def test_failed_web_contact_counts_a_contact_exactly_7_days_later(staff):
     # 7 days to the minute after the visit: still "within 7 days".
     assisted(staff=staff, resident=resident, day=DAY + timedelta(days=7), hour=10)
     build()
-    assert measures(WASTE).total("web_then_assisted") == 1
+    m = measures(WASTE)
+    # 1 failed ÷ 1 identifiable web person = 100.0%
+    assert (m.failed_web_persons, m.identified_web_persons) == (1, 1)
+    assert m.failed_web_percent == 100.0
 
 
 def test_failed_web_contact_counts_7_days_from_the_latest_visit_that_day(staff):
@@ -199,7 +240,10 @@ def test_failed_web_contact_counts_7_days_from_the_latest_visit_that_day(staff):
     # 6 days 16 hours after the evening visit (but 7 days 4 hours after the morning one).
     assisted(staff=staff, resident=resident, day=DAY + timedelta(days=7), hour=13)
     build()
-    assert measures(WASTE).total("web_then_assisted") == 1
+    m = measures(WASTE)
+    # One person (two visits, counted once), failed: 1 ÷ 1 = 100.0%
+    assert (m.failed_web_persons, m.identified_web_persons) == (1, 1)
+    assert m.failed_web_percent == 100.0
 
 
 def test_zero_result_search_percent():
@@ -224,27 +268,37 @@ def test_form_abandonment_percent():
 
 
 def test_validation_loops():
+    # One draft per session, each started on DAY.
     for n in range(1, 5):
-        web(T.FORM_START, journey="bulky-waste", service_code=WASTE, request=web_request(session=f"s{n}"))
+        web(
+            T.FORM_START,
+            journey="bulky-waste",
+            service_code=WASTE,
+            extras=STARTED,
+            request=web_request(session=f"s{n}"),
+        )
 
-    def error(session: str, *fields: str, minute: int = 0):
+    def error(session: str, *fields: str, minute: int = 0, loop: bool = False):
+        # As forms_engine records it: ``loop`` on the error that takes a question of the
+        # draft to its 3rd error, once per draft.
         web(
             T.FORM_ERROR,
             minute=minute,
             journey="bulky-waste",
             step="address",
             service_code=WASTE,
-            extras={"fields": list(fields)},
+            extras={**STARTED, "fields": list(fields), "loop": loop},
             request=web_request(session=session),
         )
 
-    # s1: 4 errors on postcode -> one loop (counted once, not twice).
+    # s1: 4 errors on postcode -> one loop, flagged on the 3rd (the 4th is not flagged
+    # again: the draft has already looped), counted once, not twice.
     for minute in range(4):
-        error("s1", "postcode", minute=minute)
+        error("s1", "postcode", minute=minute, loop=minute == 2)
     # s2: 2 errors on postcode -> not a loop.
     error("s2", "postcode")
     error("s2", "postcode", minute=1)
-    # s3: 1 error on postcode. With s2's 2 that makes 3, but in different sessions: no loop.
+    # s3: 1 error on postcode. With s2's 2 that makes 3, but in different drafts: no loop.
     error("s3", "postcode")
     # s4: 3 errors, but spread over 3 fields -> no loop.
     error("s4", "postcode", "email")
@@ -256,7 +310,8 @@ def test_validation_loops():
     # Errors: 4 + 2 + 1 + 3 = 10 events. Loops: 1 (s1/postcode).
     # s4: postcode 1, email 2, phone 2, name 1: no field reaches 3.
     assert m.total("form_errors") == 10
-    assert m.total("validation_loops") == 1
+    assert (m.total("validation_loops"), m.web("validation_loops")) == (1, 1)
+    assert m.by_key["validation_loops"] == {"bulky-waste": 1}
     # 1 loop ÷ 4 forms started = 25.0%
     assert m.validation_loop_percent == 25.0
 
@@ -301,17 +356,32 @@ def test_contact_page_visit_after_a_failed_journey():
 
 
 def test_digital_take_up(staff):
-    # Transactions: 3 web form submissions, 1 phone contact that was not avoidable and
-    # 1 face-to-face contact that was not avoidable = 5. The avoidable phone call is not a
-    # transaction. Digital take-up: 3 web ÷ 5 = 60.0%
+    # Web: 3 forms with no fee submitted, each a form_submit and a transaction (as
+    # forms_engine records them). A 4th form has a fee whose payment failed: submitted,
+    # but not a transaction.
     for _ in range(3):
-        web(T.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE)
+        web(T.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE, extras=STARTED)
+        transaction(Channel.WEB)
+    web(T.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE, extras={**STARTED, "fee_pence": 1500})
+    web(T.PAYMENT_RESULT, outcome="failed", service_code=WASTE)
+    # Assisted: a phone call and a visit in which staff submitted a form for the caller
+    # (each an assisted contact and a transaction on its channel); an avoidable
+    # progress-chasing call and an email enquiry complete nothing (contacts only).
     assisted(staff=staff, channel=Channel.PHONE)
+    transaction(Channel.PHONE, staff=staff)
     assisted(staff=staff, channel=Channel.FACE_TO_FACE)
+    transaction(Channel.FACE_TO_FACE, staff=staff)
     assisted(staff=staff, channel=Channel.PHONE, avoidable=True, category="progress_chasing")
+    assisted(staff=staff, channel=Channel.EMAIL)
     build()
     m = measures(WASTE)
+    # Transactions: 3 web + 1 phone + 1 face to face = 5 (not the failed payment's
+    # submission, nor the 4 assisted contacts themselves).
+    # Digital take-up: 3 web ÷ 5 = 60.0%
+    assert m.assisted_contacts == 4
     assert (m.transactions, m.digital_transactions) == (5, 3)
+    assert m.by_channel["transactions"] == {Channel.WEB: 3, Channel.PHONE: 1, Channel.FACE_TO_FACE: 1}
+    assert m.by_key["transactions"] == {"form": 5}
     assert m.digital_take_up_percent == 60.0
 
 
@@ -344,48 +414,65 @@ def test_completion_rate_and_funnel():
 
 
 def test_repeat_contact_within_7_days(staff):
-    repeat, too_late, other_service = UserFactory(), UserFactory(), UserFactory()
-    # Earlier contacts (before DAY, which is the only day rebuilt):
-    web(T.FORM_SUBMIT, day=DAY - timedelta(days=3), service_code=WASTE, request=web_request(user=repeat))
-    web(T.FORM_SUBMIT, day=DAY - timedelta(days=8), service_code=WASTE, request=web_request(user=too_late))
+    repeat, too_late, other_service, web_only = UserFactory(), UserFactory(), UserFactory(), UserFactory()
+    # Earlier contacts (before DAY, which is the only day rebuilt): assisted contacts
+    # staff linked to the account, and one anonymous call.
+    assisted(staff=staff, resident=repeat, day=DAY - timedelta(days=3))
+    assisted(staff=staff, resident=too_late, day=DAY - timedelta(days=8))
+    assisted(staff=staff, resident=other_service, service_code=POTHOLES, day=DAY - timedelta(days=1))
+    assisted(staff=staff, resident=None, day=DAY - timedelta(days=1))
+    # `web_only` submitted a waste form on the web 3 days before: web activity, not a contact.
     web(
         T.FORM_SUBMIT,
-        day=DAY - timedelta(days=1),
-        service_code=POTHOLES,
-        request=web_request(user=other_service),
+        day=DAY - timedelta(days=3),
+        service_code=WASTE,
+        extras={"started": (DAY - timedelta(days=3)).isoformat()},
+        request=web_request(user=web_only),
     )
+    transaction(day=DAY - timedelta(days=3), request=web_request(user=web_only))
     # On DAY, each phones about waste; so does someone who is not signed in.
-    for resident in (repeat, too_late, other_service, None):
+    for resident in (repeat, too_late, other_service, web_only, None):
         assisted(staff=staff, resident=resident)
     build()
 
     m = measures(WASTE)
-    # Contacts on DAY for 524: 4 phone calls. Repeat: only `repeat` (3 days after a
-    # submission about the same service); 8 days is too long ago; potholes is another
-    # service; an anonymous caller cannot be matched. 1 ÷ 4 = 25.0%
-    assert (m.total("contacts"), m.total("repeat_contacts")) == (4, 1)
-    assert m.repeat_contact_percent == 25.0
+    # Assisted contacts on DAY for 524: 5 phone calls. Repeat: only `repeat` (3 days after
+    # a call about the same service); 8 days is too long ago; potholes is another service;
+    # a web submission is never a contact; an anonymous caller cannot be matched (not even
+    # to the anonymous call the day before). 1 ÷ 5 = 20.0%
+    assert (m.assisted_contacts, m.total("repeat_contacts")) == (5, 1)
+    assert m.repeat_contact_percent == 20.0
     assert m.by_channel["repeat_contacts"] == {"phone": 1}
 
 
 def test_a_second_contact_on_the_same_day_is_a_repeat(staff):
-    resident = UserFactory()
-    web(T.FORM_SUBMIT, hour=9, service_code=WASTE, request=web_request(user=resident))
+    resident, submitted_online = UserFactory(), UserFactory()
+    assisted(staff=staff, resident=resident, channel=Channel.EMAIL, hour=9)
     assisted(staff=staff, resident=resident, hour=15)
+    # Another resident submits on the web at 9 and phones at 15: the web submission is
+    # not a contact, so the call is their first.
+    web(T.FORM_SUBMIT, hour=9, service_code=WASTE, extras=STARTED, request=web_request(user=submitted_online))
+    transaction(hour=9, request=web_request(user=submitted_online))
+    assisted(staff=staff, resident=submitted_online, hour=15)
     build()
     m = measures(WASTE)
-    # 2 contacts; the phone call 6 hours after the submission is a repeat: 1 ÷ 2 = 50.0%
-    assert m.repeat_contact_percent == 50.0
+    # 3 assisted contacts; the phone call 6 hours after the email is a repeat: 1 ÷ 3 = 33.3%
+    assert (m.assisted_contacts, m.total("repeat_contacts")) == (3, 1)
+    assert m.by_channel["repeat_contacts"] == {"phone": 1}
+    assert m.repeat_contact_percent == 33.3
 
 
 def test_cost_per_transaction_with_the_default_costs(staff):
-    # Transactions: web 4 (form submissions), phone 2, face to face 1, email 1 (no cost set).
+    # Transactions: web 4 (form submissions), phone 2, face to face 1, email 1 (no cost set):
+    # on the assisted channels, staff submitting a form in the contact.
     for _ in range(4):
-        web(T.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE)
-    assisted(staff=staff, channel=Channel.PHONE)
-    assisted(staff=staff, channel=Channel.PHONE)
-    assisted(staff=staff, channel=Channel.FACE_TO_FACE)
-    assisted(staff=staff, channel=Channel.EMAIL)
+        web(T.FORM_SUBMIT, journey="bulky-waste", service_code=WASTE, extras=STARTED)
+        transaction(Channel.WEB)
+    for channel in (Channel.PHONE, Channel.PHONE, Channel.FACE_TO_FACE, Channel.EMAIL):
+        assisted(staff=staff, channel=channel)
+        transaction(channel, staff=staff)
+    # A progress-chasing call completes nothing: a contact, not a phone transaction.
+    assisted(staff=staff, channel=Channel.PHONE, avoidable=True, category="progress_chasing")
     build()
 
     for site in (None, Site.objects.get(is_default_site=True)):
@@ -431,7 +518,9 @@ def test_daily_figures_and_period_bounds(staff):
     web(T.PAGE_VIEW, day=DAY - timedelta(days=1), service_code=WASTE)
     web(T.PAGE_VIEW, day=DAY, service_code=WASTE)
     web(T.PAGE_VIEW, day=DAY, service_code=WASTE, minute=1)
+    # One call in which staff submitted a form: 1 assisted contact and 1 transaction.
     assisted(staff=staff, day=DAY)
+    transaction(Channel.PHONE, staff=staff, day=DAY)
     web(T.PAGE_VIEW, day=DAY + timedelta(days=1), service_code=WASTE)
     # Just before and just after midnight, local time, fall on different days.
     web(T.PAGE_VIEW, day=DAY + timedelta(days=1), hour=23, minute=59, service_code=POTHOLES)
@@ -452,13 +541,20 @@ def test_daily_figures_and_period_bounds(staff):
 
 
 def test_services_ranked_by_assisted_contacts(staff):
-    # Potholes: 3 assisted (1 avoidable). Waste: 1 assisted + 2 web submissions.
+    # Potholes: 3 assisted (1 avoidable, completing nothing; in the other 2, by phone and
+    # email, staff submitted a form). Waste: 1 assisted (a form submitted by phone) + 2 web
+    # submissions, and a 3rd web submission whose payment failed (not a transaction).
     assisted(staff=staff, service_code=POTHOLES, avoidable=True, category="progress_chasing")
     assisted(staff=staff, service_code=POTHOLES)
+    transaction(Channel.PHONE, staff=staff, service_code=POTHOLES)
     assisted(staff=staff, service_code=POTHOLES, channel=Channel.EMAIL)
+    transaction(Channel.EMAIL, staff=staff, service_code=POTHOLES)
     assisted(staff=staff, service_code=WASTE)
-    web(T.FORM_SUBMIT, service_code=WASTE)
-    web(T.FORM_SUBMIT, service_code=WASTE)
+    transaction(Channel.PHONE, staff=staff, service_code=WASTE)
+    for _ in range(2):
+        web(T.FORM_SUBMIT, service_code=WASTE, extras=STARTED)
+        transaction(Channel.WEB, service_code=WASTE)
+    web(T.FORM_SUBMIT, service_code=WASTE, extras={**STARTED, "fee_pence": 1500})
     web(T.PAGE_VIEW)  # no service: never ranked
     build()
 
@@ -511,7 +607,7 @@ def test_rebuilding_a_day_gives_identical_rows(staff):
     web(T.PAGE_VIEW, hour=9, service_code=WASTE, request=request)
     web(T.SEARCH, hour=9, outcome=Outcome.NO_RESULTS, service_code=WASTE, request=request)
     web(T.CONTACT_PAGE_VIEW, hour=9, minute=5, request=request)
-    web(T.FORM_START, hour=10, journey="bulky-waste", service_code=WASTE, request=request)
+    web(T.FORM_START, hour=10, journey="bulky-waste", service_code=WASTE, extras=STARTED, request=request)
     for minute in range(3):
         web(
             T.FORM_ERROR,
@@ -519,18 +615,34 @@ def test_rebuilding_a_day_gives_identical_rows(staff):
             minute=minute,
             journey="bulky-waste",
             service_code=WASTE,
-            extras={"fields": ["postcode"]},
+            # forms_engine flags the 3rd error on the same question of the draft
+            extras={**STARTED, "fields": ["postcode"], "loop": minute == 2},
             request=request,
         )
-    web(T.FORM_SUBMIT, hour=11, journey="bulky-waste", service_code=WASTE, request=request)
+    web(T.FORM_SUBMIT, hour=11, journey="bulky-waste", service_code=WASTE, extras=STARTED, request=request)
+    transaction(hour=11, request=request)
+    # Two calls: the second (an hour after the first, about the same service) is a repeat.
+    assisted(staff=staff, resident=resident, hour=14)
     assisted(staff=staff, resident=resident, hour=15, avoidable=True, category="progress_chasing")
     cache.set(bot_counter_key(DAY), 2)
 
+    def people() -> list[tuple]:
+        return list(
+            WebPersonDay.objects.order_by("date", "service_code", "person_key").values_list(
+                "date", "service_code", "person_key", "failed"
+            )
+        )
+
     first = rollup_build_day(day=DAY)
-    rows = rollup_rows()
+    rows, persons = rollup_rows(), people()
     second = rollup_build_day(day=DAY)
     assert first == second == len(rows) == DailyRollup.objects.count()
     assert rollup_rows() == rows
+    assert people() == persons
+    # The resident used the waste service on the web: one person-day, not failed (the
+    # form was completed online at 11, between their first web activity and the calls).
+    assert persons == [(DAY, WASTE, resident.person_key, False)]
     assert ("contact_after_failure", 1) in [(r[3], r[5]) for r in rows]
     assert ("validation_loops", 1) in [(r[3], r[5]) for r in rows]
     assert ("repeat_contacts", 1) in [(r[3], r[5]) for r in rows]
+    assert ("transactions", 1) in [(r[3], r[5]) for r in rows]

@@ -3,7 +3,12 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.interactions.rollups import interactions_purge, rollup_build_day, rollup_build_recent
+from portal.interactions.rollups import (
+    interactions_purge,
+    rollup_build_day,
+    rollup_build_recent,
+    rollup_build_requested,
+)
 from portal.interactions.signals import rollups_refreshed
 
 
@@ -35,6 +40,8 @@ class Command(BaseCommand):
                 day += timedelta(days=1)
         else:
             rows = rollup_build_recent()
+            # and any day still waiting for a late contact's rebuild (its task failed, say)
+            rows += rollup_build_requested()
         self.stdout.write(f"Rollups rebuilt: {rows} rows")
         rollups_refreshed.send(sender=None)  # Contact insights warms its dashboard's cache
         if not no_purge:
