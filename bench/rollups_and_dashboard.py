@@ -10,6 +10,7 @@ Prints:
     .venv/bin/python bench/rollups_and_dashboard.py [events] [days]
 """
 
+import os
 import sys
 import time
 from datetime import timedelta
@@ -31,11 +32,17 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
         from portal.interactions.models import (
             DailyRollup,
             Interaction,
+            MonthlyRollup,
             PersonNumber,
             WebPersonDay,
             WebPersonSet,
         )
-        from portal.interactions.rollups import day_bounds, person_sets_month_build, rollup_build_day
+        from portal.interactions.rollups import (
+            day_bounds,
+            person_sets_month_build,
+            rollup_build_day,
+            rollup_month_build,
+        )
         from tests.accounts.factories import StaffFactory
 
         first_day = timezone.localdate() - timedelta(days=days)
@@ -95,11 +102,13 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
                 [WebPersonSet(**{**r, "date": day}) for r in person_sets if r["date"] == source]
             )
         month = year_start.replace(day=1)
-        while month <= year_end:
+        while month <= year_end:  # as rebuilding the days does: their months' sums and sets
+            rollup_month_build(first=month)
             person_sets_month_build(first=month)
             month = (month + timedelta(days=32)).replace(day=1)
         print(
-            f"a year of rollups: {DailyRollup.objects.count():,} rows; "
+            f"a year of rollups: {DailyRollup.objects.count():,} rows "
+            f"({MonthlyRollup.objects.count():,} monthly); "
             f"{WebPersonDay.objects.count():,} identifiable person-days in the built days, "
             f"{PersonNumber.objects.count():,} persons, {WebPersonSet.objects.count():,} person sets"
         )
@@ -117,6 +126,14 @@ def main(total: int = 1_000_000, days: int = 10) -> None:
             # As after a rollup rebuild: the figures are summed from the rollups again.
             rollups_changed()
             client.get(url, params)
+
+        if os.environ.get("BENCH_PROFILE"):  # where a cold 12-month load spends its time
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.runcall(cold, year_all)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
 
         results = {}
         for label, params in (

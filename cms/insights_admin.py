@@ -123,10 +123,16 @@ class WhatToFixView(_EditorsOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
     page_title = "What to fix"
     header_icon = "warning"
 
+    def get_breadcrumbs_items(self):
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.page_title}]
+
     def get(self, request, *args, **kwargs):
         self.form = PeriodForm(request.GET or None)
         if not self.form.is_bound:
-            self.form = PeriodForm({})
+            # the default period, shown in the date boxes so it can be changed from there
+            today = timezone.localdate()
+            first = today - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+            self.form = PeriodForm({"start": first.isoformat(), "end": today.isoformat()})
         valid = self.form.is_valid()
         export = request.GET.get("export")
         if valid and export in ("searches", "comments"):

@@ -44,9 +44,8 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from cms.models import ServicePage
 from portal.interactions.constants import Channel
-from portal.interactions.models import DailyRollup
 
-from .measures import percent
+from .measures import percent, period_rollups
 
 ASSISTED_METRIC = "assisted_contacts"
 MAX_PAGE_LINKS = 5
@@ -215,16 +214,14 @@ def _assisted(codes: set[int], start: date, end: date) -> dict[int, dict[str, in
     if not codes:
         return volumes
     rows = (
-        DailyRollup.objects.filter(
-            metric=ASSISTED_METRIC, date__gte=start, date__lte=end, service_code__in=sorted(codes)
-        )
-        .values("service_code", "channel")
-        .annotate(n=Sum("value"))
-        .order_by()
+        row
+        for rollups in period_rollups(start, end, metric=ASSISTED_METRIC, service_code__in=sorted(codes))
+        for row in rollups.values("service_code", "channel").annotate(n=Sum("value")).order_by()
     )
     for row in rows:
         if row["n"]:
-            volumes.setdefault(row["service_code"], {})[row["channel"]] = row["n"]
+            channels = volumes.setdefault(row["service_code"], {})
+            channels[row["channel"]] = channels.get(row["channel"], 0) + row["n"]
     return volumes
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 from django.utils import timezone
 
-from portal.interactions.models import DailyRollup, LgslService
+from portal.interactions.models import LgslService, MonthlyRollup
 
 MAX_PERIOD_DAYS = 731  # two years, leap day included
 DEFAULT_PERIOD_DAYS = 30
@@ -97,7 +97,7 @@ class InsightsFilterForm(forms.Form):
 def dashboard_service_choices() -> list:
     """The service options: all services, then those with rollup data, then the rest."""
     with_data = set(
-        DailyRollup.objects.exclude(service_code=0)
+        MonthlyRollup.objects.exclude(service_code=0)
         .order_by("service_code")
         .values_list("service_code", flat=True)
         .distinct()

@@ -42,8 +42,8 @@ from cms.models import CouncilSettings
 from forms_engine.stats import step_positions_for_forms
 from portal.interactions.constants import DISSATISFIED_SCORES, SATISFIED_SCORES, AvoidableCategory, Channel
 from portal.interactions.measures import percent, rollup_version
-from portal.interactions.models import DailyRollup, WebPersonSet
-from portal.interactions.rollups import bitmap_unpack, cohort_split
+from portal.interactions.models import DailyRollup, MonthlyRollup, WebPersonSet
+from portal.interactions.rollups import COHORT_METRICS, bitmap_unpack, cohort_split
 
 
 @dataclass
@@ -310,20 +310,37 @@ def _cached(name: str, compute, *parts):
     return value
 
 
-# Rollups whose key is "name|start day": only rows of drafts started in the period count.
-COHORT_METRICS = frozenset({"form_submits", "form_steps", "form_abandons", "validation_loops"})
+# The dashboard's trend charts periods longer than this by calendar month (``trend``).
+MONTHLY_TREND_DAYS = 183
+TREND_METRICS = ("page_views", "transactions", "assisted_contacts", "avoidable_contacts")
+
 ASSISTED_METRICS = ("assisted_contacts", "avoidable_contacts", "resolved_first_contact", "repeat_contacts")
 
 
+def period_rollups(start: date, end: date, **filters) -> list:
+    """The rollup rows of a period: whole calendar months from ``MonthlyRollup``, the other
+    days from ``DailyRollup`` (the same cells, so summing both gives the period's sums)."""
+    months, days = _months_and_days(start, end)
+    sources = []
+    if days:
+        sources.append(DailyRollup.objects.filter(date__in=days, **filters))
+    if months:
+        sources.append(MonthlyRollup.objects.filter(date__in=months, **filters))
+    return sources
+
+
 def _aggregate(start: date, end: date, service_code: int | None) -> dict:
-    rollups = DailyRollup.objects.filter(date__gte=start, date__lte=end)
-    if service_code is not None:
-        rollups = rollups.filter(service_code=service_code)
+    filters = {} if service_code is None else {"service_code": service_code}
     by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_key: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_team: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
-    for row in rollups.values("metric", "channel", "team", "key").annotate(total=Sum("value")).order_by():
+    rows = (
+        row
+        for rollups in period_rollups(start, end, **filters)
+        for row in rollups.values("metric", "channel", "team", "key").annotate(total=Sum("value")).order_by()
+    )
+    for row in rows:
         metric, key, value = row["metric"], row["key"], row["total"]
         if metric in COHORT_METRICS:
             key, started = cohort_split(key)
@@ -338,14 +355,17 @@ def _aggregate(start: date, end: date, service_code: int | None) -> dict:
             if row["channel"] == Channel.WEB:
                 by_key[f"{metric}:web"][key] += value
 
+    # The trend's series by day; a period long enough to be charted by month reads whole
+    # months as one entry on their first day (``trend`` puts it in that month's bucket).
     daily: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in (
-        rollups.filter(metric__in=("page_views", "transactions", "assisted_contacts", "avoidable_contacts"))
-        .values("date", "metric")
-        .annotate(total=Sum("value"))
-        .order_by()
-    ):
-        daily[row["date"]][row["metric"]] += row["total"]
+    series = {"metric__in": TREND_METRICS, **filters}
+    if (end - start).days + 1 > MONTHLY_TREND_DAYS:
+        sources = period_rollups(start, end, **series)
+    else:
+        sources = [DailyRollup.objects.filter(date__gte=start, date__lte=end, **series)]
+    for rollups in sources:
+        for row in rollups.values("date", "metric").annotate(total=Sum("value")).order_by():
+            daily[row["date"]][row["metric"]] += row["total"]
     return {
         "totals": dict(totals),
         "by_channel": {m: dict(v) for m, v in by_channel.items()},
@@ -415,13 +435,11 @@ def services_ranked(*, start: date, end: date, limit: int = 20) -> list[dict]:
 
 
 def _services_ranked(start: date, end: date, limit: int) -> list[dict]:
+    metrics = ("assisted_contacts", "avoidable_contacts", "transactions")
     rows = (
-        DailyRollup.objects.filter(
-            date__gte=start,
-            date__lte=end,
-            metric__in=("assisted_contacts", "avoidable_contacts", "transactions"),
-        )
-        .exclude(service_code=0)
+        row
+        for rollups in period_rollups(start, end, metric__in=metrics)
+        for row in rollups.exclude(service_code=0)
         .values("service_code", "metric", "channel")
         .annotate(total=Sum("value"))
         .order_by()
@@ -458,10 +476,9 @@ def satisfaction_by_service(*, start: date, end: date) -> list[dict]:
 
 def _satisfaction_by_service(start: date, end: date) -> list[dict]:
     rows = (
-        DailyRollup.objects.filter(date__gte=start, date__lte=end, metric="satisfaction")
-        .values("service_code", "key")
-        .annotate(total=Sum("value"))
-        .order_by()
+        row
+        for rollups in period_rollups(start, end, metric="satisfaction")
+        for row in rollups.values("service_code", "key").annotate(total=Sum("value")).order_by()
     )
     services: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:

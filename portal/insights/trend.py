@@ -8,7 +8,7 @@ from django.utils.dateformat import format as format_date
 from .figures import (
     _number,
 )
-from .measures import Measures
+from .measures import MONTHLY_TREND_DAYS, Measures
 
 
 def _day(d: date) -> str:
@@ -35,7 +35,7 @@ def _trend_buckets(start: date, end: date) -> tuple[str, list[tuple[date, date]]
     if days <= 62:
         return "day", [(start + timedelta(n), start + timedelta(n)) for n in range(days)]
     buckets: list[tuple[date, date]] = []
-    unit = "week" if days <= 183 else "month"
+    unit = "week" if days <= MONTHLY_TREND_DAYS else "month"
     first = start
     while True:
         if unit == "week":

@@ -31,6 +31,9 @@ _WEIGHTS = [
 ]
 # Outcome answers lean positive, as councils' surveys usually do: 5 very satisfied .. 1 very dissatisfied.
 _SCORES = [5] * 30 + [4] * 30 + [3] * 15 + [2] * 13 + [1] * 12
+# What residents search for; the second list finds nothing on the demo site (for What to fix).
+_QUERIES = ["bin collection", "council tax", "pothole", "bulky waste", "parking permit", "recycling"]
+_EMPTY_QUERIES = ["skip hire", "wheelie bin stolen", "dog fouling", "hedge complaint", "garden waste sticker"]
 _POPULATION = [kind for kind, weight in _WEIGHTS for _ in range(weight)]
 
 
@@ -68,7 +71,11 @@ def synthetic_events(
         if rng.random() < (0.6 if kind == T.ASSISTED_CONTACT else 0.3):
             event.person_key = f"{rng.randrange(people):032x}"
         if kind == T.SEARCH:
-            event.outcome = Outcome.NO_RESULTS if rng.random() < 0.2 else Outcome.RESULTS
+            empty = rng.random() < 0.2
+            event.outcome = Outcome.NO_RESULTS if empty else Outcome.RESULTS
+            event.service_code = None  # searches are attributed to a service only by the rollups
+            event.extras["query"] = rng.choice(_EMPTY_QUERIES if empty else _QUERIES)
+            event.path = "/search/"
         elif kind == T.PAGE_FEEDBACK:
             event.outcome = Outcome.NOT_USEFUL if rng.random() < 0.3 else Outcome.USEFUL
         elif kind in (T.FORM_START, T.FORM_STEP, T.FORM_SUBMIT, T.FORM_ABANDON, T.FORM_ERROR):

@@ -200,12 +200,44 @@ class DailyRollup(models.Model):
             models.Index(fields=["service_code", "date"], name="dailyrollup_service_date"),
             # Covers the dashboard's sums over a period: read from the index alone.
             models.Index(
-                fields=["date", "metric", "channel", "key", "value"], name="dailyrollup_period_sums"
+                fields=["date", "metric", "channel", "team", "key", "value"], name="dailyrollup_period_sums"
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"
+
+
+class MonthlyRollup(models.Model):
+    """The daily rollups of a calendar month summed cell by cell (``date``: the month's first
+    day), rebuilt whenever one of its days is. A period reads whole months from here and
+    only its other days from ``DailyRollup``: a year is 12 rows a cell, not 365."""
+
+    date = models.DateField()
+    service_code = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    team = models.PositiveIntegerField(default=0)
+    metric = models.CharField(max_length=40)
+    key = models.CharField(max_length=201, blank=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["date", "service_code", "channel", "metric", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "service_code", "channel", "team", "metric", "key"],
+                name="monthlyrollup_unique_cell",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["service_code", "date"], name="monthlyrollup_service_date"),
+            models.Index(
+                fields=["date", "metric", "channel", "team", "key", "value"], name="monthlyrollup_period_sums"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"
 
 
 class WebPersonDay(models.Model):

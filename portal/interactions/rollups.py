@@ -65,7 +65,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from .constants import (
@@ -80,6 +80,7 @@ from .measures import bot_counter_key, rollups_changed
 from .models import (
     DailyRollup,
     Interaction,
+    MonthlyRollup,
     PersonNumber,
     RollupRebuild,
     SatisfactionComment,
@@ -109,6 +110,8 @@ WINDOW = timedelta(days=FOLLOW_UP_DAYS)
 # A result followed within this long after a search attributes the search to its service.
 SEARCH_FOLLOW_MINUTES = 30
 _KEY_PART = 90
+# Rollups whose key is "name|start day" (the draft's): a period counts only its own starts.
+COHORT_METRICS = frozenset({"form_submits", "form_steps", "form_abandons", "validation_loops"})
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -480,6 +483,7 @@ def rollup_build_day(*, day: date) -> int:
     WebPersonDay.objects.filter(date=day).delete()
     rows = DailyRollup.objects.bulk_create(cells.rows(day), batch_size=1000)
     WebPersonDay.objects.bulk_create(people, batch_size=1000)
+    rollup_month_build(first=day.replace(day=1))
     _person_sets_build(day, people)
     RollupRebuild.objects.filter(date=day, requested_at__lte=began).delete()
     # now, and again after the commit: a dashboard reading in between would otherwise keep
@@ -487,6 +491,40 @@ def rollup_build_day(*, day: date) -> int:
     rollups_changed()
     transaction.on_commit(rollups_changed)
     return len(rows)
+
+
+def rollup_month_build(*, first: date) -> int:
+    """Sum a calendar month's daily rollups into ``MonthlyRollup``, cell by cell.
+
+    A cohort row (key "name|start day") of a draft started within the month is keyed by
+    the month's first day instead: a whole month inside a period always counts its own
+    starts, so the day does not matter, and a year reads one row a form, not one a day.
+    """
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    MonthlyRollup.objects.filter(date=first).delete()
+    cells: Counter = Counter()
+    for c in (
+        DailyRollup.objects.filter(date__gte=first, date__lte=last)
+        .values_list("service_code", "channel", "team", "metric", "key")
+        .annotate(total=Sum("value"))
+        .order_by()
+        .iterator(chunk_size=5000)
+    ):
+        service, channel, team, metric, key, total = c
+        if metric in COHORT_METRICS:
+            name, started = cohort_split(key)
+            if started is not None and started >= first:
+                key = f"{name}|{first.isoformat()}"
+        cells[(service, channel, team, metric, key)] += total
+    return len(
+        MonthlyRollup.objects.bulk_create(
+            (
+                MonthlyRollup(date=first, service_code=s, channel=c, team=t, metric=m, key=k, value=v)
+                for (s, c, t, m, k), v in cells.items()
+            ),
+            batch_size=2000,
+        )
+    )
 
 
 def bitmap_pack(numbers: Iterable[int]) -> bytes:

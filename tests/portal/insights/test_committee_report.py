@@ -22,6 +22,7 @@ from portal.insights.measures import measures_for
 from portal.insights.models import MeasureTarget
 from portal.insights.report import committee_report, last_full_month, trend_months
 from portal.interactions.models import DailyRollup, LgslService
+from portal.interactions.rollups import rollup_month_build
 from tests.accounts.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,7 @@ def rollup(day, metric, value, service=WASTE, channel="phone", key=""):
     DailyRollup.objects.create(
         date=day, service_code=service, channel=channel, metric=metric, key=key, value=value
     )
+    rollup_month_build(first=day.replace(day=1))  # as rebuilding the day does
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from portal.insights.measures import measures_for
 from portal.insights.trend import trend
 from portal.interactions.constants import Channel, InteractionType, Outcome
 from portal.interactions.models import DailyRollup, LgslService
-from portal.interactions.rollups import rollup_build_day
+from portal.interactions.rollups import rollup_build_day, rollup_month_build
 from portal.interactions.services import assisted_contact_record, interaction_record
 from portal.interactions.tasks import build_rollups
 from tests.accounts.factories import StaffFactory, UserFactory
@@ -269,6 +269,8 @@ def test_the_default_period_is_the_last_30_full_days(client, manager):
     DailyRollup.objects.create(
         date=timezone.localdate(), service_code=0, channel="web", metric="page_views", value=50
     )
+    for day in (yesterday, yesterday - timedelta(days=30), timezone.localdate()):
+        rollup_month_build(first=day.replace(day=1))  # as rebuilding the days does
     response = client.get(URL)
     assert response.status_code == 200
     content = response.content.decode()
@@ -424,6 +426,8 @@ def test_long_periods_are_charted_by_week_then_by_month():
         DailyRollup.objects.create(
             date=first + timedelta(days=n), service_code=0, channel="web", metric="page_views", value=n + 1
         )
+    for month in range(1, 5):
+        rollup_month_build(first=date(2026, month, 1))  # as rebuilding the days does
     weekly = trend(measures_for(start=first, end=first + timedelta(days=99)))
     assert weekly["unit"] == "week"
     assert len(weekly["rows"]) == 15  # 14 full weeks and 2 days

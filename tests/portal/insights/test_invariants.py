@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Sum
 from django.test import RequestFactory
 
 from accounts.services import account_delete
@@ -141,6 +142,9 @@ def test_the_measures_hold_their_invariants_for_any_events(events, period):
             assert figure.value is None or 0 <= figure.value <= 100, key
     for metric in ADDITIVE:
         assert sum(m.total(metric) for m in per_service) == everything.total(metric), metric
+        # whole months read from the monthly sums give what the days add up to
+        days = DailyRollup.objects.filter(date__gte=start, date__lte=end, metric=metric)
+        assert everything.total(metric) == (days.aggregate(n=Sum("value"))["n"] or 0), metric
     # the person sets (bitmaps by month and day) count exactly the distinct persons of the rows
     rows = WebPersonDay.objects.filter(date__gte=start, date__lte=end)
     assert everything.identified_web_persons == rows.values("service_code", "person_key").distinct().count()
