@@ -19,7 +19,7 @@ from .dashboard import council_settings, insights
 from .exports import csv_response
 from .figures import (
     FIGURES,
-    _pct,
+    pct,
 )
 from .forms import InsightsFilterForm, filter_data, quick_periods
 from .measures import measures_for, services_ranked
@@ -130,8 +130,8 @@ class ContactInsightsView(InsightsPageMixin, TemplateView):
                     **row,
                     "label": labels.get(row["service_code"], "Unknown service"),
                     "url": self.url_for(start, end, row["service_code"]),
-                    "avoidable_text": _pct(row["avoidable_percent"]),
-                    "digital_text": _pct(row["digital_take_up_percent"]),
+                    "avoidable_text": pct(row["avoidable_percent"]),
+                    "digital_text": pct(row["digital_take_up_percent"]),
                 }
                 for row in ranked
             ]

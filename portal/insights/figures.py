@@ -22,8 +22,16 @@ def _number(n: int | float) -> str:
     return f"{n:,}"
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
+    """A percentage as every figure shows it: "12.5%", or "No data"."""
     return "No data" if value is None else f"{value:.1f}%"
+
+
+def signed(value: float | None) -> str:
+    """Points from −100 to +100 (net satisfaction): "+12.5", "-3.0", "0.0", or "No data"."""
+    if value is None:
+        return "No data"
+    return f"{value:+.1f}" if value else "0.0"
 
 
 @dataclass
@@ -44,11 +52,11 @@ class Figure:
     @property
     def display(self) -> str:
         if self.unit == "%":
-            return _pct(self.value)
+            return pct(self.value)
         if self.unit == "GBP":
             return pounds(self.value, none="Not set")
         if self.unit == "points":
-            return "No data" if self.value is None else (f"{self.value:+.1f}" if self.value else "0.0")
+            return signed(self.value)
         return "No data" if self.value is None else _number(self.value)
 
     @property

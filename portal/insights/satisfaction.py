@@ -14,19 +14,10 @@ from portal.interactions.constants import Channel, SatisfactionScore
 from portal.interactions.models import LgslService, SatisfactionComment
 from portal.interactions.rollups import day_bounds
 
+from .figures import pct, signed
 from .measures import satisfaction_by_service
 
 LATEST_COMMENTS = 10
-
-
-def _signed(value: float | None) -> str:
-    if value is None:
-        return "No data"
-    return f"{value:+.1f}" if value else "0.0"
-
-
-def _pct(value: float | None) -> str:
-    return "No data" if value is None else f"{value:.1f}%"
 
 
 def satisfaction_comments_latest(
@@ -56,7 +47,7 @@ def satisfaction_section(measures, *, service_url=None) -> dict:
             "score": score,
             "label": label,
             "count": counts.get(score, 0),
-            "percent": _pct(m.satisfaction_share(score)),
+            "percent": pct(m.satisfaction_share(score)),
         }
         for score, label in SatisfactionScore.choices
     ]
@@ -71,9 +62,9 @@ def satisfaction_section(measures, *, service_url=None) -> dict:
         "satisfied_percent": m.satisfied_percent,
         "dissatisfied_percent": m.dissatisfied_percent,
         "net": m.net_satisfaction,
-        "satisfied_text": _pct(m.satisfied_percent),
-        "dissatisfied_text": _pct(m.dissatisfied_percent),
-        "net_text": _signed(m.net_satisfaction),
+        "satisfied_text": pct(m.satisfied_percent),
+        "dissatisfied_text": pct(m.dissatisfied_percent),
+        "net_text": signed(m.net_satisfaction),
         "satisfied_count": m.satisfied_answers,
         "dissatisfied_count": m.dissatisfied_answers,
         "channels": channels,
@@ -91,8 +82,8 @@ def satisfaction_section(measures, *, service_url=None) -> dict:
                 if row["service_code"]
                 else "No service recorded",
                 "url": service_url(row["service_code"]) if service_url and row["service_code"] else "",
-                "satisfied_text": _pct(row["satisfied_percent"]),
-                "net_text": _signed(row["net"]),
+                "satisfied_text": pct(row["satisfied_percent"]),
+                "net_text": signed(row["net"]),
             }
             for row in rows
         ]

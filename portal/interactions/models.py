@@ -173,12 +173,9 @@ class AssistedContact(Interaction):
         return f"{self.get_channel_display()} contact, {when}"
 
 
-class DailyRollup(models.Model):
-    """One measure's count for a day, service and channel: what the dashboard reads.
-
-    ``key`` breaks a metric down further (an avoidable category, a form step). Rows for
-    a day are rebuilt whole, so re-running a day gives the same numbers.
-    """
+class RollupCells(models.Model):
+    """A count for a date, service, channel, team, metric and key: the cells both the daily
+    and the monthly rollups hold (a period sums them, whichever it reads)."""
 
     date = models.DateField()
     service_code = models.PositiveIntegerField(default=0, help_text="0: no service")
@@ -189,7 +186,21 @@ class DailyRollup(models.Model):
     value = models.BigIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["date", "service_code", "channel", "metric", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"
+
+
+class DailyRollup(RollupCells):
+    """One measure's count for a day, service and channel: what the dashboard reads.
+
+    ``key`` breaks a metric down further (an avoidable category, a form step). Rows for
+    a day are rebuilt whole, so re-running a day gives the same numbers.
+    """
+
+    class Meta(RollupCells.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["date", "service_code", "channel", "team", "metric", "key"],
@@ -204,25 +215,13 @@ class DailyRollup(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.date} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"
 
-
-class MonthlyRollup(models.Model):
+class MonthlyRollup(RollupCells):
     """The daily rollups of a calendar month summed cell by cell (``date``: the month's first
     day), rebuilt whenever one of its days is. A period reads whole months from here and
     only its other days from ``DailyRollup``: a year is 12 rows a cell, not 365."""
 
-    date = models.DateField()
-    service_code = models.PositiveIntegerField(default=0)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    team = models.PositiveIntegerField(default=0)
-    metric = models.CharField(max_length=40)
-    key = models.CharField(max_length=201, blank=True)
-    value = models.BigIntegerField(default=0)
-
-    class Meta:
-        ordering = ["date", "service_code", "channel", "metric", "key"]
+    class Meta(RollupCells.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["date", "service_code", "channel", "team", "metric", "key"],
@@ -236,13 +235,12 @@ class MonthlyRollup(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.date:%Y-%m} {self.service_code} {self.channel} {self.metric} {self.key}={self.value}"
-
 
 class WebPersonDay(models.Model):
-    """An identifiable person's web activity on a service on a day: what failed web contact
-    and its coverage count, in persons over any period (``COUNT(DISTINCT person_key)``).
+    """An identifiable person's web activity on a service on a day: the record failed web
+    contact and its coverage are counted from, in persons over any period. The dashboard
+    reads the same persons packed as sets (``WebPersonSet``, derived from these rows when
+    the day is rebuilt); these rows say which (pseudonymous) persons a figure counted.
 
     Identifiable: signed in, or linked to an account by staff. ``failed``: they made an
     assisted contact on the service within 7 days after a web activity that day, without

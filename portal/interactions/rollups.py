@@ -169,7 +169,6 @@ _FIELDS = (
     "resolved_first_contact",
     "handled_by_id",
     "staff_id",
-    "path",
     "extras",
 )
 

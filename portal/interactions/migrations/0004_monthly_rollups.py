@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("date", models.DateField()),
-                ("service_code", models.PositiveIntegerField(default=0)),
+                ("service_code", models.PositiveIntegerField(default=0, help_text="0: no service")),
                 (
                     "channel",
                     models.CharField(
@@ -68,9 +68,12 @@ class Migration(migrations.Migration):
                         max_length=16,
                     ),
                 ),
-                ("team", models.PositiveIntegerField(default=0)),
+                ("team", models.PositiveIntegerField(default=0, help_text="The contact team's id; 0: none")),
                 ("metric", models.CharField(max_length=40)),
-                ("key", models.CharField(blank=True, max_length=201)),
+                (
+                    "key",
+                    models.CharField(blank=True, help_text="e.g. a category, or form/step", max_length=201),
+                ),
                 ("value", models.BigIntegerField(default=0)),
             ],
             options={
