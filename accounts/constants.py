@@ -31,3 +31,28 @@ class SupportNeed(models.TextChoices):
     READING = "reading", "Help reading or understanding forms and letters"
     CARER = "carer", "Someone else, such as a carer, acts for me"
     OTHER = "other", "Something else"
+
+
+class IdentityCheck(models.TextChoices):
+    """How a member of staff confirmed a caller is the resident before opening their record."""
+
+    REFERENCE_AND_POSTCODE = "reference_postcode", "A case or bill reference and the postcode"
+    ADDRESS_AND_CONTACT = "address_contact", "Full address and the phone number or email we hold"
+    EMAILED_CODE = "emailed_code", "A code we emailed to them, read back"
+    ID_SEEN = "id_seen", "Photo identification seen at the desk"
+
+
+class StaffAccessAction(models.TextChoices):
+    """What a member of staff did with a resident's record: the resident reads these words."""
+
+    RECORD_CREATED = "record_created", "Created a record for you"
+    RECORD_OPENED = "record_opened", "Looked at your record"
+    RECORD_UPDATED = "record_updated", "Updated your details"
+    FORM_STARTED = "form_started", "Started a form for you"
+    DRAFT_RESUMED = "draft_resumed", "Carried on a form you had started"
+    SUBMITTED = "submitted", "Sent a request for you"
+    PAYMENT_LINK_SENT = "payment_link_sent", "Sent you a link to pay"
+    PAYMENT_PAGE_OPENED = "payment_page_opened", "Opened a payment page for you to pay"
+    CONTACT_RECORDED = "contact_recorded", "Recorded your contact with us"
+    ONLINE_HELP_SENT = "online_help_sent", "Sent you a link to do this online"
+    RECORD_MERGED = "record_merged", "Added the record we kept for you to your account"

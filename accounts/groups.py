@@ -106,6 +106,18 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "interactions.view_contact_insights",
         "insights.set_measure_targets",
     ],
+    # Contact-centre agents: find callers, check who they are, open their resident records and
+    # do their business with them (forms, drafts, payment links), and record each contact.
+    # The only group that sees resident records (contact_centre.help_callers).
+    "Contact centre": [
+        ADMIN,
+        "contact_centre.help_callers",
+        "interactions.add_assistedcontact",
+        "interactions.change_assistedcontact",
+        "interactions.view_assistedcontact",
+    ],
+    # Read every staff look at, and action on, residents' records (accounts.StaffAccess).
+    "Auditors": [ADMIN, "accounts.audit_staffaccess"],
     # See every payment, refund, reconcile, and create, edit and import bills.
     "Finance": [
         ADMIN,

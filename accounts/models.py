@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .constants import ContactPreference, DataExportStatus, SupportNeed
+from .constants import ContactPreference, DataExportStatus, IdentityCheck, StaffAccessAction, SupportNeed
 
 
 def new_person_key() -> str:
@@ -45,7 +45,8 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A resident or a member of staff. The email address is the username."""
 
-    email = models.EmailField("email address", unique=True)
+    # Empty (NULL) only on a resident record without an account (``has_account`` False).
+    email = models.EmailField("email address", unique=True, null=True, blank=True)
     full_name = models.CharField("full name", max_length=200, blank=True)
     is_staff = models.BooleanField(
         "staff status",
@@ -75,6 +76,27 @@ class User(AbstractBaseUser, PermissionsMixin):
         "how to contact", max_length=8, choices=ContactPreference.choices, default=ContactPreference.EMAIL
     )
 
+    # A resident record the contact centre keeps for a caller with no account (or no email):
+    # no password and no sign-in. The person can later add it to an account they make.
+    has_account = models.BooleanField(
+        "has an account",
+        default=True,
+        help_text="No for a record kept by the contact centre for a caller who has no account.",
+    )
+    contact_email = models.EmailField(
+        "email for messages",
+        blank=True,
+        help_text="On a record without an account: where the council emails the resident, if anywhere.",
+    )
+    created_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The member of staff who made a record without an account.",
+    )
+
     objects = UserManager()
 
     EMAIL_FIELD = "email"
@@ -92,6 +114,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="accounts_user_contact_preference_valid",
             ),
             models.CheckConstraint(
+                condition=Q(has_account=False, email__isnull=True) | Q(has_account=True, email__isnull=False),
+                name="accounts_user_email_iff_account",
+            ),
+            models.CheckConstraint(
                 condition=~Q(contact_preference=ContactPreference.SMS) | ~Q(phone=""),
                 name="accounts_user_sms_needs_phone",
             ),
@@ -103,17 +129,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return self.full_name or self.email or self.contact_email or f"Resident record {self.pk}"
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if self.email:
+            self.email = self.__class__.objects.normalize_email(self.email).lower()
 
     def get_full_name(self) -> str:
-        return self.full_name or self.email
+        return str(self)
+
+    @property
+    def message_email(self) -> str:
+        """Where the council emails this resident: the sign-in address, or a record's own."""
+        return self.email or self.contact_email
 
     def get_short_name(self) -> str:
-        return self.full_name.split()[0] if self.full_name.strip() else self.email
+        return self.full_name.split()[0] if self.full_name.strip() else (self.email or "")
 
     # Wagtail's admin reads first_name/last_name when it shows who is signed in.
     @property
@@ -223,3 +255,48 @@ class SupportNeeds(models.Model):
                 for label in labels
             ]
         return labels
+
+
+class StaffAccess(models.Model):
+    """One look at, or one thing done on, a resident's record by a member of staff.
+
+    Written whenever the contact centre opens a resident record or acts for a resident
+    (``accounts.services.staff_access_record``). The resident reads their own entries on
+    their security page; auditors read all of them. ``call`` groups the entries of one
+    conversation and ``contact`` is that conversation's recorded contact (the reason),
+    filled in when the agent records it. The entry outlives both accounts: the names it
+    needs are copied, and ``resident_key`` (the pseudonymous person key) stays.
+    """
+
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="staff_accesses"
+    )
+    resident_key = models.CharField(max_length=32, db_index=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff_name = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=24, choices=StaffAccessAction.choices)
+    channel = models.CharField(max_length=16, blank=True)
+    identity = models.CharField(max_length=24, choices=IdentityCheck.choices, blank=True)
+    call = models.UUIDField(null=True, blank=True, db_index=True)
+    contact = models.ForeignKey(
+        "interactions.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "staff access to a resident record"
+        verbose_name_plural = "staff access to resident records"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["resident", "-at"], name="staffaccess_resident_at")]
+        permissions = [("audit_staffaccess", "Can read every staff access to resident records")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=StaffAccessAction.values), name="accounts_staffaccess_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_name}: {self.get_action_display()}"

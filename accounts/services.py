@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -35,10 +36,11 @@ from .constants import (
     DATA_EXPORT_RETRY_DELAYS,
     ContactPreference,
     DataExportStatus,
+    StaffAccessAction,
     SupportNeed,
 )
 from .mfa import has_admin_access
-from .models import DataExport, SupportNeeds, User
+from .models import DataExport, StaffAccess, SupportNeeds, User
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +142,70 @@ def profile_update(*, user: User, **changes: str) -> User:
     if cleaned:
         user.save(update_fields=list(cleaned))
     return user
+
+
+# Resident records without an account (made by the contact centre)
+
+
+@transaction.atomic
+def resident_record_create(*, staff: User, full_name: str, contact_email: str = "", **profile: str) -> User:
+    """A record for a caller with no account, or no email: no password and no sign-in.
+
+    ``profile`` takes the profile fields (phone, address, contact preference), cleaned and
+    checked as a resident's own changes are. A name and one way to reach the person (a
+    phone number, an address or an email) are required. The person can later add the record
+    to an account they make (``portal.cases`` and ``contact_centre`` offer that).
+    """
+    contact_email = (contact_email or "").strip().lower()
+    if contact_email:
+        try:
+            validate_email(contact_email)
+        except ValidationError as exc:
+            raise ProfileError(
+                "Enter an email address in the correct format, like name@example.com", field="contact_email"
+            ) from exc
+    user = User(email=None, has_account=False, contact_email=contact_email, created_by=staff)
+    user.set_unusable_password()
+    user.save()
+    profile_update(user=user, full_name=full_name, **profile)
+    if not (user.phone or user.has_address or user.contact_email):
+        raise ProfileError("Enter a phone number, an address or an email address", field="phone")
+    return user
+
+
+def staff_access_record(
+    *,
+    staff: User,
+    resident: User,
+    action: str,
+    channel: str = "",
+    identity: str = "",
+    call: UUID | str | None = None,
+    detail: str = "",
+) -> StaffAccess:
+    """Audit one look at, or one action on, ``resident``'s record by ``staff``.
+
+    Written in the caller's transaction: if the action fails, so does its entry, and an
+    action is never taken without one.
+    """
+    if action not in StaffAccessAction.values:
+        raise ValueError(f"Unknown staff access {action!r}")
+    return StaffAccess.objects.create(
+        resident=resident,
+        resident_key=resident.person_key,
+        staff=staff,
+        staff_name=(staff.full_name or staff.email or "")[:200],
+        action=action,
+        channel=channel,
+        identity=identity,
+        call=call,
+        detail=detail[:300],
+    )
+
+
+def staff_access_contact_link(*, call: UUID | str, contact_id: int) -> int:
+    """Give every entry of one conversation its reason: the contact the agent recorded."""
+    return StaffAccess.objects.filter(call=call, contact__isnull=True).update(contact_id=contact_id)
 
 
 # Sessions

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     # "Last seen" for the sessions list on the security page, written at most every few minutes.
     "accounts.middleware.UserSessionActivityMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # request.assisted: the call a contact-centre agent is doing a caller's business on.
+    "portal.contact_centre.middleware.AssistedCallMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Innermost: council pages for visitors without a session (cms/page_cache.py).
     "cms.page_cache.AnonymousPageCacheMiddleware",

@@ -34,6 +34,7 @@ ROOT_COLLECTION = {
     "choose_document",
 }
 MANAGED_APPS = {
+    "contact_centre",
     "wagtailadmin",
     "wagtailcore",
     "wagtailimages",
@@ -85,6 +86,22 @@ EXPECTED = {
         "pages": set(),
         "collections": set(),
     },
+    "Contact centre": {
+        "global": {
+            "wagtailadmin.access_admin",
+            "contact_centre.help_callers",
+            "interactions.add_assistedcontact",
+            "interactions.change_assistedcontact",
+            "interactions.view_assistedcontact",
+        },
+        "pages": set(),
+        "collections": set(),
+    },
+    "Auditors": {
+        "global": {"wagtailadmin.access_admin", "accounts.audit_staffaccess"},
+        "pages": set(),
+        "collections": set(),
+    },
     "Finance": {
         "global": {
             "wagtailadmin.access_admin",
@@ -120,8 +137,17 @@ def test_each_staff_group_has_exactly_its_permissions(name):
 
 def test_no_staff_group_can_manage_users_or_groups():
     for name in EXPECTED:
-        perms = Group.objects.get(name=name).permissions
+        perms = Group.objects.get(name=name).permissions.exclude(codename="audit_staffaccess")
         assert not perms.filter(content_type__app_label__in=["accounts", "auth"]).exists()
+
+
+def test_only_auditors_read_the_staff_access_audit_and_only_agents_open_resident_records():
+    holders = {
+        name: set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+        for name in EXPECTED
+    }
+    assert {name for name, codes in holders.items() if "audit_staffaccess" in codes} == {"Auditors"}
+    assert {name for name, codes in holders.items() if "help_callers" in codes} == {"Contact centre"}
 
 
 def _entries(action, **filters):
