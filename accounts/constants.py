@@ -56,3 +56,34 @@ class StaffAccessAction(models.TextChoices):
     CONTACT_RECORDED = "contact_recorded", "Recorded your contact with us"
     ONLINE_HELP_SENT = "online_help_sent", "Sent you a link to do this online"
     RECORD_MERGED = "record_merged", "Added the record we kept for you to your account"
+    RECORD_LINK_OFFERED = "record_link_offered", "Offered to add a record we kept for you to your account"
+
+
+class ProxyRelationship(models.TextChoices):
+    """How a person who acts for a resident knows them."""
+
+    CARER = "carer", "Carer"
+    RELATIVE = "relative", "Relative"
+    ATTORNEY = "attorney", "Attorney (lasting power of attorney)"
+    FRIEND = "friend", "Friend"
+    OTHER = "other", "Other"
+
+
+class ProxyEndedBy(models.TextChoices):
+    RESIDENT = "resident", "The resident"
+    PERSON = "person", "The person acting for them"
+
+
+class ProxyState(models.TextChoices):
+    """Where an arrangement stands; worked out from its dates (``Proxy.state``), never stored."""
+
+    INVITED = "invited", "Invitation sent"
+    INVITATION_EXPIRED = "invitation_expired", "Invitation expired"
+    DECLINED = "declined", "Invitation declined"
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "End date passed"
+    ENDED = "ended", "Ended"
+
+
+# How long an emailed invitation to act for a resident can be accepted.
+PROXY_INVITATION_DAYS = 14

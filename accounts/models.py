@@ -4,11 +4,20 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .constants import ContactPreference, DataExportStatus, IdentityCheck, StaffAccessAction, SupportNeed
+from .constants import (
+    ContactPreference,
+    DataExportStatus,
+    IdentityCheck,
+    ProxyEndedBy,
+    ProxyRelationship,
+    ProxyState,
+    StaffAccessAction,
+    SupportNeed,
+)
 
 
 def new_person_key() -> str:
@@ -300,3 +309,163 @@ class StaffAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_name}: {self.get_action_display()}"
+
+
+class ProxyQuerySet(models.QuerySet):
+    def active(self, today=None) -> "ProxyQuerySet":
+        """Accepted, not ended by either side, and not past its end date (the end date is the
+        last day the person may act)."""
+        today = today or timezone.localdate()
+        return self.filter(person__isnull=False, accepted_at__isnull=False, ended_at__isnull=True).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        )
+
+
+class Proxy(models.Model):
+    """A person a resident has named to act for them (a carer, a relative, an attorney).
+
+    Made as an invitation to an email address (``invite_email``); only the SHA-256 of the
+    invitation's token is kept (the raw token is only in the emailed link). The invited person
+    accepts with their own account, from a verified address matching ``invite_email``, and
+    becomes ``person``. While active (``Proxy.objects.active()``) they see the resident's
+    requests, and may send messages (``can_submit``) and pay (``can_pay``) for them. Either
+    side can end it; past ``ends_on`` it ends by itself.
+    """
+
+    resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proxies")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="acting_for",
+        help_text="The account acting for the resident; empty until the invitation is accepted.",
+    )
+    invite_email = models.EmailField("email address invited")
+    relationship = models.CharField(max_length=12, choices=ProxyRelationship.choices)
+    can_submit = models.BooleanField("can send requests and messages", default=False)
+    can_pay = models.BooleanField("can pay", default=False)
+    ends_on = models.DateField("end date", null=True, blank=True, help_text="The last day they may act.")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=8, choices=ProxyEndedBy.choices, blank=True)
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    invitation_expires_at = models.DateTimeField()
+
+    objects = ProxyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "person acting for a resident"
+        verbose_name_plural = "people acting for residents"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(person=F("resident")), name="accounts_proxy_not_self"),
+            models.UniqueConstraint(
+                fields=["resident", "person"],
+                condition=Q(ended_at__isnull=True, person__isnull=False),
+                name="accounts_proxy_one_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(relationship__in=ProxyRelationship.values),
+                name="accounts_proxy_relationship_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(person__isnull=False),
+                name="accounts_proxy_accepted_has_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person or self.invite_email} for {self.resident}"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is None:
+            if self.ended_at is not None:
+                return ProxyState.DECLINED
+            return (
+                ProxyState.INVITATION_EXPIRED
+                if self.invitation_expires_at <= timezone.now()
+                else ProxyState.INVITED
+            )
+        if self.ended_at is not None:
+            return ProxyState.ENDED
+        if self.ends_on is not None and self.ends_on < timezone.localdate():
+            return ProxyState.EXPIRED
+        return ProxyState.ACTIVE
+
+    @property
+    def state_label(self) -> str:
+        return ProxyState(self.state).label
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == ProxyState.ACTIVE
+
+    @property
+    def is_pending(self) -> bool:
+        """An invitation that can still be accepted."""
+        return self.state == ProxyState.INVITED
+
+    @property
+    def can_be_ended(self) -> bool:
+        """Active or still waiting: ending it takes access away, or withdraws the invitation."""
+        return self.state in (ProxyState.ACTIVE, ProxyState.INVITED)
+
+    @property
+    def can_view(self) -> bool:
+        """Viewing the resident's requests is always part of acting for them."""
+        return True
+
+    @property
+    def permission_labels(self) -> list[str]:
+        labels = ["See your requests"]
+        if self.can_submit:
+            labels.append("Send requests and messages for you")
+        if self.can_pay:
+            labels.append("Pay for you")
+        return labels
+
+
+class RecordLink(models.Model):
+    """A resident record without an account, offered to an account or added to one.
+
+    An agent who has identified a caller with an account can propose that a record the
+    contact centre kept is theirs (``accounts.records.resident_record_link_propose``): the
+    row is then an offer to that account, shown on its My account until the resident
+    confirms (``resident_record_merge``). A record whose contact email the resident has
+    verified is offered without a row. When a record is added to an account the row notes
+    it (``merged_at``), the record is deleted and ``record_number`` keeps its old id, so a
+    repeated confirmation finds the merge already done.
+    """
+
+    record = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="record_link"
+    )
+    record_number = models.PositiveIntegerField(
+        unique=True, help_text="The record's id, kept after it is merged."
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="record_links"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_by_name = models.CharField(max_length=200, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(merged_at__isnull=True, record__isnull=False)
+                | Q(merged_at__isnull=False, record__isnull=True),
+                name="accounts_recordlink_offer_or_merged",
+            ),
+            models.CheckConstraint(condition=~Q(record=F("account")), name="accounts_recordlink_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        state = "added to" if self.merged_at else "offered to"
+        return f"Record {self.record_number} {state} account {self.account_id}"

@@ -18,11 +18,18 @@ from portal.cases import selectors as case_selectors
 from portal.cases.models import Case
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.models import Interaction
+from portal.lib.dates import datetime_display
 
-from .constants import DataExportStatus
+from .constants import DataExportStatus, StaffAccessAction
 from .devices import device_label
 from .mfa import staff_mfa_step as staff_mfa_step  # public: other apps read the staff MFA rule here
-from .models import DataExport, User
+from .models import DataExport, Proxy, StaffAccess, User
+from .proxies import proxy_invitation_for_token as proxy_invitation_for_token  # public: the invitation page
+from .proxies import proxy_invitation_match as proxy_invitation_match
+from .records import RecordOffer as RecordOffer  # public: records offered to an account, in .records
+from .records import resident_record_merged_into as resident_record_merged_into
+from .records import resident_record_offer as resident_record_offer
+from .records import resident_record_offers as resident_record_offers
 
 PROFILE_FIELDS = (
     "full_name",
@@ -207,3 +214,120 @@ def account_deletion_impact(*, user: User) -> DeletionImpact:
         ],
         retention_years=settings.PORTAL_RETENTION_YEARS,
     )
+
+
+# People who act for a resident (``accounts.proxies`` writes them)
+
+
+def proxies_for_resident(resident: User) -> list[Proxy]:
+    """Everyone ``resident`` has named to act for them, invitations and ended ones included,
+    newest first, with the person (``proxy.person``, None until accepted), the relationship
+    (``get_relationship_display``), what they may do (``can_submit``, ``can_pay``,
+    ``permission_labels``), ``ends_on``, and where it stands (``state``, ``state_label``,
+    ``is_active``). For the resident's page and the contact centre's resident record."""
+    return list(Proxy.objects.filter(resident=resident).select_related("person"))
+
+
+def acting_for(person: User | AnonymousUser) -> list[Proxy]:
+    """The active arrangements under which ``person`` acts for someone, with ``proxy.resident``
+    (ended, declined, expired and unanswered ones left out), by the resident's name."""
+    if not person.is_authenticated:
+        return []
+    return list(
+        Proxy.objects.active()
+        .filter(person=person)
+        .select_related("resident")
+        .order_by("resident__full_name", "pk")
+    )
+
+
+def proxy_of_resident(resident: User | AnonymousUser, pk: int) -> Proxy | None:
+    """One of ``resident``'s own arrangements (any state), or None (a 404)."""
+    if not resident.is_authenticated:
+        return None
+    return Proxy.objects.select_related("person").filter(pk=pk, resident=resident).first()
+
+
+def proxy_acting(person: User | AnonymousUser, pk: int) -> Proxy | None:
+    """An active arrangement under which ``person`` acts, or None (a 404): an ended or expired
+    one gives no access."""
+    if not person.is_authenticated:
+        return None
+    return Proxy.objects.active().select_related("resident").filter(pk=pk, person=person).first()
+
+
+# When council staff looked at the resident's record (``StaffAccess``, written by the contact centre)
+
+STAFF_ACCESS_MONTHS = 12
+# At most this many entries on the security page (the data export has them all).
+STAFF_ACCESS_LIMIT = 300
+# "... while helping you by phone": how the resident was in touch, by the call's channel.
+_HELPED_BY = {
+    "phone": "by phone",
+    "face_to_face": "face to face",
+    "email": "by email",
+    "letter": "by letter",
+    "social": "on social media",
+}
+
+
+@dataclass(frozen=True)
+class StaffVisit:
+    """One conversation in which a member of staff opened the resident's record, and what
+    they did for the resident in it, in the words the resident reads."""
+
+    at: datetime
+    staff_name: str
+    what: str  # "looked at your record", from the conversation's first entry
+    helped_by: str  # "by phone", or "" when the channel is not known
+    actions: tuple[str, ...]  # "Started a form for you: Report a missed bin", oldest first
+
+    @property
+    def sentence(self) -> str:
+        """ "On 3 March 2026 at 10:05am, Sam Agent looked at your record while helping you by phone"."""
+        helping = f" while helping you {self.helped_by}" if self.helped_by else ""
+        return f"On {datetime_display(self.at)}, {self.staff_name} {self.what}{helping}"
+
+
+def _access_text(entry: StaffAccess) -> str:
+    label = (
+        StaffAccessAction(entry.action).label if entry.action in StaffAccessAction.values else entry.action
+    )
+    return f"{label}: {entry.detail}" if entry.detail else label
+
+
+def staff_visits_for(*, user: User, now: datetime | None = None) -> list[StaffVisit]:
+    """``user``'s own staff access entries of the last ``STAFF_ACCESS_MONTHS`` months, one
+    ``StaffVisit`` per conversation (the entries of one call), newest first."""
+    now = now or timezone.now()
+    since = now - timedelta(days=round(365.25 * STAFF_ACCESS_MONTHS / 12))
+    entries = list(
+        StaffAccess.objects.filter(resident=user, at__gte=since, at__lte=now)
+        .order_by("-at", "-pk")
+        .only("at", "staff_name", "action", "channel", "call", "detail")[:STAFF_ACCESS_LIMIT]
+    )
+    groups: dict[str, list[StaffAccess]] = {}
+    for entry in entries:
+        groups.setdefault(str(entry.call) if entry.call else f"entry-{entry.pk}", []).append(entry)
+    visits = []
+    for group in groups.values():
+        group.reverse()  # oldest first
+        first = group[0]
+        text = _access_text(first)
+        what = text[:1].lower() + text[1:]
+        actions: list[str] = []
+        for entry in group[1:]:
+            line = _access_text(entry)
+            if entry.action != StaffAccessAction.RECORD_OPENED and line not in actions:
+                actions.append(line)
+        visits.append(
+            StaffVisit(
+                at=first.at,
+                staff_name=first.staff_name or "A member of staff",
+                what=what,
+                helped_by=_HELPED_BY.get(first.channel, ""),
+                actions=tuple(actions),
+            )
+        )
+    visits.sort(key=lambda visit: visit.at, reverse=True)
+    return visits

@@ -42,6 +42,29 @@ from .constants import (
 from .mfa import has_admin_access
 from .models import DataExport, StaffAccess, SupportNeeds, User
 
+# People who act for a resident: written in .proxies, public here.
+from .proxies import (
+    ProxyError as ProxyError,
+)
+from .proxies import (
+    proxy_accept as proxy_accept,
+)
+from .proxies import (
+    proxy_decline as proxy_decline,
+)
+from .proxies import (
+    proxy_end as proxy_end,
+)
+from .proxies import (
+    proxy_invite as proxy_invite,
+)
+
+# A record the contact centre kept without an account, added to the person's account: in .records.
+from .records import RecordMergeError as RecordMergeError
+from .records import RecordNotOffered as RecordNotOffered
+from .records import resident_record_link_propose as resident_record_link_propose
+from .records import resident_record_merge as resident_record_merge
+
 logger = logging.getLogger(__name__)
 
 
@@ -175,7 +198,7 @@ def resident_record_create(*, staff: User, full_name: str, contact_email: str = 
 
 def staff_access_record(
     *,
-    staff: User,
+    staff: User | None,
     resident: User,
     action: str,
     channel: str = "",
@@ -194,7 +217,7 @@ def staff_access_record(
         resident=resident,
         resident_key=resident.person_key,
         staff=staff,
-        staff_name=(staff.full_name or staff.email or "")[:200],
+        staff_name=((staff.full_name or staff.email or "") if staff else "")[:200],
         action=action,
         channel=channel,
         identity=identity,
@@ -308,7 +331,7 @@ def data_export_build(*, export_id: UUID | str) -> DataExport | None:
         )
         _data_exports_delete(older)
         notification_email_send(
-            to=user.email,
+            to=user.message_email,
             user=user,
             subject="Your data is ready to download",
             body_text=render_to_string(

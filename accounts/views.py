@@ -25,6 +25,7 @@ from .forms import AddressForm, ContactPreferenceForm, NameForm, PhoneForm, Supp
 from .mfa import staff_mfa_missing
 from .ratelimits import ACTIONS_BY_URL_NAME, allauth_wait_seconds
 from .selectors import (
+    STAFF_ACCESS_MONTHS,
     account_deletion_impact,
     account_sessions,
     data_export_for_token,
@@ -33,6 +34,7 @@ from .selectors import (
     mfa_summary,
     profile_initial,
     security_events,
+    staff_visits_for,
 )
 from .services import (
     ProfileError,
@@ -138,6 +140,8 @@ def security(request: HttpRequest) -> HttpResponse:
             "events": security_events(user=user),
             "mfa": mfa_summary(user=user),
             "has_password": user.has_usable_password(),
+            "staff_visits": staff_visits_for(user=user),
+            "staff_visit_months": STAFF_ACCESS_MONTHS,
         },
     )
 

@@ -1,6 +1,10 @@
+from django.urls import path, reverse
+
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.log_actions import LogFormatter
 
+from .admin_views import StaffAccessReportView
 from .audit import STAFF_ACTIONS
 
 _KINDS = {
@@ -31,3 +35,35 @@ class StaffAuditFormatter(LogFormatter):
 def register_staff_audit_actions(actions):
     for action, label in STAFF_ACTIONS.items():
         actions.register_action(action)(type("Formatter", (StaffAuditFormatter,), {"label": label}))
+
+
+@hooks.register("register_admin_urls")
+def register_staff_access_report_urls():
+    return [
+        path(
+            "reports/resident-record-access/",
+            StaffAccessReportView.as_view(),
+            name="accounts_staff_access_report",
+        ),
+        path(
+            "reports/resident-record-access/results/",
+            StaffAccessReportView.as_view(results_only=True),
+            name="accounts_staff_access_report_results",
+        ),
+    ]
+
+
+class AuditorsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("accounts.audit_staffaccess")
+
+
+@hooks.register("register_reports_menu_item")
+def register_staff_access_report_menu_item():
+    return AuditorsMenuItem(
+        "Resident record access",
+        reverse("accounts_staff_access_report"),
+        name="resident-record-access",
+        icon_name="view",
+        order=900,
+    )

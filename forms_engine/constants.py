@@ -66,3 +66,20 @@ DRAFT_RESUMABLE_STATUSES = frozenset(
 
 def draft_transition_allowed(current: str, to: str) -> bool:
     return to in DRAFT_TRANSITIONS.get(current, frozenset())
+
+
+# How a request was made for a resident by staff, in the resident's words, by the call's
+# channel (``portal.interactions.constants.ASSISTED_CHANNELS``): "sent for you by phone".
+ASSISTED_PHRASES = {
+    "phone": "by phone",
+    "face_to_face": "at a council office",
+    "email": "by email",
+    "letter": "by letter",
+    "social": "on social media",
+}
+ASSISTED_PHRASE_DEFAULT = "with help from our staff"
+
+
+def assisted_phrase(channel: str) -> str:
+    """ "by phone", "at a council office"... for a request staff made for a resident."""
+    return ASSISTED_PHRASES.get(channel, ASSISTED_PHRASE_DEFAULT)

@@ -143,12 +143,26 @@ def _purge_submissions(cutoff) -> int:
     return deleted.get(Submission._meta.label, 0)
 
 
+def _reassign_drafts(source, target) -> None:
+    Draft.objects.filter(user=source).update(user=target)
+
+
+def _reassign_submissions(source, target) -> None:
+    """The answers (and the email they were sent with) stay as given; only the owner changes."""
+    Submission.objects.filter(user=source).update(user=target)
+
+
+def _reassign_uploads(source, target) -> None:
+    Upload.objects.filter(user=source).update(user=target)
+
+
 register(
     name="form_drafts",
     label="Online forms you started and have not sent yet",
     export=_export_drafts,
     erase=_erase_drafts,
     deleted="Forms you started and did not send are deleted, with any files you uploaded on them.",
+    reassign=_reassign_drafts,
     order=40,
 )
 register(
@@ -160,11 +174,13 @@ register(
     "record of what was asked for, but no longer linked to you and without your name, email "
     "address or phone number.",
     purge=_purge_submissions,
+    reassign=_reassign_submissions,
     order=41,
 )
 register(
     name="form_uploads",
     label="Files you uploaded on online forms",
     export=_export_uploads,
+    reassign=_reassign_uploads,
     order=42,
 )

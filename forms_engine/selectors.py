@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from accounts.selectors import staff_mfa_step
 
 # A module import: portal.cases.selectors reads submissions' answers from this module.
 from portal.cases import selectors as case_selectors
+from portal.lib.assisted import Assisted, assisted_for
 
 from .engine import CONTACT_FIELD, Flow, answer_display
 from .models import Draft, ServiceForm, Submission, Upload
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 # which keeps this list when the session key changes at sign-in.
 SESSION_DRAFTS = "forms_engine_drafts"
 SESSION_SUBMISSIONS = "forms_engine_submissions"
+# Drafts an agent started for a caller nobody has identified, kept apart from the agent's own
+# (``SESSION_DRAFTS`` are claimed by whoever signs in: these never go to the agent), each with
+# the call it belongs to: ``{draft id: call id}``.
+SESSION_CALLER_DRAFTS = "forms_engine_caller_drafts"
 
 
 def drafts_active() -> QuerySet[Draft]:
@@ -76,9 +81,12 @@ def form_introduced_by(form: ServiceForm) -> Any:
     return form.service_pages.filter(live=True).exclude(before_you_start="").order_by("pk").first()
 
 
-def draft_for_form(*, request: HttpRequest, form: ServiceForm) -> Draft | None:
-    """This resident's (or this browser's) latest unsent draft of ``form``, if any."""
+def draft_for_form(*, request: HttpRequest, form: ServiceForm, user: "User | None" = None) -> Draft | None:
+    """This resident's (or this browser's) latest unsent draft of ``form``, if any; ``user``'s
+    when given (the caller an agent is helping)."""
     drafts = drafts_active().filter(version__form=form).select_related("version")
+    if user is not None:
+        return drafts.filter(user=user).order_by("-updated_at").first()
     if request.user.is_authenticated:
         return drafts.filter(user=request.user).order_by("-updated_at").first()
     ids = request.session.get(SESSION_DRAFTS) or []
@@ -91,12 +99,57 @@ def session_owns_draft(request: HttpRequest, draft: Draft) -> bool:
     return str(draft.pk) in (request.session.get(SESSION_DRAFTS) or [])
 
 
+def call_owns_draft(request: HttpRequest, assisted: Assisted, draft_id: Any) -> bool:
+    """Whether the agent started this anonymous draft for the caller on this same call."""
+    owned = request.session.get(SESSION_CALLER_DRAFTS) or {}
+    return owned.get(str(draft_id)) == str(assisted.call_id)
+
+
+def assisted_draft_allowed(request: HttpRequest, assisted: Assisted, draft: Draft) -> bool:
+    """Whether an agent on a call may open ``draft``: the identified caller's own draft (to
+    carry on with it, with their consent, asked on the call screen), or an anonymous one
+    started on this call. Never another resident's, and never without 2-step verification."""
+    if staff_mfa_step(request) is not None:
+        return False
+    if draft.user_id is not None:
+        return assisted.resident is not None and draft.user_id == assisted.resident.pk
+    return call_owns_draft(request, assisted, draft.pk)
+
+
+def contact_centre_url(name: str, assisted: Assisted | None = None) -> str:
+    """The contact centre's page ``name`` for the agent's current call (the caller's record,
+    the forms to start, closing the call), or the admin's home until those screens exist.
+
+    The contact centre sits above this app, so its pages are found by URL name alone: first
+    as a page of the current call (no arguments: the call is in the agent's session), then
+    with the call's id.
+    """
+    attempts: list[dict[str, str]] = [{}]
+    if assisted is not None:
+        attempts.append({"call": str(assisted.call_id)})
+    for kwargs in attempts:
+        try:
+            return reverse(name, kwargs=kwargs or None)
+        except NoReverseMatch:
+            continue
+    return "/admin/"
+
+
 def upload_visible_to(request: HttpRequest, upload: Upload) -> bool:
     """Whether ``request`` may download ``upload``: its owner, the browser session whose draft
     it is on, or staff allowed to see the submission's case."""
     user = request.user
     if user.is_authenticated and upload.user_id == user.pk:
         return True
+    assisted = assisted_for(request)
+    if assisted is not None and upload.submission_id is None and upload.draft_id:
+        # A file on a draft the agent is filling in for the caller (its "Check your answers").
+        if upload.user_id is not None:
+            allowed = assisted.resident is not None and upload.user_id == assisted.resident.pk
+        else:
+            allowed = call_owns_draft(request, assisted, upload.draft_id)
+        if allowed and staff_mfa_step(request) is None:
+            return True
     if (
         upload.user_id is None
         and upload.draft_id

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from accounts.constants import StaffAccessAction
+from accounts.services import staff_access_record
 from payments.models import Payment
 from payments.services import payment_create
 from portal.cases.models import Team
@@ -24,15 +26,23 @@ from portal.cases.services import case_create, case_link_for_resident
 from portal.interactions.constants import VALIDATION_LOOP_THRESHOLD, Channel, InteractionType
 from portal.interactions.models import Interaction
 from portal.interactions.services import interaction_record, transaction_record
+from portal.lib.assisted import Assisted
 from portal.lib.money import pounds
 from portal.lib.ratelimit import ratelimit_hit, ratelimit_retry_after
 from portal.lib.uploads import file_sha256
 from portal.notifications.services import notification_email_send, notification_release_amended
 
-from .constants import DRAFT_RESUMABLE_STATUSES, DraftStatus, SubmissionChannel, draft_transition_allowed
+from .constants import (
+    DRAFT_RESUMABLE_STATUSES,
+    DraftStatus,
+    SubmissionChannel,
+    assisted_phrase,
+    draft_transition_allowed,
+)
 from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity
 from .models import Draft, FormVersion, ServiceForm, Submission, Upload, draft_lifetime
 from .schema import schema_build
+from .selectors import submission_answer_rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -150,8 +160,16 @@ def _record(
     request: HttpRequest | None = None,
     step: str = "",
     outcome: str = "",
+    channel: str | None = None,
+    staff: "User | None" = None,
     **kwargs: Any,
 ) -> Interaction:
+    """One event of ``draft``'s journey. On the web it is the resident's ``request``; when a
+    member of ``staff`` fills the form in for a caller (``channel`` phone, face to face...),
+    there is no request to take it from (the browser is the agent's): it is the draft's
+    resident's, on the caller's channel, with ``staff`` as who did it."""
+    if staff is not None:
+        request = None
     schema = draft.version.schema
     # The day the draft was started (London), so the measures count a submission, a step
     # or an abandonment only against starts of the same period (a subset of them).
@@ -166,6 +184,8 @@ def _record(
         step=step,
         outcome=outcome,
         extras=extras,
+        channel=channel,
+        staff=staff,
         **kwargs,
     )
 
@@ -177,10 +197,13 @@ def draft_create(
     user: "User | AnonymousUser | None" = None,
     session_key: str = "",
     request: HttpRequest | None = None,
+    channel: str | None = None,
+    staff: "User | None" = None,
 ) -> Draft:
     """Start a resident's answers to ``version``: theirs if signed in, else this browser session's.
 
-    Records ``form_start``: the first step is shown next.
+    Records ``form_start``: the first step is shown next. ``channel`` and ``staff``: a member
+    of staff starts it for a caller (see ``_record``; ``draft_create_for_caller``).
     """
     draft = Draft.objects.create(
         version=version,
@@ -195,7 +218,42 @@ def draft_create(
         request=request,
         step=_step_label(1, first) if first else "",
         extras={"order": 1, "version": version.number},
+        channel=channel,
+        staff=staff,
     )
+    return draft
+
+
+def _caller_audit(assisted: Assisted, *, action: str, detail: str = "") -> None:
+    """Audit an action an agent took for the identified caller (none for an unknown caller)."""
+    if assisted.resident is None:
+        return
+    staff_access_record(
+        staff=assisted.staff,
+        resident=assisted.resident,
+        action=action,
+        channel=assisted.channel,
+        identity=assisted.identity,
+        call=assisted.call_id,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def draft_create_for_caller(*, version: FormVersion, assisted: Assisted, session_key: str = "") -> Draft:
+    """An agent on a call starts ``version`` for the caller: the draft is the identified
+    caller's (``assisted.resident``), or, for a caller nobody has identified, the agent's
+    browser session's, as an anonymous resident's would be. ``form_start`` is on the call's
+    channel with the agent as staff, and the start is audited on the resident's record.
+    """
+    draft = draft_create(
+        version=version,
+        user=assisted.resident,
+        session_key="" if assisted.resident is not None else session_key,
+        channel=assisted.channel,
+        staff=assisted.staff,
+    )
+    _caller_audit(assisted, action=StaffAccessAction.FORM_STARTED, detail=version.schema.get("title", ""))
     return draft
 
 
@@ -234,6 +292,8 @@ def draft_step_save(
     request: HttpRequest | None = None,
     partial: bool = False,
     files_only: bool = False,
+    channel: str | None = None,
+    staff: "User | None" = None,
 ) -> int | None:
     """Store the answers to step ``number`` (checked by ``form``) and return the next step's number.
 
@@ -241,7 +301,8 @@ def draft_step_save(
     questions that the new answers hide are dropped (with their files). ``partial`` is
     "Save and come back later": what was typed is kept and ``form_save`` is recorded;
     otherwise ``form_step``. ``files_only`` keeps just the new files of a step that had
-    errors, so nobody has to choose a file twice.
+    errors, so nobody has to choose a file twice. ``channel``/``staff``: an agent fills it in
+    for a caller (``_record``).
     """
     step = flow.step(number)
     assert step is not None  # the views save only steps of the flow
@@ -285,6 +346,8 @@ def draft_step_save(
             request=request,
             step=label,
             extras=extras,
+            channel=channel,
+            staff=staff,
         )
     return next_number
 
@@ -296,6 +359,8 @@ def form_error_record(
     step: dict[str, Any],
     fields: list[str],
     request: HttpRequest | None = None,
+    channel: str | None = None,
+    staff: "User | None" = None,
 ) -> None:
     """A step sent back with errors: which questions, so validation loops show in the measures.
 
@@ -318,6 +383,8 @@ def form_error_record(
         request=request,
         step=_step_label(number, step),
         extras={"order": number, "title": step["title"][:100], "fields": fields, "loop": loop},
+        channel=channel,
+        staff=staff,
     )
 
 
@@ -344,12 +411,32 @@ def draft_claim(*, draft: Draft, user: "User") -> Draft:
     return draft
 
 
+@transaction.atomic
+def draft_claim_for_caller(*, draft: Draft, assisted: Assisted) -> Draft:
+    """A draft an agent started for a caller before checking who they are, on this same
+    call, becomes the identified caller's (never the agent's), audited on their record."""
+    if assisted.resident is None:
+        raise ValueError("Only an identified caller can be given a draft")
+    draft_claim(draft=draft, user=assisted.resident)
+    _caller_audit(
+        assisted, action=StaffAccessAction.FORM_STARTED, detail=draft.version.schema.get("title", "")
+    )
+    return draft
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
-def draft_resume_link_send(*, draft: Draft, email: str, request: HttpRequest | None = None) -> str:
+def draft_resume_link_send(
+    *,
+    draft: Draft,
+    email: str,
+    request: HttpRequest | None = None,
+    channel: str | None = None,
+    staff: "User | None" = None,
+) -> str:
     """Email a link that brings an anonymous resident back to their answers.
 
     Only the SHA-256 of the token is stored; the link stops working after
@@ -376,7 +463,15 @@ def draft_resume_link_send(*, draft: Draft, email: str, request: HttpRequest | N
         ),
         template="forms_engine/resume_link",
     )
-    _record(InteractionType.FORM_SAVE, draft=draft, request=request, step="resume link", outcome="emailed")
+    _record(
+        InteractionType.FORM_SAVE,
+        draft=draft,
+        request=request,
+        step="resume link",
+        outcome="emailed",
+        channel=channel,
+        staff=staff,
+    )
     return token
 
 
@@ -384,14 +479,21 @@ def draft_resume_link_send(*, draft: Draft, email: str, request: HttpRequest | N
 RESUME_LINKS_PER_HOUR = 3
 
 
-def draft_resume_link_request(*, draft: Draft, email: str, request: HttpRequest | None = None) -> bool:
+def draft_resume_link_request(
+    *,
+    draft: Draft,
+    email: str,
+    request: HttpRequest | None = None,
+    channel: str | None = None,
+    staff: "User | None" = None,
+) -> bool:
     """Email a resume link (``draft_resume_link_send``) unless this draft has already had
     ``RESUME_LINKS_PER_HOUR`` this hour; returns False, sending nothing, when it has."""
     if ratelimit_hit(
         f"forms_engine:resume_links:{draft.pk}", limit=RESUME_LINKS_PER_HOUR, window_seconds=3600
     ):
         return False
-    draft_resume_link_send(draft=draft, email=email, request=request)
+    draft_resume_link_send(draft=draft, email=email, request=request, channel=channel, staff=staff)
     return True
 
 
@@ -440,6 +542,7 @@ def _confirmation_render(
 ) -> tuple[str, str]:
     case = submission.case
     reference = case.reference if case else ""
+    assisted = submission.channel == SubmissionChannel.ASSISTED
     subject = f"{schema['title']}: we have your request" + (" and your payment" if receipt_text else "")
     subject += f" ({reference})" if reference else ""
     body = render_to_string(
@@ -453,9 +556,21 @@ def _confirmation_render(
             "council_name": settings.WAGTAIL_SITE_NAME,
             "case_url": case_link_for_resident(case) if case else "",
             "receipt_text": receipt_text,
+            # Made for them by staff: how and when, and what was sent, so they can check it.
+            "assisted_phrase": assisted_phrase(case.channel if case else "") if assisted else "",
+            "submitted_at": submission.submitted_at,
+            "answers": _answers_plain(submission) if assisted else [],
         },
     )
     return subject, body
+
+
+def _answers_plain(submission: Submission) -> list[dict[str, str]]:
+    """The answers sent, as "question: answer" lines for a plain-text email."""
+    return [
+        {"label": row["label"], "value": _plain(str(row["value"]))}
+        for row in submission_answer_rows(submission)
+    ]
 
 
 def _confirmation_email(submission: Submission, schema: dict[str, Any], *, hold: bool = False) -> None:
@@ -465,6 +580,8 @@ def _confirmation_email(submission: Submission, schema: dict[str, Any], *, hold:
     paid meanwhile, it goes at once with the receipt in it
     (``submission_confirmation_with_receipt``), so the resident gets one email, not three.
     """
+    if not submission.contact_email:
+        return  # a resident record with no email: the case is followed up by phone or post
     subject, body = _confirmation_render(submission, schema)
     notification_email_send(
         to=submission.contact_email,
@@ -505,6 +622,7 @@ def submission_create(
     request: HttpRequest | None = None,
     channel: str = Channel.WEB,
     staff: "User | None" = None,
+    assisted: Assisted | None = None,
 ) -> Submission:
     """Send a resident's answers: the Submission, its Case and (when a fee is due) its Payment,
     in one transaction.
@@ -521,7 +639,14 @@ def submission_create(
     them (the submission is then "assisted", and its events carry that channel and the
     staff member, never the staff member as the resident). Without a fee the submission
     completes a transaction at once; with one, when the payment succeeds.
+
+    ``assisted`` (an agent on a call, ``portal.lib.assisted``) gives the channel and the
+    staff member, and audits the submission on the identified caller's record
+    (``SUBMITTED``, with the case reference), in the same transaction. A resident record with
+    no email can be sent for: the case reaches them by phone or post.
     """
+    if assisted is not None:
+        channel, staff = assisted.channel, assisted.staff
     if (channel != Channel.WEB) != (staff is not None):
         raise ValueError("Staff submit on the caller's channel; residents submit on the web")
     if channel not in Channel.values:
@@ -539,7 +664,7 @@ def submission_create(
             existing = _submission_for(locked)
             if existing is not None:
                 return existing
-            return _submission_create(locked, request, channel=channel, staff=staff)
+            return _submission_create(locked, request, channel=channel, staff=staff, assisted=assisted)
     except IntegrityError:
         existing = _submission_for(draft)
         if existing is None:
@@ -567,10 +692,15 @@ def submission_payment(submission: Submission) -> Payment | None:
 
 
 def _submission_create(
-    draft: Draft, request: HttpRequest | None, *, channel: str = Channel.WEB, staff: "User | None" = None
+    draft: Draft,
+    request: HttpRequest | None,
+    *,
+    channel: str = Channel.WEB,
+    staff: "User | None" = None,
+    assisted: Assisted | None = None,
 ) -> Submission:
-    assisted = channel != Channel.WEB
-    if assisted:
+    by_staff = channel != Channel.WEB
+    if by_staff:
         request = None  # the request is the staff member's: the events are the resident's
     version = draft.version
     schema = version.schema
@@ -581,8 +711,18 @@ def _submission_create(
     invalid = flow.invalid_step(answers, uploads)
     if invalid is not None:
         raise SubmissionIncomplete("Some answers are missing or need changing", step=invalid)
-    email = user.email if user is not None else flow.contact_email(answers)
-    if not email:
+    if user is not None:
+        # A record the contact centre keeps may have no email: it is reached by phone or post.
+        email = user.message_email or flow.contact_email(answers)
+        if not (email or user.phone or user.has_address):
+            raise SubmissionIncomplete(
+                "Add a phone number, an address or an email address to their record, "
+                "so we can tell them about their request",
+                step=len(flow.steps),
+            )
+    else:
+        email = flow.contact_email(answers)
+    if not email and user is None:
         raise SubmissionIncomplete(
             "Enter an email address so we can send you the reference", step=len(flow.steps)
         )
@@ -610,7 +750,7 @@ def _submission_create(
         case=case,
         answers=answers,
         contact_email=email,
-        channel=SubmissionChannel.ASSISTED if assisted else SubmissionChannel.WEB,
+        channel=SubmissionChannel.ASSISTED if by_staff else SubmissionChannel.WEB,
         fee_pence=fee,
         idempotency_key=draft.idempotency_key,
     )
@@ -657,6 +797,10 @@ def _submission_create(
             request=request,
             staff=staff,
             case_reference=case.reference if case else "",
+        )
+    if assisted is not None and assisted.resident is not None and user == assisted.resident:
+        _caller_audit(
+            assisted, action=StaffAccessAction.SUBMITTED, detail=case.reference if case else schema["title"]
         )
     _confirmation_email(submission, schema, hold=payment is not None and case is not None)
     submission.payment = payment  # type: ignore[attr-defined]  # not a field: for the caller's redirect

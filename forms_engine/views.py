@@ -3,6 +3,14 @@
 Every draft URL carries the draft's id, and every view checks the draft is the
 resident's own (their account, or this browser's session for anonymous drafts):
 anyone else gets a 404.
+
+A contact-centre agent on a call (``request.assisted``, ``portal.lib.assisted``) goes
+through the same pages for the caller: the draft is the caller's, prefilled from the
+caller's profile, its events are on the call's channel with the agent as staff (never the
+agent's browser as the resident's), and the submission is the caller's, made on that
+channel. The agent may open the identified caller's own drafts (carrying on, with their
+consent, from the call screen) and drafts started for an unknown caller on the same call,
+and nothing else; nothing started for a caller is ever claimed by the agent's account.
 """
 
 import functools
@@ -18,18 +26,22 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.selectors import profile_initial
+from accounts.selectors import profile_initial, staff_mfa_step
 from cms.models import ContactPage
+from portal.lib.assisted import Assisted, assisted_for
 from portal.lib.money import pounds
 from portal.lib.ratelimit import retry_after_message
 from portal.lib.uploads import UploadLimits, upload_limit
 
-from .constants import SignIn
+from .constants import SignIn, assisted_phrase
 from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, handler_for
-from .models import Draft, ServiceForm, Submission, Upload
+from .models import Draft, FormVersion, ServiceForm, Submission, Upload
 from .selectors import (
+    SESSION_CALLER_DRAFTS,
     SESSION_DRAFTS,
     SESSION_SUBMISSIONS,
+    assisted_draft_allowed,
+    contact_centre_url,
     draft_for_form,
     form_introduced_by,
     session_owns_draft,
@@ -40,7 +52,9 @@ from .services import (
     SubmissionIncomplete,
     draft_by_resume_token,
     draft_claim,
+    draft_claim_for_caller,
     draft_create,
+    draft_create_for_caller,
     draft_resume_link_request,
     draft_resume_link_retry_after,
     draft_session_attach,
@@ -66,6 +80,8 @@ def _session_key(request: HttpRequest) -> str:
 
 def _claim_session_drafts(request: HttpRequest) -> None:
     """A resident who signed in partway keeps the answers this browser gave before."""
+    if assisted_for(request) is not None:
+        return  # an agent on a call: this browser's drafts are nobody's business now
     if not request.user.is_authenticated or not request.session.get(SESSION_DRAFTS):
         return
     for draft in Draft.objects.filter(pk__in=request.session[SESSION_DRAFTS], user__isnull=True):
@@ -87,6 +103,44 @@ class _Stop(Exception):
         self.response = response
 
 
+# Acting for a caller (request.assisted)
+
+
+def _caller(request: HttpRequest) -> Assisted | None:
+    """The call the agent is working on, or None for a resident (and for staff with no call).
+
+    Staff reach a resident's answers, as the admins, only after 2-step verification."""
+    assisted = assisted_for(request)
+    if assisted is not None and staff_mfa_step(request) is not None:
+        raise Http404("Verify it is you before helping a caller")
+    return assisted
+
+
+def _resident(request: HttpRequest, assisted: Assisted | None):
+    """Whose the answers are: the caller the agent is helping, or the signed-in resident."""
+    if assisted is not None:
+        return assisted.resident
+    return request.user if request.user.is_authenticated else None
+
+
+def _events(assisted: Assisted | None, request: HttpRequest) -> dict:
+    """How a page's events are recorded: the resident's own request on the web, or, for an
+    agent, the call's channel and the agent as staff (the request is the agent's browser)."""
+    if assisted is not None:
+        return {"request": None, "channel": assisted.channel, "staff": assisted.staff}
+    return {"request": request}
+
+
+def _caller_draft_add(request: HttpRequest, assisted: Assisted, draft: Draft) -> None:
+    owned = dict(request.session.get(SESSION_CALLER_DRAFTS) or {})
+    owned[str(draft.pk)] = str(assisted.call_id)
+    request.session[SESSION_CALLER_DRAFTS] = dict(list(owned.items())[-20:])
+
+
+def _caller_name(assisted: Assisted) -> str:
+    return str(assisted.resident) if assisted.resident is not None else "an unidentified caller"
+
+
 def _draft_for(request: HttpRequest, slug: str, draft_id) -> Draft:
     """The resident's own, unsent, unexpired draft, or a response that ends the request."""
     draft = (
@@ -94,7 +148,14 @@ def _draft_for(request: HttpRequest, slug: str, draft_id) -> Draft:
     )
     if draft is None:
         raise Http404("No such form in progress")
-    if draft.user_id:
+    assisted = _caller(request)
+    if assisted is not None:
+        if not assisted_draft_allowed(request, assisted, draft):
+            raise Http404("No such form in progress")
+        if draft.user_id is None and assisted.resident is not None:
+            # Started before the caller was identified, on this call: now theirs.
+            draft_claim_for_caller(draft=draft, assisted=assisted)
+    elif draft.user_id:
         if not request.user.is_authenticated:
             raise _Stop(redirect_to_login(request.get_full_path()))
         if draft.user_id != request.user.pk:
@@ -165,10 +226,29 @@ def _uploads(draft: Draft, flow: Flow, answers: dict, names=None) -> dict[str, U
 
 
 def _after_submit(request: HttpRequest, submission: Submission) -> HttpResponse:
+    assisted = _caller(request)
+    if assisted is not None:
+        return _after_caller_submit(request, assisted, submission)
     payment = getattr(submission, "payment", None) or submission_payment(submission)
     if payment is not None and payment.status not in ("success",):
         return redirect("payments:pay", reference=payment.reference)
     return redirect("forms_engine:done", slug=submission.version.form.slug, key=submission.idempotency_key)
+
+
+def _after_caller_submit(request: HttpRequest, assisted: Assisted, submission: Submission) -> HttpResponse:
+    """Back to the call: the agent tells the caller the reference, and any fee is paid by a
+    link sent from the record (staff never take card details)."""
+    case = submission.case
+    name = str(submission.user) if submission.user_id else "the caller"
+    reference = case.reference if case is not None else submission.version.schema.get("title", "the form")
+    messages.success(request, f"Sent {reference} for {name} {assisted_phrase(assisted.channel)}")
+    payment = getattr(submission, "payment", None) or submission_payment(submission)
+    if payment is not None and payment.status != "success":
+        messages.warning(
+            request, f"A fee of {pounds(submission.fee_pence)} is due: send a payment link from the record"
+        )
+    page = "contact_centre:record" if assisted.resident is not None else "contact_centre:call_forms"
+    return redirect(contact_centre_url(page, assisted))
 
 
 # Pages
@@ -186,6 +266,9 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         if service_form.versions.exists():  # was live once, then unpublished: closed, not missing
             return _closed(request, service_form)
         raise Http404("This form is not published")
+    assisted = _caller(request)
+    if assisted is not None:
+        return _start_for_caller(request, service_form, version, assisted)
     _claim_session_drafts(request)
     schema = version.schema
     sign_in = schema.get("sign_in") or SignIn.OPTIONAL
@@ -226,6 +309,48 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             "fee": schema.get("fee") or {},
             "fee_text": pounds(int((schema.get("fee") or {}).get("amount_pence") or 0)),
         },
+    )
+
+
+def _start_for_caller(
+    request: HttpRequest, service_form: ServiceForm, version: FormVersion, assisted: Assisted
+) -> HttpResponse:
+    """The start page for an agent: Start makes a new draft for the caller. Carrying on with
+    the caller's own draft is done from their record, which asks for their consent first."""
+    schema = version.schema
+    sign_in = schema.get("sign_in") or SignIn.OPTIONAL
+    resident = assisted.resident
+    # A form residents must sign in for keeps its answers in an account: the caller's record.
+    needs_record = sign_in == SignIn.REQUIRED and resident is None
+    if request.method == "POST" and not needs_record:
+        draft = draft_create_for_caller(
+            version=version,
+            assisted=assisted,
+            session_key=_session_key(request) if resident is None else "",
+        )
+        if resident is None:
+            _caller_draft_add(request, assisted, draft)
+        return redirect(_step_url(draft, 1))
+    theirs = draft_for_form(request=request, form=service_form, user=resident) if resident else None
+    return render(
+        request,
+        "forms_engine/start.html",
+        {
+            "service_form": service_form,
+            "schema": schema,
+            "service_page": form_introduced_by(service_form),
+            "sign_in": sign_in,
+            "assisted": assisted,
+            "caller_name": _caller_name(assisted),
+            "needs_record": needs_record,
+            "their_draft": theirs if theirs is not None and theirs.answers else None,
+            "record_url": contact_centre_url(
+                "contact_centre:record" if resident is not None else "contact_centre:call_forms", assisted
+            ),
+            "fee": schema.get("fee") or {},
+            "fee_text": pounds(int((schema.get("fee") or {}).get("amount_pence") or 0)),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -271,18 +396,21 @@ def step(request: HttpRequest, draft: Draft, number: int) -> HttpResponse:
     change = (request.GET.get("change") or request.POST.get("change")) == "1"
     file_names = {q["name"] for q in this_step["questions"] if q["type"] == "file"}
     uploads = _uploads(draft, flow, answers, file_names) if file_names else {}
+    assisted = _caller(request)
+    resident = _resident(request, assisted)
+    events = _events(assisted, request)
     options = {
         "step": this_step,
         "answers": answers,
         "uploads": uploads,
-        "profile": profile_initial(request.user),
+        "profile": profile_initial(resident),
     }
     if request.method == "POST":
         partial = request.POST.get("action") == "save"
         form = StepForm(request.POST, request.FILES, partial=partial, **options)
         if form.is_valid():
             next_number = draft_step_save(
-                draft=draft, flow=flow, number=number, form=form, request=request, partial=partial
+                draft=draft, flow=flow, number=number, form=form, partial=partial, **events
             )
             if partial:
                 return redirect("forms_engine:saved", slug=draft.version.form.slug, draft=draft.pk)
@@ -291,13 +419,9 @@ def step(request: HttpRequest, draft: Draft, number: int) -> HttpResponse:
                 return redirect(_step_url(draft, incomplete) if incomplete else _check_url(draft))
             return redirect(_step_url(draft, next_number) if next_number else _check_url(draft))
         if any(isinstance(v, PendingUpload) for v in form.step_answers.values()):
-            draft_step_save(
-                draft=draft, flow=flow, number=number, form=form, request=request, files_only=True
-            )
+            draft_step_save(draft=draft, flow=flow, number=number, form=form, files_only=True, **events)
             form.uploads.update(_uploads(draft, flow, draft.answers, file_names))
-        form_error_record(
-            draft=draft, number=number, step=this_step, fields=form.error_names(), request=request
-        )
+        form_error_record(draft=draft, number=number, step=this_step, fields=form.error_names(), **events)
     elif request.method == "GET" or request.method == "HEAD":
         form = StepForm(**options)
     else:
@@ -331,7 +455,7 @@ def step(request: HttpRequest, draft: Draft, number: int) -> HttpResponse:
             "multipart": bool(file_names),
             "has_location": any(q["type"] == "location" for q in form.questions),
             "has_reveal": form.reveals,
-            "signed_in": request.user.is_authenticated,
+            "signed_in": resident is not None,
         },
     )
 
@@ -348,12 +472,16 @@ def check(request: HttpRequest, draft: Draft) -> HttpResponse:
     uploads = _uploads(draft, flow, answers)
     error = None
     if request.method == "POST":
+        assisted = _caller(request)
         try:
-            submission = submission_create(draft=draft, request=request)
+            if assisted is not None:
+                submission = submission_create(draft=draft, assisted=assisted)
+            else:
+                submission = submission_create(draft=draft, request=request)
         except SubmissionIncomplete as exc:
             error = {"message": exc.message, "url": _step_url(draft, exc.step, change=True)}
         else:
-            if submission.user_id is None:
+            if submission.user_id is None and assisted is None:
                 _session_list_add(request, SESSION_SUBMISSIONS, str(submission.idempotency_key))
             return _after_submit(request, submission)
     schema = draft.version.schema
@@ -382,6 +510,7 @@ def check(request: HttpRequest, draft: Draft) -> HttpResponse:
             "error": error,
             "incomplete_url": _step_url(draft, incomplete) if incomplete else "",
             "back_url": _step_url(draft, last),
+            "assisted": _caller(request),
         },
         status=400 if error else 200,
     )
@@ -404,14 +533,21 @@ class ResumeEmailForm(forms.Form):
 @with_draft
 def saved(request: HttpRequest, draft: Draft) -> HttpResponse:
     """After "Save and come back later": where to find the answers again."""
-    context = {"draft": draft, "schema": draft.version.schema, "expires_at": draft.expires_at}
-    if request.user.is_authenticated:
+    assisted = _caller(request)
+    context = {
+        "draft": draft,
+        "schema": draft.version.schema,
+        "expires_at": draft.expires_at,
+        "assisted": assisted,
+        "record_url": contact_centre_url("contact_centre:record", assisted) if assisted else "",
+    }
+    if draft.user_id is not None:
         return render(request, "forms_engine/saved.html", context)
     flow = _flow(draft)
     form = ResumeEmailForm(request.POST or None, initial={"email": flow.contact_email(draft.answers)})
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if draft_resume_link_request(draft=draft, email=email, request=request):
+        if draft_resume_link_request(draft=draft, email=email, **_events(assisted, request)):
             return render(request, "forms_engine/saved_email_sent.html", {**context, "email": email})
         form.add_error(
             "email",
@@ -421,6 +557,8 @@ def saved(request: HttpRequest, draft: Draft) -> HttpResponse:
     resume_url = reverse(
         "forms_engine:resume_draft", kwargs={"slug": draft.version.form.slug, "draft": draft.pk}
     )
+    if assisted is not None:
+        context["record_url"] = contact_centre_url("contact_centre:call_forms", assisted)
     return render(
         request,
         "forms_engine/saved_anonymous.html",
@@ -447,6 +585,12 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
                 status=404,
             )
     else:
+        assisted = _caller(request)
+        if assisted is not None:
+            # A caller's link opened by the agent helping them: kept for this call, never
+            # claimed by the agent's account.
+            _caller_draft_add(request, assisted, draft)
+            return redirect("forms_engine:resume_draft", slug=draft.version.form.slug, draft=draft.pk)
         _session_list_add(request, SESSION_DRAFTS, str(draft.pk))
         if request.user.is_authenticated:
             draft_claim(draft=draft, user=request.user)

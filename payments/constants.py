@@ -209,3 +209,22 @@ class SandboxStatus(models.TextChoices):
     ERROR = "error", "Error"
     CANCELLED = "cancelled", "Cancelled"
     EXPIRED = "expired", "Expired"
+
+
+class LinkChannel(models.TextChoices):
+    """How a payment link reached the resident (``PaymentLink.channel``)."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    # Opened by the agent on the desk's screen for the resident to pay there and then.
+    IN_PERSON = "in_person", "Face to face"
+
+
+class LinkStatus(models.TextChoices):
+    """Where a payment link stands, as the agent sees it (derived, never stored)."""
+
+    SENT = "sent", "Sent"
+    OPENED = "opened", "Opened"
+    PAID = "paid", "Paid"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Replaced or cancelled"

@@ -1,9 +1,12 @@
+import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from portal.lib.money import pounds
 
@@ -15,6 +18,8 @@ from .constants import (
     BillStatus,
     EventSource,
     FailureCode,
+    LinkChannel,
+    LinkStatus,
     PaymentEventType,
     PaymentStatus,
     Provider,
@@ -416,3 +421,110 @@ class SandboxRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.amount_pence}"
+
+
+def payment_link_token_hash(token: str) -> str:
+    """What a payment link stores instead of its token: the token is only ever in the URL."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _link_expires_at():
+    return timezone.now() + timedelta(days=settings.PAYMENT_LINK_DAYS)
+
+
+class PaymentLink(models.Model):
+    """A link staff give a resident to pay a case's fee or a bill themselves, with no sign-in.
+
+    Staff never key card numbers: they email (later text) the link, or open it on the desk's
+    screen for the resident to pay there. The link is the credential, so only its token's
+    SHA-256 is stored; the raw token exists only in the URL sent.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    payment = models.ForeignKey(
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="links",
+        help_text="The fee to pay (a payment for a case awaiting payment).",
+    )
+    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.CASCADE, related_name="links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payment_links",
+        help_text="The resident it is for (none for a caller with no record).",
+    )
+    channel = models.CharField(max_length=12, choices=LinkChannel.choices, default=LinkChannel.EMAIL)
+    sent_to = models.CharField(
+        max_length=254,
+        blank=True,
+        help_text="The email address (or, for a text, the phone number) it went to.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_link_expires_at)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The payments started through this link (a bill's new payment, a fee's retries).
+    attempts = models.ManyToManyField(Payment, blank=True, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(payment__isnull=False, bill__isnull=True)
+                | Q(payment__isnull=True, bill__isnull=False),
+                name="payment_link_payment_xor_bill",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=[c.value for c in LinkChannel]), name="payment_link_channel_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="payment_link_user_recent")]
+
+    def __str__(self) -> str:
+        return f"Payment link {self.pk} for {self.payment or self.bill}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        """Can still open a payment: not paid, replaced, cancelled or expired."""
+        return self.paid_at is None and self.revoked_at is None and not self.is_expired
+
+    @property
+    def status(self) -> str:
+        if self.paid_at is not None:
+            return LinkStatus.PAID
+        if self.revoked_at is not None:
+            return LinkStatus.REVOKED
+        if self.is_expired:
+            return LinkStatus.EXPIRED
+        if self.opened_at is not None:
+            return LinkStatus.OPENED
+        return LinkStatus.SENT
+
+    @property
+    def status_label(self) -> str:
+        return LinkStatus(self.status).label
+
+    @property
+    def reference(self) -> str:
+        """The reference the resident knows it by: the request's, the bill's or the payment's."""
+        if self.bill_id:
+            return self.bill.reference
+        if self.payment.case_id:
+            return self.payment.case.reference
+        return self.payment.reference

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.lib.personal_data import register
 
-from .models import Payment, PaymentEvent, Refund
+from .models import Payment, PaymentEvent, PaymentLink, Refund
 
 
 def _export(user) -> list[dict]:
@@ -49,6 +49,12 @@ def _anonymise(user) -> None:
     payments = Payment.objects.filter(Q(user=user) | Q(email__iexact=user.email))
     PaymentEvent.objects.filter(payment__in=payments, type="receipt_sent").update(message="Receipt sent")
     payments.update(user=None, email="", anonymised_at=timezone.now())
+    # Links staff sent them: no longer theirs, no address kept, and they stop working.
+    links = PaymentLink.objects.filter(user=user)
+    if user.email:
+        links = links | PaymentLink.objects.filter(sent_to__iexact=user.email)
+    links.filter(revoked_at__isnull=True, paid_at__isnull=True).update(revoked_at=timezone.now())
+    links.update(user=None, sent_to="")
 
 
 def _purge(cutoff) -> int:
@@ -58,6 +64,14 @@ def _purge(cutoff) -> int:
     Refund.objects.filter(payment__in=old).delete()
     old.delete()
     return count
+
+
+def _reassign(source, target) -> None:
+    """Payments, payment links and what the person did on them move; receipt addresses stay
+    as they were (that is where each receipt went)."""
+    Payment.objects.filter(user=source).update(user=target)
+    PaymentEvent.objects.filter(actor=source).update(actor=target)
+    PaymentLink.objects.filter(user=source).update(user=target)
 
 
 register(
@@ -70,5 +84,6 @@ register(
         "your name or email address."
     ),
     purge=_purge,
+    reassign=_reassign,
     order=70,
 )

@@ -7,6 +7,7 @@ app_name = "payments"
 urlpatterns = [
     path("pay/", views.bill_start, name="bill_start"),
     path("pay/amount/", views.bill_amount, name="bill_amount"),
+    path("pay/link/<str:token>/", views.link, name="link"),
     path("my-account/payments/", views.history, name="history"),
     path("payments/sandbox/<str:checkout_id>/", views.sandbox, name="sandbox"),
     path("payments/webhooks/<str:provider>/", views.webhook, name="webhook"),

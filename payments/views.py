@@ -2,7 +2,9 @@
 
 A payment made while signed in is only ever shown to its owner (anyone else gets 404, and
 so does everyone but finance staff once the account is deleted); a payment made without an
-account is reached by its reference, which cannot be guessed.
+account is reached by its reference, which cannot be guessed. A payment link (staff sent it,
+or opened it at a desk) lets whoever holds it pay, and then see that one payment's pages in
+that browser session, signed in or not.
 """
 
 import contextlib
@@ -24,15 +26,20 @@ from cms.models import CouncilSettings
 from portal.cases.constants import CaseStatus
 from portal.lib.client import client_ip
 from portal.lib.money import pounds
-from portal.lib.ratelimit import too_many_requests
+from portal.lib.ratelimit import (
+    ratelimit_exceeded,
+    ratelimit_hit,
+    ratelimit_retry_after,
+    too_many_requests,
+)
 
 from . import services
 from .constants import EventSource, Provider, SandboxStatus
 from .forms import BillAmountForm, BillLookupForm, SandboxCardForm
 from .models import Bill, Payment, SandboxCheckout
-from .providers import ProviderError
+from .providers import ProviderError, provider_default
 from .providers.sandbox import TEST_CARDS, sandbox_card_submit
-from .selectors import payment_for_resident, payment_list_for_user, receipt_refunds
+from .selectors import payment_for_link_payer, payment_for_resident, payment_list_for_user, receipt_refunds
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +61,17 @@ LOOKUP_WINDOW_SECONDS = 15 * 60
 # so the real payer with the right postcode always gets through.
 GUARDED_BILL_AFTER = 50
 GUARDED_BILL_CLIENT_LIMIT = 3
+# The payments a payment link opened in this browser session (their references).
+SESSION_LINK_PAYMENTS = "payments_link_payments"
+# Unknown payment-link tokens a client may try in the window before it is answered 429.
+LINK_GUESS_LIMIT = 20
+LINK_GUESS_WINDOW_SECONDS = 15 * 60
 
 
 def _payment(request: HttpRequest, reference: str) -> Payment:
     payment = payment_for_resident(request.user, reference)
+    if payment is None and _via_link(request, reference):
+        payment = payment_for_link_payer(reference)
     if payment is None:
         # Signing in can only help with a payment whose account still exists.
         if (
@@ -71,6 +85,22 @@ def _payment(request: HttpRequest, reference: str) -> Payment:
 
 class _SignIn(Exception):
     pass
+
+
+def _via_link(request: HttpRequest, reference: str) -> bool:
+    """This browser reached the payment through a payment link."""
+    return reference in request.session.get(SESSION_LINK_PAYMENTS, [])
+
+
+def _link_grant(request: HttpRequest, payment: Payment) -> None:
+    granted = request.session.get(SESSION_LINK_PAYMENTS, [])
+    if payment.reference not in granted:
+        request.session[SESSION_LINK_PAYMENTS] = [*granted[-19:], payment.reference]
+
+
+def _not_owner(request: HttpRequest, payment: Payment) -> bool:
+    """Paying through a link for someone else's account: the pages say nothing more of theirs."""
+    return payment.user_id is not None and request.user.pk != payment.user_id
 
 
 def _owner_view(view):
@@ -170,7 +200,7 @@ def result(request: HttpRequest, reference: str) -> HttpResponse:
     payment = _payment(request, reference)
     if payment.is_created:
         return redirect("payments:pay", reference=payment.reference)
-    context = {"payment": payment, **_what_for(payment)}
+    context = {"payment": payment, "not_owner": _not_owner(request, payment), **_what_for(payment)}
     if payment.is_success:
         return render(request, "payments/confirmation.html", context)
     if payment.is_failure:
@@ -198,6 +228,9 @@ def retry(request: HttpRequest, reference: str) -> HttpResponse:
     payment = _payment(request, reference)
     try:
         attempt = services.payment_retry(payment=payment, request=request)
+        if _via_link(request, payment.reference):
+            _link_grant(request, attempt)
+            services.payment_links_attempt_follow(previous=payment, attempt=attempt)
         if attempt.is_created:
             attempt = services.payment_start(payment=attempt, request=request)
     except services.PaymentError as exc:
@@ -217,7 +250,12 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "payments/receipt.html",
-        {"payment": payment, "refunds": receipt_refunds(payment), **_what_for(payment)},
+        {
+            "payment": payment,
+            "refunds": receipt_refunds(payment),
+            "not_owner": _not_owner(request, payment),
+            **_what_for(payment),
+        },
     )
 
 
@@ -323,6 +361,70 @@ def bill_amount(request: HttpRequest) -> HttpResponse:
         {"bill": bill, "form": form, "error": error, "outstanding": pounds(bill.outstanding_pence)},
         status=400 if (form.errors or error) else 200,
     )
+
+
+# --- Payment links -------------------------------------------------------------------------
+
+
+def _link_guess_key(request: HttpRequest) -> str:
+    who = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip(request)}".encode()).hexdigest()[:32]
+    return f"payments:link-guess:{who}"
+
+
+@never_cache
+@csp_override(_PAY_CSP)
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    """A payment link: what is owed and "Continue to payment", with no sign-in (the link is
+    the credential, so it works for anyone holding it, signed in or not, staff included).
+
+    An unknown token is a 404; one replaced, cancelled or expired, or with nothing left to
+    pay, a 410 saying how to pay another way; a paid one says so, with the payment
+    reference. Unknown tokens are counted per client: after ``LINK_GUESS_LIMIT`` in the
+    window the client is answered 429, so tokens cannot be guessed by brute force.
+    """
+    key = _link_guess_key(request)
+    if ratelimit_exceeded(key, limit=LINK_GUESS_LIMIT - 1):  # LINK_GUESS_LIMIT misses already
+        return too_many_requests(
+            request,
+            retry_after=ratelimit_retry_after(key, window_seconds=LINK_GUESS_WINDOW_SECONDS),
+            template="payments/link_too_many.html",
+        )
+    found = services.payment_link_find(token=token)
+    context = {"council": _council_contact()}
+    if found is None:
+        ratelimit_hit(key, limit=LINK_GUESS_LIMIT, window_seconds=LINK_GUESS_WINDOW_SECONDS)
+        return render(request, "payments/link_gone.html", {**context, "reason": "unknown"}, status=404)
+    what, reference, amount_pence = services.payment_link_owed(found)
+    context.update(
+        {
+            "link": found,
+            "what": what,
+            "reference": reference,
+            "amount": pounds(amount_pence),
+            "is_test": provider_default() == Provider.SANDBOX,
+        }
+    )
+    if found.paid_at is not None:
+        return render(request, "payments/link_paid.html", {**context, "paid_payment": found.paid_payment})
+    reason = "revoked" if found.revoked_at else "expired" if found.is_expired else ""
+    if not reason and not services.payment_link_payable(found):
+        reason = "closed"
+    if reason:
+        return render(request, "payments/link_gone.html", {**context, "reason": reason}, status=410)
+    services.payment_link_open(link=found)
+    error = ""
+    if request.method == "POST":
+        try:
+            attempt = services.payment_link_checkout(link=found, request=request)
+        except services.PaymentError as exc:
+            error = str(exc)
+        else:
+            _link_grant(request, attempt)
+            if attempt.is_started and attempt.next_url:
+                return redirect(attempt.next_url)
+            return redirect("payments:result", reference=attempt.reference)
+    return render(request, "payments/link.html", {**context, "error": error}, status=400 if error else 200)
 
 
 # --- The sandbox provider's own page --------------------------------------------------------

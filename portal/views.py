@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import acting_for, resident_record_offers
 from forms_engine.selectors import draft_list_for_user
 from payments.selectors import payment_list_for_user
 from portal.cases.selectors import case_claimable_for_resident, case_list_for_resident
@@ -31,6 +32,8 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "drafts": list(draft_list_for_user(request.user)),
             "payments": list(payment_list_for_user(request.user)[:5]),
             "claimable_count": case_claimable_for_resident(request.user).count(),
+            "record_offers": resident_record_offers(user=request.user),
+            "acting": acting_for(request.user),
         },
     )
 

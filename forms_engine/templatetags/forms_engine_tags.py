@@ -1,10 +1,14 @@
-"""The editor's preview: every step of a form as residents will see it."""
+"""The editor's preview: every step of a form as residents will see it; and the banner of a
+member of staff helping a caller on the resident pages (``includes/assisted_banner.html``)."""
 
 from django import template
 
+from portal.lib.assisted import assisted_for
 from portal.lib.money import pounds
 
+from .. import constants
 from ..engine import StepForm, condition_text, fee_pence
+from ..selectors import contact_centre_url
 
 register = template.Library()
 
@@ -39,3 +43,16 @@ def fee_text(schema: dict) -> str:
         amount = pounds(int(fee.get("amount_pence") or 0))
         return f"{amount} times the answer to ‘{fee.get('field')}’, paid online after the check-answers page"
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def contact_centre_link(context, name: str) -> str:
+    """A contact-centre page of the agent's current call (``selectors.contact_centre_url``)."""
+    request = context.get("request")
+    return contact_centre_url(name, assisted_for(request))
+
+
+@register.filter
+def assisted_phrase(channel: str) -> str:
+    """ "by phone", "at a council office"...: how staff are helping, or helped, a resident."""
+    return constants.assisted_phrase(channel)

@@ -4,8 +4,9 @@
 * ``settlement``: the one ``Payment.status`` writer, applying a provider's news, what success means;
 * ``refunds``: refunds by staff and automatic ones, sent, settled and recorded from the provider;
 * ``bills``: finding, paying and importing bills;
+* ``links``: payment links staff send a resident (or open at a desk) to pay a fee or bill;
 * ``receipts``: the receipt email;
-* ``states``: the guarded writers of ``Refund.status`` and ``Bill.status``;
+* ``states``: the guarded writers of ``Refund.status``, ``Bill.status`` and a link's paid mark;
 * ``webhooks``: the providers' webhooks, verified, stored once and processed once, in any order;
 * ``housekeeping``: the periodic job.
 
@@ -21,6 +22,17 @@ from .housekeeping import (
     payments_housekeeping,
     payments_stuck_settle,
 )
+from .links import (
+    payment_link_checkout,
+    payment_link_create,
+    payment_link_find,
+    payment_link_open,
+    payment_link_owed,
+    payment_link_payable,
+    payment_link_revoke,
+    payment_link_send,
+    payment_links_attempt_follow,
+)
 from .receipts import payment_receipt_send
 from .refunds import (
     REFUND_OUTSIDE_REASON,
@@ -31,7 +43,7 @@ from .refunds import (
     refund_submit,
 )
 from .settlement import payment_status_apply, payment_status_sync, payment_transition
-from .states import bill_transition, refund_transition
+from .states import bill_transition, payment_links_paid_mark, refund_transition
 from .webhooks import webhook_event_process, webhook_events_retry, webhook_receive
 
 __all__ = [
@@ -45,6 +57,16 @@ __all__ = [
     "cases_unpaid_close",
     "payment_cancel",
     "payment_create",
+    "payment_link_checkout",
+    "payment_link_create",
+    "payment_link_find",
+    "payment_link_open",
+    "payment_link_owed",
+    "payment_link_payable",
+    "payment_link_revoke",
+    "payment_link_send",
+    "payment_links_attempt_follow",
+    "payment_links_paid_mark",
     "payment_receipt_send",
     "payment_refund",
     "payment_retry",

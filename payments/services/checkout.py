@@ -76,7 +76,7 @@ def payment_create(
         description=description[:200],
         vat_status=vat_status or "",
         user=user,
-        email=email or (user.email if user else ""),
+        email=email or (user.message_email if user else "") or "",
         case=case,
         bill=bill,
         service_code=service_code,
@@ -158,11 +158,14 @@ def _checkout_open(payment: Payment, *, request: HttpRequest | None = None) -> N
         to=PaymentStatus.STARTED,
         source=EventSource.RESIDENT,
         data={"provider_id": started.provider_id},
+        # Who opened the payment page: the resident, or someone paying for them.
+        actor=request.user if request is not None and request.user.is_authenticated else None,
     )
     interaction_record(
         type="payment_start",
         request=request,
-        user=payment.user if request is None else None,
+        # the payment's resident, not whoever's browser it is (a payment link: a desk, a relative)
+        user=payment.user,
         service_code=payment.service_code,
         journey=_journey(payment),
         step=payment.provider,

@@ -32,7 +32,8 @@ def _result_record(payment: Payment, *, request: HttpRequest | None = None) -> N
     interaction_record(
         type="payment_result",
         request=request,
-        user=payment.user if request is None else None,
+        # the payment's resident, not whoever's browser it is (a payment link: a desk, a relative)
+        user=payment.user,
         service_code=payment.service_code,
         journey=_journey(payment),
         step=payment.provider,
@@ -65,6 +66,7 @@ def _case_event(
     public: bool = True,
     actor: "User | None" = None,
     role: str = "",
+    data: dict[str, Any] | None = None,
 ) -> "CaseEvent":
     assert payment.case is not None  # only called for a payment made for a case
     return case_event_add(
@@ -74,7 +76,7 @@ def _case_event(
         actor_role=role or Actor.SYSTEM,
         message=message,
         public=public,
-        data={"payment": payment.reference, "amount_pence": payment.amount_pence},
+        data={"payment": payment.reference, "amount_pence": payment.amount_pence, **(data or {})},
     )
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import Proxy
 from portal.cases.constants import Actor, CaseStatus, EventType
 from portal.cases.models import Case
 from portal.cases.services import case_transition
@@ -36,7 +37,7 @@ from .errors import PaymentError
 from .history import _case_event, _note, _result_record, _transaction_record
 from .receipts import payment_receipt_send
 from .refunds import refund_automatic
-from .states import bill_transition
+from .states import bill_transition, payment_links_paid_mark
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -248,7 +249,28 @@ def _on_success(payment: Payment, *, previous: str) -> None:
     elif not payment.bill_id:
         # a form's fee for a form that opens no case: the request is complete once paid
         _transaction_record(payment, kind="form")
+    payment_links_paid_mark(payment=payment)
     payment_receipt_send(payment=payment)
+
+
+def _proxy_payer(payment: Payment) -> "tuple[User | None, Proxy | None]":
+    """Who opened the payment page, when that was someone acting for the payment's resident
+    (``accounts`` proxies), and the arrangement they paid under; else (None, None)."""
+    started = (
+        PaymentEvent.objects.filter(payment=payment, status_to=PaymentStatus.STARTED, actor__isnull=False)
+        .exclude(actor_id=payment.user_id)
+        .select_related("actor")
+        .order_by("-pk")
+        .first()
+    )
+    if started is None or payment.user_id is None:
+        return None, None
+    proxy = (
+        Proxy.objects.filter(resident_id=payment.user_id, person_id=started.actor_id, can_pay=True)
+        .order_by("-accepted_at", "-pk")
+        .first()
+    )
+    return (started.actor, proxy) if proxy is not None else (None, None)
 
 
 def _case_paid(payment: Payment) -> None:
@@ -260,13 +282,15 @@ def _case_paid(payment: Payment) -> None:
         # the request with a fee is complete now that it is paid (once: later payments are refunded)
         _transaction_record(payment, kind="form", channel=case.channel or "web")
     # The payer made the payment: a "resident" entry, so the case does not email them about
-    # it on top of the receipt.
+    # it on top of the receipt. Someone who paid for the resident is named, for them.
+    payer, proxy = _proxy_payer(payment)
     _case_event(
         payment,
         type=EventType.PAYMENT,
         message=f"Payment of {payment.amount_display} received (payment reference {payment.reference}).",
-        actor=payment.user,
+        actor=payer or payment.user,
         role=Actor.RESIDENT,
+        data={"proxy": proxy.pk} if proxy is not None else None,
     )
     if others_paid:
         text = (

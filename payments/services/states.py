@@ -1,14 +1,15 @@
-"""The guarded writers of ``Refund.status`` and ``Bill.status``: the only code that assigns them.
+"""The guarded writers of ``Refund.status``, ``Bill.status`` and a payment link's paid mark.
 
 ``Payment.status`` has its own writer, ``settlement.payment_transition``, because a payment's
 move carries its consequences (crediting the bill, moving the case, the receipt).
 """
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..constants import BillStatus, RefundStatus, bill_transition_allowed, refund_transition_allowed
-from ..models import Bill, Refund
+from ..models import Bill, Payment, PaymentLink, Refund
 from .errors import PaymentError
 
 
@@ -44,3 +45,27 @@ def bill_transition(*, bill: Bill, to: str) -> Bill:
     bill.status = to
     bill.save(update_fields=["status", "updated_at"])
     return bill
+
+
+def payment_links_paid_mark(*, payment: Payment) -> int:
+    """Mark paid the links ``payment`` (just successful) settles; returns how many.
+
+    The link it was started through, whatever its state; and the links still standing for
+    the same fee (any attempt for its case) or, once the bill is paid in full, the same
+    bill, however the resident paid (a link replaced or cancelled stays so).
+    """
+    standing = Q(revoked_at__isnull=True)
+    settles = Q(attempts=payment)
+    if payment.case_id:
+        settles |= standing & Q(payment__case_id=payment.case_id)
+    else:
+        settles |= standing & Q(payment=payment)
+    if (
+        payment.bill_id
+        and Bill.objects.filter(pk=payment.bill_id, amount_paid_pence__gte=F("amount_due_pence")).exists()
+    ):
+        settles |= standing & Q(bill_id=payment.bill_id)
+    ids = list(
+        PaymentLink.objects.filter(settles, paid_at__isnull=True).values_list("pk", flat=True).distinct()
+    )
+    return PaymentLink.objects.filter(pk__in=ids).update(paid_at=timezone.now(), paid_payment=payment)

@@ -228,6 +228,11 @@ class CaseEvent(models.Model):
         return self.type == EventType.OFFICER_MESSAGE
 
     @property
+    def by_proxy(self) -> bool:
+        """Made by someone acting for the resident (``actor``), not by the resident themselves."""
+        return bool(self.data.get("proxy"))
+
+    @property
     def notify_emailed(self) -> bool:
         """The resident was emailed about this event (its outbox rows say how delivery went)."""
         return self.data.get("notify") == NotifyOutcome.EMAIL

@@ -10,8 +10,9 @@ from django.db import transaction
 
 from portal.lib.personal_data import ExportedData, ExportFile, register
 
-from .constants import CaseStatus, EventType
+from .constants import Actor, CaseStatus, EventType
 from .models import Case, CaseAttachment, CaseEvent
+from .services.timeline import case_event_add
 
 
 def _export(user) -> ExportedData:
@@ -81,6 +82,28 @@ def _erase(user) -> None:
     cases.update(resident=None, contact_email="", contact_name="")
 
 
+def _reassign(source, target) -> None:
+    """Requests on a resident record move to the account it is added to, and from then on
+    reach the person at the account's address. Each gets a note on its timeline, for staff."""
+    CaseEvent.objects.filter(actor=source).update(actor=target)
+    CaseAttachment.objects.filter(uploaded_by=source).update(uploaded_by=target)
+    for case in Case.objects.filter(resident=source).select_for_update().order_by("pk"):
+        case.resident = target
+        case.contact_email = target.email
+        case.contact_name = target.full_name or case.contact_name
+        case.save(update_fields=["resident", "contact_email", "contact_name"])
+        case_event_add(
+            case=case,
+            type=EventType.CLAIMED,
+            actor=target,
+            actor_role=Actor.RESIDENT,
+            public=False,
+            message="The resident added to their account the record the contact centre kept for "
+            "them without an account, and this request with it. Updates now go to the account's "
+            "email address.",
+        )
+
+
 register(
     name="cases",
     label="Your requests",
@@ -90,5 +113,6 @@ register(
     kept="Your requests and what we did about them are kept, without your name or contact details, "
     "for {retention_years} years after they are closed.",
     purge=_purge,
+    reassign=_reassign,
     order=30,
 )

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.constants import SupportNeed
-from accounts.models import SupportNeeds, User
+from accounts.models import Proxy, SupportNeeds, User
 from forms_engine.selectors import submission_answer_rows
 from portal.interactions.constants import InteractionType, SatisfactionScore
 from portal.interactions.models import Interaction, LgslService, SatisfactionComment
@@ -91,6 +91,46 @@ def case_for_resident(user: User | AnonymousUser, reference: str) -> Case | None
     if not user.is_authenticated:
         return None
     return Case.objects.select_related("submission").filter(resident=user, reference=reference).first()
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """A case the signed-in person may see, and on what footing: their own (``proxy`` None),
+    or a resident's they act for under an active ``proxy``."""
+
+    case: Case
+    proxy: Proxy | None = None
+
+    @property
+    def is_proxy(self) -> bool:
+        return self.proxy is not None
+
+    @property
+    def can_submit(self) -> bool:
+        """Messages, replies, withdrawing and reopening."""
+        return self.proxy is None or self.proxy.can_submit
+
+    @property
+    def can_pay(self) -> bool:
+        return self.proxy is None or self.proxy.can_pay
+
+
+def case_access_for(user: User | AnonymousUser, reference: str) -> CaseAccess | None:
+    """The case with this reference if ``user`` is its resident, or acts for its resident under
+    an active arrangement (accepted, not ended, end date not passed); else None (a 404)."""
+    if not user.is_authenticated:
+        return None
+    case = (
+        Case.objects.select_related("submission", "resident")
+        .filter(reference=reference, resident__isnull=False)
+        .first()
+    )
+    if case is None:
+        return None
+    if case.resident_id == user.pk:
+        return CaseAccess(case=case)
+    proxy = Proxy.objects.active().filter(resident_id=case.resident_id, person_id=user.pk).first()
+    return CaseAccess(case=case, proxy=proxy) if proxy is not None else None
 
 
 def case_public_timeline(case: Case) -> list[CaseEvent]:
@@ -308,7 +348,7 @@ def _recorder(record: SupportNeeds | CaseSupportNeeds, resident: User | None) ->
     if record.recorded_by_id is None or (resident is not None and record.recorded_by_id == resident.pk):
         return "the resident"
     officer = record.recorded_by
-    return (officer.full_name or officer.email) if officer else "an officer"
+    return (officer.full_name or officer.email or "an officer") if officer else "an officer"
 
 
 def case_support_needs(case: Case) -> CaseSupport | None:

@@ -110,6 +110,8 @@ def call_identity_confirm(*, call: Call, method: str) -> Call:
 
 
 def _identified(call: Call, method: str) -> None:
+    if call.resident is None:
+        raise CallError("Find the caller's record first")
     call.identity = method
     call.identity_checked_at = timezone.now()
     call.code_hash = ""
@@ -166,7 +168,7 @@ def call_code_check(*, call: Call, code: str) -> bool:
 
 def call_audit(*, call: Call, action: str, detail: str = "") -> None:
     """Audit an action the agent took for the identified caller on this call."""
-    if call.resident_id is None:
+    if call.resident is None:
         return
     staff_access_record(
         staff=call.staff,

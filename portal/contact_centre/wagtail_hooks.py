@@ -13,6 +13,7 @@ from .admin_views import (
     ContactTeamViewSet,
     permission_policy,
 )
+from .call_views import HELP_CALLERS, TAKE_A_CALL, call_urlpatterns
 
 # Before the viewset is registered: Wagtail 8 reads policies from this registry.
 register_permission_policy(AssistedContact, permission_policy, exact_class=True)
@@ -51,4 +52,21 @@ def register_record_contact_menu_item():
 def register_case_contact_url():
     # Beside the case's own page (/admin/cases/<pk>/), in the contact centre's namespace.
     urls = [path("cases/<int:pk>/contact/", CaseAssistedContactView.as_view(), name="case_contact")]
+    urls += call_urlpatterns  # taking a call: /admin/contact-centre/...
     return [path("", include((urls, "contact_centre"), namespace="contact_centre"))]
+
+
+class TakeACallMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(HELP_CALLERS)
+
+
+@hooks.register("register_admin_menu_item")
+def register_take_a_call_menu_item():
+    return TakeACallMenuItem(
+        TAKE_A_CALL,
+        reverse("contact_centre:call_start"),
+        name="take-a-call",
+        icon_name="mobile-alt",
+        order=248,
+    )

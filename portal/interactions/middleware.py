@@ -93,6 +93,8 @@ class InteractionLogMiddleware:
     def _log(self, request, response) -> None:
         if request.method not in ("GET", "HEAD") or request.path.startswith(self.excluded):
             return
+        if getattr(request, "assisted", None) is not None:
+            return  # staff doing a caller's business (portal.lib.assisted): not web activity
         if 300 <= response.status_code < 400:
             return
         htmx = getattr(request, "htmx", None)

@@ -51,6 +51,12 @@ def _erase(user) -> None:
     events.update(user=None, session_key="", case_reference="", path="")
 
 
+def _reassign(source, target) -> None:
+    """The events now belong to the account, but keep the person key they were recorded
+    under: history does not move, so the measures read from them stay the same."""
+    Interaction.objects.filter(user=source).update(user=target)
+
+
 register(
     name="activity",
     label="Your visits to our website and contacts with us, while signed in or recorded by our staff",
@@ -58,6 +64,7 @@ register(
     erase=_erase,
     kept="Records of your visits and contacts with us are kept without your name, for up to "
     "{interaction_retention_months} months, to measure how well our services work.",
+    reassign=_reassign,
     order=60,
 )
 
@@ -81,11 +88,16 @@ def _satisfaction_erase(user) -> None:
     SatisfactionComment.objects.filter(user=user).delete()
 
 
+def _satisfaction_reassign(source, target) -> None:
+    SatisfactionComment.objects.filter(user=source).update(user=target)
+
+
 register(
     name="satisfaction_comments",
     label="Your comments on how satisfied you were with the outcome of your requests",
     export=_satisfaction_export,
     erase=_satisfaction_erase,
     deleted="Your comments on the outcome of your requests are deleted.",
+    reassign=_satisfaction_reassign,
     order=61,
 )

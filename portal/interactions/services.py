@@ -237,8 +237,11 @@ def assisted_contact_record(
     notes: str = "",
     occurred_at: datetime | None = None,
     handled_by: ContactTeam | None = None,
+    extras: dict | None = None,
 ) -> Interaction:
-    """Record a phone call, visit, email, letter or social-media contact taken by staff."""
+    """Record a phone call, visit, email, letter or social-media contact taken by staff.
+
+    ``extras`` adds answers the log keeps beside the notes (e.g. ``tried_online``)."""
     _assisted_contact_check(channel=channel, avoidable=avoidable, avoidable_category=avoidable_category)
     if occurred_at is not None and timezone.localdate(occurred_at) < timezone.localdate():
         rollups_rebuild_request(timezone.localdate(occurred_at))
@@ -254,7 +257,7 @@ def assisted_contact_record(
         outcome=Outcome.RESOLVED if resolved_first_contact else Outcome.UNRESOLVED,
         staff=staff,
         case_reference=case_reference,
-        extras={"notes": notes} if notes else {},
+        extras={**(extras or {}), **({"notes": notes} if notes else {})},
         occurred_at=occurred_at,
         handled_by=handled_by,
     )

@@ -21,6 +21,12 @@ must keep (and then typically sets the link to the user to NULL). Records kept u
 retention rule carry no name or contact details, and ``purge`` deletes them once older
 than ``PORTAL_RETENTION_YEARS`` (run by ``manage.py personal_data_housekeeping``).
 The ``deleted`` and ``kept`` sentences are shown to residents before they confirm deletion.
+
+``reassign(source, target)`` moves the part's records from one user to another: from a
+resident record the contact centre kept for someone without an account (``source``) to the
+account that person makes and claims it with (``target``, see ``accounts.records``). It runs
+inside the merge transaction, before ``source`` is deleted; it moves the links and keeps
+history as it was (the interaction log's person key, a payment's receipt address).
 """
 
 from collections.abc import Callable, Iterable
@@ -54,6 +60,7 @@ class PersonalDataPart:
     deleted: str = ""
     kept: str = ""
     purge: Callable[[datetime], int] | None = None
+    reassign: Callable[[Any, Any], None] | None = None
     order: int = 100
 
     def exported(self, user: Any) -> ExportedData:
@@ -78,6 +85,7 @@ def register(
     deleted: str = "",
     kept: str = "",
     purge: Callable[[datetime], int] | None = None,
+    reassign: Callable[[Any, Any], None] | None = None,
     order: int = 100,
 ) -> PersonalDataPart:
     if name in _parts:
@@ -90,6 +98,7 @@ def register(
         deleted=deleted,
         kept=kept,
         purge=purge,
+        reassign=reassign,
         order=order,
     )
     _parts[name] = part

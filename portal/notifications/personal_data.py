@@ -30,6 +30,12 @@ def _erase(user) -> None:
     _sent_to(user).update(user=None, to="", subject="", body_text="", body_html="", last_error="")
 
 
+def _reassign(source, target) -> None:
+    """Messages sent to a resident record belong to the account it is added to; each keeps
+    the address it went to."""
+    Notification.objects.filter(user=source).update(user=target)
+
+
 register(
     name="emails",
     label="Emails we have sent you",
@@ -37,5 +43,6 @@ register(
     erase=_erase,
     deleted="Copies of the emails we sent you are deleted. We keep a note that an email was sent, "
     "without your address or what it said.",
+    reassign=_reassign,
     order=50,
 )

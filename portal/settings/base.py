@@ -277,6 +277,8 @@ SANDBOX_DELAY_SECONDS = env("SANDBOX_DELAY_SECONDS", default=30, cast=int)
 PAYMENTS_WEBHOOK_TOLERANCE = env("PAYMENTS_WEBHOOK_TOLERANCE", default=300, cast=int)
 # An unpaid request is closed (closed_unpaid) this long after it was made.
 PAYMENT_EXPIRY_HOURS = env("PAYMENT_EXPIRY_HOURS", default=72, cast=int)
+# A payment link staff send a resident (by email or text) works for this many days.
+PAYMENT_LINK_DAYS = env("PAYMENT_LINK_DAYS", default=7, cast=int)
 # A payment still started or submitted after this long has its status fetched from the provider.
 PAYMENT_STUCK_MINUTES = env("PAYMENT_STUCK_MINUTES", default=30, cast=int)
 

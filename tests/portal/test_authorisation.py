@@ -21,7 +21,13 @@ from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RegexPattern
 
 from accounts.selectors import data_export_token
-from accounts.services import data_export_build, data_export_request
+from accounts.services import (
+    data_export_build,
+    data_export_request,
+    proxy_accept,
+    proxy_invite,
+    resident_record_create,
+)
 from tests.accounts.factories import UserFactory
 from tests.accounts.signin import reauthenticate
 
@@ -67,7 +73,16 @@ PUBLIC_WITHIN = {
     "/admin/password_reset/": "switched off (WAGTAIL_PASSWORD_RESET_ENABLED = False): 404 for everyone",
 }
 # Resident-owned objects and how to point a URL at resident B's one.
-OWNED = {"mfa_remove_webauthn", "mfa_edit_webauthn", "data_export_download"}
+OWNED = {
+    "mfa_remove_webauthn",
+    "mfa_edit_webauthn",
+    "data_export_download",
+    "account_proxy_end",
+    "account_proxy_invitation",
+    "account_acting_for",
+    "account_acting_stop",
+    "account_record_claim",
+}
 # Parameters in resident URLs that are not objects (so nobody else's object can be named).
 NOT_OBJECTS = {"account_profile_change": "a section of the profile page, not an object"}
 
@@ -185,10 +200,31 @@ def test_resident_a_gets_404_for_resident_bs_objects():
     )
     export = data_export_request(user=resident_b)
     data_export_build(export_id=export.pk)
+    # B names someone to act for them; B acts for someone else; B is invited to act for them too.
+    other = UserFactory()
+    named, _ = proxy_invite(
+        resident=resident_b, email="c@example.org", relationship="carer", can_submit=False, can_pay=False
+    )
+    acts, _ = proxy_invite(
+        resident=other, email=resident_b.email, relationship="friend", can_submit=False, can_pay=False
+    )
+    acts = proxy_accept(proxy=acts, person=resident_b)
+    _, invitation = proxy_invite(
+        resident=UserFactory(), email=resident_b.email, relationship="other", can_submit=False, can_pay=False
+    )
+    record = resident_record_create(
+        staff=UserFactory(is_staff=True), full_name="B", contact_email=resident_b.email, phone="07700900123"
+    )
     b_urls = {
         "mfa_remove_webauthn": f"/accounts/2fa/webauthn/keys/{key.pk}/remove/",
         "mfa_edit_webauthn": f"/accounts/2fa/webauthn/keys/{key.pk}/edit/",
         "data_export_download": "/my-account/your-data/download/?t=" + data_export_token(export=export),
+        "account_proxy_end": f"/my-account/people-who-act-for-you/{named.pk}/end/",
+        "account_proxy_invitation": f"/my-account/act-for/{invitation}/",
+        "account_acting_for": f"/my-account/people-you-act-for/{acts.pk}/",
+        "account_acting_stop": f"/my-account/people-you-act-for/{acts.pk}/stop/",
+        # A record the contact centre kept with B's (verified) email: offered to B alone.
+        "account_record_claim": f"/my-account/records/{record.pk}/claim/",
     }
     assert set(b_urls) == OWNED
 

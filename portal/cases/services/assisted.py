@@ -39,6 +39,7 @@ def case_assisted_contact_record(
     handled_by: ContactTeam | None = None,
     satisfaction_score: int | None = None,
     satisfaction_comment: str = "",
+    extras: dict | None = None,
 ) -> AssistedContactRecorded:
     """Record a contact staff took about ``case``: all of it, or (on an error) none of it.
 
@@ -58,6 +59,7 @@ def case_assisted_contact_record(
         case_reference=case.reference,
         notes=notes,
         handled_by=handled_by,
+        extras=extras,
     )
     satisfaction_recorded = satisfaction_score is not None and case_satisfaction_record_assisted(
         case=case, staff=staff, channel=channel, score=satisfaction_score, comment=satisfaction_comment

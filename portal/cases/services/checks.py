@@ -3,6 +3,8 @@
 from hmac import compare_digest
 from typing import TYPE_CHECKING
 
+from accounts.models import Proxy
+
 from ..models import Case
 from ..permissions import staff_can_change_case
 
@@ -19,6 +21,28 @@ class CaseError(ValueError):
 def _resident_check(case: Case, user: "User | AnonymousUser") -> None:
     if case.resident_id is None or case.resident_id != user.pk:
         raise CaseError("This is not your case")
+
+
+def _acting_check(case: Case, user: "User | AnonymousUser") -> Proxy | None:
+    """The resident themselves (None), or someone acting for them under an active arrangement
+    that lets them send requests and messages (that arrangement); anyone else is refused."""
+    if case.resident_id is not None and case.resident_id == user.pk:
+        return None
+    proxy = (
+        Proxy.objects.active().filter(resident_id=case.resident_id, person_id=user.pk).first()
+        if case.resident_id is not None and user.pk is not None
+        else None
+    )
+    if proxy is None:
+        raise CaseError("This is not your case")
+    if not proxy.can_submit:
+        raise CaseError("You can see this request, but you cannot send messages or make changes for them")
+    return proxy
+
+
+def acting_data(proxy: Proxy | None) -> dict:
+    """What a timeline entry keeps to say it was made by someone acting for the resident."""
+    return {"proxy": proxy.pk} if proxy is not None else {}
 
 
 def _tracking_check(case: Case, token: str) -> None:

@@ -60,7 +60,7 @@ def case_create(
         title=title[:200],
         service_code=service_code,
         resident=resident,
-        contact_email=(contact_email or (resident.email if resident else "")).strip().lower(),
+        contact_email=(contact_email or (resident.message_email if resident else "") or "").strip().lower(),
         contact_name=contact_name or (resident.full_name if resident else ""),
         team=team,
         sla_working_days=sla_working_days,

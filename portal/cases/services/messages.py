@@ -13,7 +13,7 @@ from portal.interactions.services import interaction_record
 
 from ..constants import Actor, CaseStatus, EventType
 from ..models import Case, CaseAttachment, CaseEvent
-from .checks import CaseError, _resident_check, _staff_check, _tracking_check
+from .checks import CaseError, _acting_check, _staff_check, _tracking_check, acting_data
 from .timeline import _event, case_event_add
 from .transitions import case_transition
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 PROGRESS_CHASE_GAP = timedelta(hours=1)
 
 
-def case_view_record(*, case: Case, request: HttpRequest | None) -> bool:
+def case_view_record(*, case: Case, request: HttpRequest | None, by_proxy: bool = False) -> bool:
     """Record that the resident viewed ``case`` and clear its unread marker.
 
     Returns whether the view looks like progress chasing: the case is open, the resident
@@ -34,11 +34,17 @@ def case_view_record(*, case: Case, request: HttpRequest | None) -> bool:
     outcome ``no_change``, which the rollups count as ``case_views_chasing``. Other
     outcomes: ``first_view``, ``updated`` (something new to see) and ``reload`` (unchanged,
     looked at again within the gap).
+
+    ``by_proxy``: the viewer acts for the resident. The view is logged (under the viewer, with
+    ``extras={"proxy": True}``) but the resident's unread marker is theirs and stays.
     """
     now = timezone.now()
     seen = case.resident_seen_at
     unchanged = seen is not None and (case.last_public_event_at is None or case.last_public_event_at <= seen)
-    chasing = bool(case.is_open and unchanged and seen is not None and now - seen >= PROGRESS_CHASE_GAP)
+    # The resident's last look says nothing about whether someone acting for them is chasing.
+    chasing = bool(
+        not by_proxy and case.is_open and unchanged and seen is not None and now - seen >= PROGRESS_CHASE_GAP
+    )
     interaction_record(
         type="case_view",
         request=request,
@@ -47,8 +53,11 @@ def case_view_record(*, case: Case, request: HttpRequest | None) -> bool:
         step=case.status,
         outcome="no_change" if chasing else _view_outcome(seen, unchanged),
         case_reference=case.reference,
-        extras={"progress_chasing": True} if chasing else None,
+        extras={**({"progress_chasing": True} if chasing else {}), **({"proxy": True} if by_proxy else {})}
+        or None,
     )
+    if by_proxy:
+        return chasing
     Case.objects.filter(pk=case.pk).update(resident_seen_at=now)
     case.resident_seen_at = now
     return chasing
@@ -101,12 +110,14 @@ def case_message_send(
 
     When the case is waiting for the resident, this is their reply: the case goes back to
     in progress and the SLA clock restarts. If anything fails, no file is left behind.
+    ``user`` may also be someone acting for the resident with permission to send messages:
+    the timeline then says the message is theirs, for the resident.
     """
-    _resident_check(case, user)
+    proxy = _acting_check(case, user)
     stored: list[str] = []
     try:
         with transaction.atomic():
-            return _case_message_send(case, user, message, files, request, stored)
+            return _case_message_send(case, user, message, files, request, stored, acting=acting_data(proxy))
     except BaseException:
         storage = CaseAttachment._meta.get_field("file").storage
         for name in stored:
@@ -132,6 +143,8 @@ def _case_message_send(
     files: Sequence[Any],
     request: HttpRequest | None,
     stored: list[str],
+    *,
+    acting: dict[str, Any] | None = None,
 ) -> CaseEvent:
     case = Case.objects.select_for_update().get(pk=case.pk)
     if not case.is_open:
@@ -145,7 +158,7 @@ def _case_message_send(
         actor=user,
         actor_role=Actor.RESIDENT,
         message=message,
-        data={"files": len(files)} if files else {},
+        data={**({"files": len(files)} if files else {}), **(acting or {})},
     )
     case.save(update_fields=["last_public_event_at", "resident_seen_at", "updated_at"])
     _attachments_save(case, event, files, user, stored)
@@ -160,7 +173,9 @@ def _case_message_send(
         case_reference=case.reference,
     )
     if case.is_awaiting_resident:
-        case_transition(case=case, to=CaseStatus.IN_PROGRESS, actor_role=Actor.RESIDENT, actor=user)
+        case_transition(
+            case=case, to=CaseStatus.IN_PROGRESS, actor_role=Actor.RESIDENT, actor=user, data=acting
+        )
     return event
 
 

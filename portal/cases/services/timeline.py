@@ -18,8 +18,9 @@ def _event(case: Case, **fields: Any) -> CaseEvent:
     event = CaseEvent.objects.create(case=case, **fields)
     if event.public:
         case.last_public_event_at = event.created_at
-        if event.actor_role == Actor.RESIDENT:
-            # What residents do themselves is never "unread" to them.
+        if event.actor_role == Actor.RESIDENT and not event.data.get("proxy"):
+            # What residents do themselves is never "unread" to them (what someone acting
+            # for them does is news to them).
             case.resident_seen_at = event.created_at
     return event
 

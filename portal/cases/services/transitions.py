@@ -4,7 +4,7 @@
 functions here are the resident's and the staff's ways in, with their checks.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +25,7 @@ from ..constants import (
 )
 from ..models import Case, CaseEvent
 from ..sla import working_days_add, working_days_between
-from .checks import CaseError, _resident_check, _staff_check, _tracking_check
+from .checks import CaseError, _acting_check, _staff_check, _tracking_check, acting_data
 from .create import _clock_start
 from .notifications import _resident_notify
 from .satisfaction import _satisfaction_supersede
@@ -46,6 +46,7 @@ def case_transition(
     actor: "User | None" = None,
     message: str = "",
     request: HttpRequest | None = None,
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Move ``case`` to status ``to`` if the rules let ``actor_role`` do so.
 
@@ -106,6 +107,7 @@ def case_transition(
         status_from=current,
         status_to=to,
         message=message,
+        data=data or {},
     )
     case.save()
     interaction_record(
@@ -146,8 +148,9 @@ def _reopen_check(case: Case, actor_role: str) -> None:
 def case_withdraw(
     *, case: Case, user: "User", reason: str = "", request: HttpRequest | None = None
 ) -> CaseEvent:
-    """The resident withdraws their request (allowed while received or awaiting them)."""
-    _resident_check(case, user)
+    """The resident (or someone acting for them who may send requests and messages) withdraws
+    the request (allowed while received or awaiting them)."""
+    proxy = _acting_check(case, user)
     return case_transition(
         case=case,
         to=CaseStatus.WITHDRAWN,
@@ -155,6 +158,7 @@ def case_withdraw(
         actor=user,
         message=reason,
         request=request,
+        data=acting_data(proxy),
     )
 
 
@@ -162,11 +166,18 @@ def case_reopen(*, case: Case, user: "User", reason: str, request: HttpRequest |
     """The resident says a resolved case was not fixed, or asks for a review of a decision to
     close it without action; either way it goes back to in progress (within the reopen
     window, ``CASE_REOPEN_DAYS``) with their reason on the timeline."""
-    _resident_check(case, user)
-    return _reopen(case=case, user=user, reason=reason, request=request)
+    proxy = _acting_check(case, user)
+    return _reopen(case=case, user=user, reason=reason, request=request, data=acting_data(proxy))
 
 
-def _reopen(*, case: Case, user: "User | None", reason: str, request: HttpRequest | None) -> CaseEvent:
+def _reopen(
+    *,
+    case: Case,
+    user: "User | None",
+    reason: str,
+    request: HttpRequest | None,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
     if not reason.strip():
         raise CaseError(
             "Enter why you are asking for a review" if case.is_rejected else "Enter what was not fixed"
@@ -178,6 +189,7 @@ def _reopen(*, case: Case, user: "User | None", reason: str, request: HttpReques
         actor=user,
         message=reason,
         request=request,
+        data=data,
     )
 
 

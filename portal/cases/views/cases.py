@@ -1,11 +1,14 @@
 """Residents' case pages in My account, and the tracking link for anonymous requests.
 
 Every resident URL looks the case up by reference *and* owner, so another resident's
-case is a 404, never a 403: nothing about it leaks.
+case is a 404, never a 403: nothing about it leaks. Someone acting for the resident under an
+active arrangement (``accounts`` proxies) sees the same pages; they may message, withdraw or
+reopen only if it lets them send requests and messages (otherwise 403: they can see the case).
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -14,16 +17,19 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from payments import selectors as payment_selectors
 from portal.lib.client import client_ip
 from portal.lib.ratelimit import ratelimit_hit
 from portal.lib.uploads import upload_limit
 
+from ..constants import CaseStatus
 from ..forms import ATTACHMENT_LIMITS, MessageForm, TrackMessageForm, WithdrawForm, reopen_form_class
 from ..models import Case, CaseAttachment
 from ..selectors import (
+    CaseAccess,
+    case_access_for,
     case_answer_rows,
     case_claimable_for_resident,
-    case_for_resident,
     case_list_for_resident,
     case_next_steps,
     case_public_timeline,
@@ -51,11 +57,19 @@ TRACK_RATE_LIMITED = (
 )
 
 
-def _own_case(request: HttpRequest, reference: str) -> Case:
-    case = case_for_resident(request.user, reference)
-    if case is None:
+def _case_access(request: HttpRequest, reference: str, *, submit: bool = False) -> CaseAccess:
+    """The case, for its resident or someone acting for them; ``submit`` also needs the right
+    to send messages and make changes."""
+    access = case_access_for(request.user, reference)
+    if access is None:
         raise Http404("No such case")
-    return case
+    if submit and not access.can_submit:
+        raise PermissionDenied("You cannot make changes to this request")
+    return access
+
+
+def _own_case(request: HttpRequest, reference: str, *, submit: bool = False) -> Case:
+    return _case_access(request, reference, submit=submit).case
 
 
 def _answers_template() -> str | None:
@@ -101,27 +115,38 @@ def case_claim_view(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_claim.html", {"cases": claimable})
 
 
-def _detail_context(request, case: Case, *, form=None, reopen_form=None) -> dict:
+def _detail_context(
+    request, case: Case, *, form=None, reopen_form=None, access: CaseAccess | None = None
+) -> dict:
+    access = access or _case_access(request, case.reference)
     rows = case_answer_rows(case)
+    can_submit = access.can_submit
     return {
         "case": case,
+        "access": access,
+        "acting_for": access.proxy.resident if access.proxy else None,
         "timeline": case_public_timeline(case),
         "next_steps": case_next_steps(case),
         "rows": rows,
         "answers_template": _answers_template() if rows is not None else None,
-        "form": form if form is not None else (MessageForm() if case.is_open else None),
-        "reopen_form": reopen_form or (reopen_form_class(case)() if case.can_reopen else None),
+        "form": form if form is not None else (MessageForm() if case.is_open and can_submit else None),
+        "reopen_form": reopen_form or (reopen_form_class(case)() if case.can_reopen and can_submit else None),
         "reopen_action": reverse("cases:reopen", kwargs={"reference": case.reference}),
-        **satisfaction_context(case),
+        # Someone acting for the resident pays from here; the resident also has My account.
+        "payment_due": payment_selectors.payment_open_for_case(case.pk)
+        if access.can_pay and case.status == CaseStatus.AWAITING_PAYMENT
+        else None,
+        # The outcome question is the resident's own to answer.
+        **(satisfaction_context(case) if not access.is_proxy else {"satisfaction_form": None}),
     }
 
 
 @login_required
 @never_cache
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _own_case(request, reference)
-    context = _detail_context(request, case)
-    case_view_record(case=case, request=request)
+    access = _case_access(request, reference)
+    context = _detail_context(request, access.case, access=access)
+    case_view_record(case=access.case, request=request, by_proxy=access.is_proxy)
     return render(request, "cases/case_detail.html", context)
 
 
@@ -131,7 +156,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["POST"])
 def case_message(request: HttpRequest, reference: str) -> HttpResponse:
     """A message, or the reply the officer asked for, with any files."""
-    case = _own_case(request, reference)
+    case = _own_case(request, reference, submit=True)
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
         was_awaiting = case.is_awaiting_resident
@@ -161,7 +186,7 @@ def case_message(request: HttpRequest, reference: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _own_case(request, reference)
+    case = _own_case(request, reference, submit=True)
     if not case.can_withdraw:
         messages.info(request, "This request can no longer be withdrawn")
         return redirect("cases:detail", reference=case.reference)
@@ -181,7 +206,7 @@ def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def case_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _own_case(request, reference)
+    case = _own_case(request, reference, submit=True)
     if not case.can_reopen:
         messages.info(request, "This request can no longer be reopened. Make a new request instead.")
         return redirect("cases:detail", reference=case.reference)

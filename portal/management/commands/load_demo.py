@@ -59,6 +59,20 @@ DEMO_USERS = [
         "is_staff": True,
     },
     {
+        "email": "agent@example.com",
+        "full_name": "Ash Agent",
+        "role": "contact-centre agent (Take a call in /admin/)",
+        "groups": ["Contact centre"],
+        "is_staff": True,
+    },
+    {
+        "email": "auditor@example.com",
+        "full_name": "Aud Auditor",
+        "role": "auditor (Reports → Resident record access in /admin/)",
+        "groups": ["Auditors"],
+        "is_staff": True,
+    },
+    {
         "email": "finance@example.com",
         "full_name": "Fran Finance",
         "role": "finance (payments, refunds, reconciliation in /admin/)",
@@ -90,8 +104,6 @@ class Command(BaseCommand):
             demo_moderation_load()
             created = [self._user(spec) for spec in DEMO_USERS]
             self._interactions()
-            for _name, loader in demo_loaders():  # the apps on top (targets for Contact insights)
-                loader()
             forms = demo_forms_load()
             bills = demo_bills_load()
             users = get_user_model().objects
@@ -99,6 +111,9 @@ class Command(BaseCommand):
                 resident=users.get(email="resident@example.com"),
                 officer=users.get(email="officer@example.com"),
             )
+            # The apps on top: targets for Contact insights, the contact centre's callers.
+            for _name, loader in demo_loaders():
+                loader()
 
         for spec, was_created in zip(DEMO_USERS, created, strict=True):
             state = "created" if was_created else "already there"

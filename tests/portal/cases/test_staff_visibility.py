@@ -278,6 +278,21 @@ CHECKS: dict[str, Check] = {
     "contact_centre:case_contact": Check(
         url_for("contact_centre:case_contact", _case), "officer", post=CONTACT_ANSWERS
     ),
+    # Resident records: the Contact centre group only, and only for the caller of the agent's
+    # own open call once their identity is checked (tests/portal/contact_centre/test_calls.py).
+    # Without a call, even a superuser is sent to take one first, so nobody gets 200 here.
+    "contact_centre:call_identify": Check(
+        url_for("contact_centre:call_identify", _resident, kwarg="resident_id"),
+        None,
+        DENIED,
+        {"action": "choose"},
+    ),
+    "contact_centre:draft_resume": Check(
+        url_for("contact_centre:draft_resume", lambda w: uuid.UUID(int=1), kwarg="draft"),
+        None,
+        DENIED,
+        {"consent": "on"},
+    ),
     "cases_admin:support_needs": Check(
         url_for("cases_admin:support_needs", _case), "officer", post={"needs": ["bsl"], "details": "Changed"}
     ),
