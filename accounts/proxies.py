@@ -22,12 +22,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.lib.ratelimit import ratelimit_hit
 from portal.notifications.services import notification_email_send
 
 from .constants import PROXY_INVITATION_DAYS, ProxyEndedBy, ProxyRelationship, ProxyState
 from .models import Proxy, User
 
 INVITATION_PLACEHOLDER = "[redacted invitation link]"
+
+
+# Invitations one resident may send in a day.
+INVITES_PER_DAY = 5
 
 
 class ProxyError(ValueError):
@@ -128,6 +133,11 @@ def proxy_invite(
                 "This person can already act for you. End that first if you want to change what they can do",
                 field="email",
             )
+    # Each invitation emails an address the resident typed, in the council's name.
+    if ratelimit_hit(f"accounts:proxy_invites:{resident.pk}", limit=INVITES_PER_DAY, window_seconds=86400):
+        raise ProxyError(
+            f"You can invite up to {INVITES_PER_DAY} people a day. Try again tomorrow", field="email"
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     proxy = Proxy.objects.create(
@@ -234,7 +244,9 @@ def proxy_end(*, proxy: Proxy, by: User) -> Proxy:
     Either side may end it. When the resident ends an accepted one, the person is emailed;
     when the person stops acting, the resident is.
     """
-    proxy = Proxy.objects.select_for_update().select_related("resident", "person").get(pk=proxy.pk)
+    proxy = (
+        Proxy.objects.select_for_update(of=("self",)).select_related("resident", "person").get(pk=proxy.pk)
+    )
     if by.pk == proxy.resident_id:
         ended_by = ProxyEndedBy.RESIDENT
     elif proxy.person_id is not None and by.pk == proxy.person_id:

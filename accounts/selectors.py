@@ -284,9 +284,10 @@ class StaffVisit:
 
     @property
     def sentence(self) -> str:
-        """ "On 3 March 2026 at 10:05am, Sam Agent looked at your record while helping you by phone"."""
+        """ "On 3 March 2026 at 10:05am, council staff looked at your record while helping you by
+        phone". Residents are not told staff members' names (auditors are): staff safety."""
         helping = f" while helping you {self.helped_by}" if self.helped_by else ""
-        return f"On {datetime_display(self.at)}, {self.staff_name} {self.what}{helping}"
+        return f"On {datetime_display(self.at)}, council staff {self.what}{helping}"
 
 
 def _access_text(entry: StaffAccess) -> str:

@@ -7,6 +7,7 @@ Both steps are idempotent: running them again changes nothing.
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,8 +60,12 @@ def drafts_abandoned_record(*, now=None) -> int:
             }
             if draft.current_step and (order := step_positions(schema).get(draft.current_step)):
                 extras["order"] = order
+            # A draft an agent started for a caller is abandoned on the call's channel.
+            assisted = (draft.progress or {}).get("assisted") or {}
             interaction_record(
                 type=InteractionType.FORM_ABANDON,
+                channel=assisted.get("channel"),
+                staff=get_user_model().objects.filter(pk=assisted["staff"]).first() if assisted else None,
                 user=draft.user,
                 service_code=schema.get("service_code"),
                 journey=draft.version.form.slug,

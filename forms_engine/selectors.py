@@ -100,20 +100,30 @@ def session_owns_draft(request: HttpRequest, draft: Draft) -> bool:
 
 
 def call_owns_draft(request: HttpRequest, assisted: Assisted, draft_id: Any) -> bool:
-    """Whether the agent started this anonymous draft for the caller on this same call."""
+    """Whether the agent started this draft for the caller on this same call, or the caller
+    agreed on this call to the agent carrying on with it (``caller_draft_consent_record``)."""
     owned = request.session.get(SESSION_CALLER_DRAFTS) or {}
     return owned.get(str(draft_id)) == str(assisted.call_id)
 
 
 def assisted_draft_allowed(request: HttpRequest, assisted: Assisted, draft: Draft) -> bool:
-    """Whether an agent on a call may open ``draft``: the identified caller's own draft (to
-    carry on with it, with their consent, asked on the call screen), or an anonymous one
-    started on this call. Never another resident's, and never without 2-step verification."""
+    """Whether an agent on a call may open ``draft``: one started on this call (for the
+    identified caller, or anonymous for an unidentified one), or the identified caller's own
+    draft once they agreed on this call (asked, and audited, on the call screen). Never
+    another resident's, and never without 2-step verification."""
     if staff_mfa_step(request) is not None:
         return False
-    if draft.user_id is not None:
-        return assisted.resident is not None and draft.user_id == assisted.resident.pk
+    if draft.user_id is not None and (assisted.resident is None or draft.user_id != assisted.resident.pk):
+        return False
     return call_owns_draft(request, assisted, draft.pk)
+
+
+def caller_draft_consent_record(request: HttpRequest, *, call_id: Any, draft_id: Any) -> None:
+    """The caller agreed, on call ``call_id``, to the agent carrying on with their draft: the
+    agent's session may open it for the rest of that call (and only then)."""
+    owned = dict(request.session.get(SESSION_CALLER_DRAFTS) or {})
+    owned[str(draft_id)] = str(call_id)
+    request.session[SESSION_CALLER_DRAFTS] = dict(list(owned.items())[-20:])
 
 
 def contact_centre_url(name: str, assisted: Assisted | None = None) -> str:
@@ -136,11 +146,18 @@ def contact_centre_url(name: str, assisted: Assisted | None = None) -> str:
 
 
 def upload_visible_to(request: HttpRequest, upload: Upload) -> bool:
-    """Whether ``request`` may download ``upload``: its owner, the browser session whose draft
-    it is on, or staff allowed to see the submission's case."""
+    """Whether ``request`` may download ``upload``: its owner, someone acting for the owner
+    who may see the submission's case, the browser session whose draft it is on, or staff
+    allowed to see the submission's case."""
     user = request.user
     if user.is_authenticated and upload.user_id == user.pk:
         return True
+    if user.is_authenticated and not user.is_staff and upload.submission_id and upload.user_id:
+        case = upload.submission.case if upload.submission is not None else None
+        if case is not None and case.resident_id == upload.user_id:
+            access = case_selectors.case_access_for(user, case.reference)
+            if access is not None and access.proxy is not None:
+                return True
     assisted = assisted_for(request)
     if assisted is not None and upload.submission_id is None and upload.draft_id:
         # A file on a draft the agent is filling in for the caller (its "Check your answers").

@@ -253,6 +253,12 @@ def draft_create_for_caller(*, version: FormVersion, assisted: Assisted, session
         channel=assisted.channel,
         staff=assisted.staff,
     )
+    # Left idle, it is abandoned on the call's channel, by the agent: not a web abandonment.
+    draft.progress = {
+        **(draft.progress or {}),
+        "assisted": {"channel": assisted.channel, "staff": assisted.staff.pk},
+    }
+    draft.save(update_fields=["progress"])
     _caller_audit(assisted, action=StaffAccessAction.FORM_STARTED, detail=version.schema.get("title", ""))
     return draft
 

@@ -24,7 +24,7 @@ from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
-from portal.interactions.constants import InteractionType
+from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.measures import percent
 from portal.interactions.models import Interaction
 
@@ -159,7 +159,15 @@ def form_statistics(*, form: ServiceForm, days: int = DEFAULT_PERIOD_DAYS, now=N
     start = end - timedelta(days=days)
     schema, version_number = schema_for_statistics(form)
     stats = FormStatistics(form=form, days=days, start=start, end=end, version_number=version_number)
-    events = Interaction.objects.filter(journey=form.slug, occurred_at__gte=start, occurred_at__lt=end)
+    # Online use only: what staff did for callers on the phone or at a desk is not the form's
+    # online journey (docs/measures.md).
+    events = Interaction.objects.filter(
+        journey=form.slug,
+        occurred_at__gte=start,
+        occurred_at__lt=end,
+        channel=Channel.WEB,
+        staff__isnull=True,
+    )
 
     counts = events.filter(type__in=list(_COUNTED)).values("type").annotate(n=Count("pk")).order_by()
     for row in counts:

@@ -328,8 +328,7 @@ def _start_for_caller(
             assisted=assisted,
             session_key=_session_key(request) if resident is None else "",
         )
-        if resident is None:
-            _caller_draft_add(request, assisted, draft)
+        _caller_draft_add(request, assisted, draft)
         return redirect(_step_url(draft, 1))
     theirs = draft_for_form(request=request, form=service_form, user=resident) if resident else None
     return render(

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from portal.cases.constants import CaseStatus
 from portal.interactions.services import interaction_record
+from portal.lib.assisted import assisted_for
 from portal.lib.money import pounds
 
 from ..constants import (
@@ -32,7 +33,7 @@ from ..providers import ProviderError, get_provider, provider_default
 from ..providers.base import StatusResult
 from ..selectors import payment_other_attempts
 from .errors import PaymentError
-from .history import _journey
+from .history import _journey, _logged_by
 from .settlement import _settle_if_created, payment_status_apply, payment_status_sync, payment_transition
 
 if TYPE_CHECKING:
@@ -153,17 +154,19 @@ def _checkout_open(payment: Payment, *, request: HttpRequest | None = None) -> N
     if started.payment_intent:
         payment.provider_payment_intent = started.payment_intent
     payment.save(update_fields=["provider_id", "next_url", "provider_payment_intent", "updated_at"])
+    assisted = assisted_for(request)
     payment_transition(
         payment=payment,
         to=PaymentStatus.STARTED,
         source=EventSource.RESIDENT,
-        data={"provider_id": started.provider_id},
+        # At a desk, the call's channel: the payment completes a transaction on it, not the web.
+        data={"provider_id": started.provider_id, **({"channel": assisted.channel} if assisted else {})},
         # Who opened the payment page: the resident, or someone paying for them.
         actor=request.user if request is not None and request.user.is_authenticated else None,
     )
     interaction_record(
         type="payment_start",
-        request=request,
+        **_logged_by(request),
         # the payment's resident, not whoever's browser it is (a payment link: a desk, a relative)
         user=payment.user,
         service_code=payment.service_code,

@@ -9,8 +9,9 @@ from portal.cases.constants import Actor
 from portal.cases.services import case_event_add
 from portal.interactions.constants import Channel
 from portal.interactions.services import interaction_record, transaction_record
+from portal.lib.assisted import assisted_for
 
-from ..constants import PaymentEventType
+from ..constants import PaymentEventType, PaymentStatus
 from ..models import Payment, PaymentEvent
 
 if TYPE_CHECKING:
@@ -28,10 +29,41 @@ def _journey(payment: Payment) -> str:
     return payment.reference
 
 
+def _logged_by(request: HttpRequest | None, payment: Payment | None = None) -> dict[str, Any]:
+    """How a payment's events are logged: from the payer's own browser, on the web; or, when
+    an agent opened the page at a desk for the resident to pay (``request.assisted``, or,
+    for a result the provider reports later, the payment's "started" event), on the call's
+    channel with the agent as staff, never as web activity."""
+    assisted = assisted_for(request)
+    if assisted is not None:
+        return {"request": None, "channel": assisted.channel, "staff": assisted.staff}
+    if request is None and payment is not None:
+        started = _started_event(payment)
+        if started is not None and (started.data or {}).get("channel"):
+            return {"request": None, "channel": started.data["channel"], "staff": started.actor}
+    return {"request": request}
+
+
+def _started_event(payment: Payment) -> PaymentEvent | None:
+    return (
+        PaymentEvent.objects.filter(payment=payment, status_to=PaymentStatus.STARTED)
+        .select_related("actor")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def payment_started_channel(payment: Payment) -> str:
+    """The channel the payment was made on: the call's, when an agent opened its page at a
+    desk (kept on the payment's "started" event), else the web."""
+    started = _started_event(payment)
+    return ((started.data or {}).get("channel") if started is not None else None) or Channel.WEB
+
+
 def _result_record(payment: Payment, *, request: HttpRequest | None = None) -> None:
     interaction_record(
         type="payment_result",
-        request=request,
+        **_logged_by(request, payment),
         # the payment's resident, not whoever's browser it is (a payment link: a desk, a relative)
         user=payment.user,
         service_code=payment.service_code,

@@ -9,6 +9,7 @@ result and receipt pages.
 """
 
 import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 
 # What the outbox keeps instead of the link's token (the email itself carries it).
 TOKEN_PLACEHOLDER = "[link removed]"
+
+# A link opened for the resident to pay at a desk lasts as long as the visit.
+IN_PERSON_LINK_LIFETIME = timedelta(minutes=30)
 
 
 def _fee_attempts(payment: Payment) -> QuerySet[Payment]:
@@ -122,6 +126,8 @@ def payment_link_create(
         channel=channel,
         sent_to=sent_to,
         created_by=staff,
+        # Opened on a desk's screen, it must not stay usable from that browser's history.
+        **({"expires_at": now + IN_PERSON_LINK_LIFETIME} if channel == LinkChannel.IN_PERSON else {}),
     )
     return link, reverse("payments:link", kwargs={"token": token})
 

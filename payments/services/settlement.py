@@ -34,7 +34,7 @@ from ..providers import ProviderError, get_provider
 from ..providers.base import StatusResult
 from ..selectors import payment_other_attempts
 from .errors import PaymentError
-from .history import _case_event, _note, _result_record, _transaction_record
+from .history import _case_event, _note, _result_record, _transaction_record, payment_started_channel
 from .receipts import payment_receipt_send
 from .refunds import refund_automatic
 from .states import bill_transition, payment_links_paid_mark
@@ -232,7 +232,7 @@ def _on_success(payment: Payment, *, previous: str) -> None:
         bill.save(update_fields=["amount_paid_pence", "updated_at"])
         if bill.amount_paid_pence - payment.amount_pence < bill.amount_due_pence:
             # a payment towards a bill still owing; one on a bill already paid is refunded below
-            _transaction_record(payment, kind="bill")
+            _transaction_record(payment, kind="bill", channel=payment_started_channel(payment))
         if bill.amount_paid_pence >= bill.amount_due_pence and bill.is_open:
             bill_transition(bill=bill, to=BillStatus.PAID)
         if bill.amount_paid_pence > bill.amount_due_pence:
@@ -248,7 +248,7 @@ def _on_success(payment: Payment, *, previous: str) -> None:
         _case_paid(payment)
     elif not payment.bill_id:
         # a form's fee for a form that opens no case: the request is complete once paid
-        _transaction_record(payment, kind="form")
+        _transaction_record(payment, kind="form", channel=payment_started_channel(payment))
     payment_links_paid_mark(payment=payment)
     payment_receipt_send(payment=payment)
 

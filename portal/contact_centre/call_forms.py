@@ -1,6 +1,11 @@
 """Forms for the call screens: taking a call, checking who the caller is, their details, closing."""
 
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
+
+from wagtail.models import Site
 
 from accounts.constants import ContactPreference, IdentityCheck
 from portal.interactions.constants import Channel
@@ -15,6 +20,13 @@ CALL_CHANNELS = [
 IDENTITY_METHODS = [
     (value, label) for value, label in IdentityCheck.choices if value != IdentityCheck.EMAILED_CODE
 ]
+
+
+def council_hostnames() -> set[str]:
+    """The hosts of the council's own website: the portal's address and its Wagtail sites."""
+    hosts = {urlsplit(settings.SITE_URL).hostname or ""}
+    hosts.update(Site.objects.values_list("hostname", flat=True))
+    return {host for host in hosts if host}
 
 
 class CallStartForm(forms.Form):
@@ -48,6 +60,13 @@ class IdentityMethodForm(forms.Form):
             "invalid_choice": "Choose how you checked who the caller is",
         },
     )
+
+    def __init__(self, *args, channel: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if channel != Channel.FACE_TO_FACE:  # photo ID is seen only across a desk
+            self.fields["method"].choices = [
+                (value, label) for value, label in IDENTITY_METHODS if value != IdentityCheck.ID_SEEN
+            ]
 
 
 class IdentityCodeForm(forms.Form):
@@ -185,6 +204,15 @@ class CallCloseForm(AssistedContactForm):
             order.remove(name)
             order.insert(order.index("avoidable"), name)
         self.order_fields(order)
+
+    def clean_online_help_url(self):
+        """Only a page of the council's own site: the email goes out in the council's name."""
+        link = self.cleaned_data.get("online_help_url") or ""
+        if link and urlsplit(link).hostname not in council_hostnames():
+            raise forms.ValidationError(
+                f"Enter a page of the council’s website, like {settings.SITE_URL}/bins/"
+            )
+        return link
 
     def clean_resident_email(self):
         return ""

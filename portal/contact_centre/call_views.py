@@ -13,7 +13,7 @@ with the call, and closing the call gives all of them the recorded contact as re
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -33,13 +33,13 @@ from accounts.services import (
     resident_record_create,
     resident_record_link_propose,
 )
-from forms_engine.selectors import draft_list_for_user
+from forms_engine.selectors import caller_draft_consent_record, draft_list_for_user
 from payments.selectors import payments_owed_by
 from payments.services import PaymentError, payment_link_create, payment_link_send
 from portal.cases.services import CaseError, case_assisted_contact_record
 from portal.interactions.constants import AvoidableCategory, Channel
 from portal.interactions.services import InteractionError, assisted_contact_record
-from portal.lib.validation import phone_display
+from portal.lib.validation import phone_display, phone_normalise, postcode_normalise
 from portal.notifications.services import notification_email_send
 
 from .call_forms import (
@@ -58,6 +58,7 @@ from .selectors import (
     call_service_code,
     caller_search,
     forms_for_caller,
+    possible_duplicates,
     records_that_may_be_theirs,
     resident_cases,
     resident_for_call,
@@ -220,7 +221,7 @@ class CallIdentifyView(CallView):
         return self.render(
             error_summary(method_form, code_form),
             resident=self.resident,
-            method_form=method_form or IdentityMethodForm(),
+            method_form=method_form or IdentityMethodForm(channel=self.call.channel),
             code_form=code_form or IdentityCodeForm(),
             can_email_code=bool(self.resident.message_email),
             masked_email=_mask_email(self.resident.message_email),
@@ -231,7 +232,11 @@ class CallIdentifyView(CallView):
     def post(self, request, resident_id):
         action = request.POST.get("action", "")
         if action == "choose":
-            call_caller_set(call=self.call, resident=self.resident)
+            try:
+                call_caller_set(call=self.call, resident=self.resident)
+            except CallError as error:
+                messages.error(request, str(error))
+                return redirect("contact_centre:record")
             return redirect("contact_centre:call_identify", resident_id=self.resident.pk)
         if not self._chosen():
             return redirect("contact_centre:call_find")
@@ -239,7 +244,7 @@ class CallIdentifyView(CallView):
             return self._send_code()
         if action == "check_code":
             return self._check_code()
-        form = IdentityMethodForm(request.POST)
+        form = IdentityMethodForm(request.POST, channel=self.call.channel)
         if not form.is_valid():
             return self.show(method_form=form)
         try:
@@ -376,6 +381,18 @@ class RecordCreateView(CallView):
                     "contact_email",
                     "Enter an email address for messages, or choose another way to contact them",
                 )
+        if form.is_valid() and request.POST.get("new_record") != "yes":
+            profile = form.profile()
+            try:
+                known = possible_duplicates(
+                    full_name=profile.get("full_name", ""),
+                    phone=phone_normalise(profile.get("phone", "")),
+                    postcode=postcode_normalise(profile.get("postcode", "")),
+                )
+            except ValidationError:
+                known = []  # the service says what is wrong with them
+            if known:
+                return self.render(form=form, duplicates=known)
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -429,6 +446,7 @@ class DraftResumeView(CallView):
         if not form.is_valid():
             return self.render(error_summary(form), form=form, summary=summary)
         call_audit(call=self.call, action=StaffAccessAction.DRAFT_RESUMED, detail=summary.title)
+        caller_draft_consent_record(request, call_id=self.call.pk, draft_id=summary.draft.pk)
         return HttpResponseRedirect(summary.resume_url)
 
 

@@ -104,6 +104,21 @@ def caller_search(query: str, *, limit: int = SEARCH_LIMIT) -> list[CallerMatch]
     condition = _search_condition(query) if query else None
     if condition is None:
         return []
+    return _matches(condition, limit=limit)
+
+
+def possible_duplicates(*, full_name: str, phone: str, postcode: str) -> list[CallerMatch]:
+    """People already known with this phone number, or this name and postcode: before a new
+    record is made, the agent checks the caller is not one of them."""
+    condition = Q(pk__in=[])
+    if phone:
+        condition |= Q(phone=phone)
+    if full_name.strip() and postcode:
+        condition |= Q(full_name__iexact=full_name.strip(), postcode=postcode)
+    return _matches(condition, limit=SEARCH_LIMIT)
+
+
+def _matches(condition: Q, *, limit: int) -> list[CallerMatch]:
     last_event = (
         Interaction.objects.filter(person_key=OuterRef("person_key"))
         .order_by("-occurred_at")
@@ -163,10 +178,9 @@ def resident_record(resident: User) -> ResidentRecord:
     """The resident record: read only for the current call's identified caller."""
     needs = resident.support_needs_or_none
     owed = payments_owed_by(resident)
-    emails = {address for address in (resident.email, resident.contact_email) if address}
+    # Only messages sent to this resident: matching on an email address would show the
+    # messages of whoever else that address belongs to.
     notifications = Notification.objects.filter(user=resident)
-    for address in emails:
-        notifications = notifications | Notification.objects.filter(to__iexact=address)
     return ResidentRecord(
         resident=resident,
         support_needs=needs.labels if needs else [],
@@ -183,7 +197,8 @@ def resident_record(resident: User) -> ResidentRecord:
         payments=list(payment_list_for_user(resident)[:RECORD_LIST_LIMIT]),
         notifications=list(notifications.order_by("-created_at")[:RECORD_LIST_LIMIT]),
         contacts=list(
-            Interaction.objects.filter(type=InteractionType.ASSISTED_CONTACT, person_key=resident.person_key)
+            Interaction.objects.filter(type=InteractionType.ASSISTED_CONTACT)
+            .filter(Q(person_key=resident.person_key) | Q(user=resident))
             .select_related("staff")
             .order_by("-occurred_at")[:10]
         ),

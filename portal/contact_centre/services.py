@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.constants import IdentityCheck, StaffAccessAction
 from accounts.services import staff_access_contact_link, staff_access_record
-from portal.interactions.constants import ASSISTED_CHANNELS
+from portal.interactions.constants import ASSISTED_CHANNELS, Channel
 from portal.interactions.models import Interaction
 from portal.lib.assisted import Assisted
 
@@ -34,6 +34,9 @@ SESSION_CALL = "contact_centre.call"
 # A code read back by the caller: how long it lasts and how many tries it gets.
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
+# A call left open longer than a shift stops giving access to the caller's record: the agent
+# takes a new call (and checks identity again) to carry on.
+CALL_HOURS = 8
 
 
 class CallError(ValueError):
@@ -48,13 +51,19 @@ def call_start(*, staff: "User", channel: str) -> Call:
 
 
 def call_for(*, staff: "User", call_id: UUID | str | None) -> Call | None:
-    """``staff``'s own open call with this id, or None (another agent's call is never theirs)."""
+    """``staff``'s own open call with this id, or None (another agent's call is never theirs,
+    nor one taken more than ``CALL_HOURS`` ago)."""
     if not call_id:
         return None
     try:
         return (
             Call.objects.select_related("resident", "staff")
-            .filter(pk=call_id, staff=staff, ended_at__isnull=True)
+            .filter(
+                pk=call_id,
+                staff=staff,
+                ended_at__isnull=True,
+                started_at__gte=timezone.now() - timedelta(hours=CALL_HOURS),
+            )
             .first()
         )
     except (ValueError, TypeError):
@@ -74,8 +83,17 @@ def assisted_from(call: Call) -> Assisted:
 
 @transaction.atomic
 def call_caller_set(*, call: Call, resident: "User | None") -> Call:
-    """The agent thinks the caller is ``resident`` (or clears it): identity not checked yet."""
+    """The agent thinks the caller is ``resident`` (or clears it): identity not checked yet.
+
+    Once a caller's record is open, the call is theirs: everything audited on it gets the
+    contact recorded at its end as its reason, so helping someone else needs a new call.
+    """
     _open(call)
+    if call.identity_checked and (resident is None or resident.pk != call.resident_id):
+        raise CallError(
+            f"You have opened {call.resident}’s record on this call. Close this call, then take "
+            "a new one to help someone else"
+        )
     call.resident = resident
     call.identity = ""
     call.identity_checked_at = None
@@ -105,6 +123,8 @@ def call_identity_confirm(*, call: Call, method: str) -> Call:
         raise CallError("Choose how you checked who the caller is")
     if method == IdentityCheck.EMAILED_CODE:
         raise CallError("Enter the code the caller reads back to you")
+    if method == IdentityCheck.ID_SEEN and call.channel != Channel.FACE_TO_FACE:
+        raise CallError("Photo identification can only be seen at a desk: choose another check")
     _identified(call, method)
     return call
 
@@ -150,7 +170,7 @@ def call_code_issue(*, call: Call) -> str:
 @transaction.atomic
 def call_code_check(*, call: Call, code: str) -> bool:
     """Whether ``code`` is the one sent (and still valid); a match opens the record."""
-    call = Call.objects.select_for_update().select_related("resident", "staff").get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).select_related("resident", "staff").get(pk=call.pk)
     _open(call)
     if not call.code_hash or call.code_sent_at is None:
         raise CallError("Send the caller a code first")
@@ -184,7 +204,9 @@ def call_audit(*, call: Call, action: str, detail: str = "") -> None:
 @transaction.atomic
 def call_end(*, call: Call, contact: Interaction | None = None) -> Call:
     """Close the call; with ``contact`` (the recorded contact), every audit entry of the call
-    gets it as its reason."""
+    gets it as its reason. Raises ``CallError`` if it has already ended (a second close)."""
+    locked = Call.objects.select_for_update(of=("self",)).get(pk=call.pk)
+    _open(locked)
     call.ended_at = timezone.now()
     call.contact = contact
     call.save(update_fields=["ended_at", "contact"])

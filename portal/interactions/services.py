@@ -54,9 +54,21 @@ def _insert_without_id(interaction: Interaction) -> None:
         cursor.execute(sql, params)
 
 
+def _loggable_path(request: HttpRequest) -> str:
+    """The request's path with any secret in it (a URL argument named ``token``, as in a
+    payment link, an invitation or a tracking link) replaced by ``[token]``: the log never
+    holds a working link."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    for name, value in match.kwargs.items() if match is not None else ():
+        if "token" in name and value and isinstance(value, str):
+            path = path.replace(value, "[token]")
+    return path[:500]
+
+
 def _request_fields(request: HttpRequest) -> dict[str, Any]:
     """What a web request says about who is interacting, without any extra query."""
-    fields: dict[str, Any] = {"channel": Channel.WEB, "path": request.path[:500]}
+    fields: dict[str, Any] = {"channel": Channel.WEB, "path": _loggable_path(request)}
     session = getattr(request, "session", None)
     if session is not None:
         fields["session_key"] = session.session_key or ""

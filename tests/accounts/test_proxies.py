@@ -8,14 +8,18 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.constants import ProxyEndedBy, ProxyRelationship, ProxyState
 from accounts.models import Proxy
+from accounts.proxies import INVITES_PER_DAY
 from accounts.selectors import acting_for, proxies_for_resident
 from accounts.services import ProxyError, proxy_accept, proxy_end, proxy_invite
+from forms_engine.models import Upload
 from payments.models import Payment
 from portal.cases.constants import CaseStatus, EventType
 from portal.cases.models import CaseEvent
@@ -23,6 +27,8 @@ from portal.cases.services import case_message_send
 from portal.interactions.models import Interaction
 from portal.notifications.models import Notification
 from tests.accounts.factories import UserFactory
+from tests.forms_engine.factories import form_build, question, step
+from tests.forms_engine.helpers import check_url, form_start, step_url
 from tests.payments.factories import fee_case
 from tests.portal.cases.factories import case_make, officer_in, team_make
 
@@ -495,3 +501,48 @@ def test_the_data_export_lists_both_sides_and_deleting_an_account_ends_them(resi
     assert [r["person"] for r in part.export(carer)["people_you_act_for"]] == ["Jo Resident"]
     carer.delete()
     assert not Proxy.objects.exists()
+
+
+def test_a_resident_can_send_only_a_few_invitations_a_day():
+    resident = UserFactory()
+    for number in range(INVITES_PER_DAY):
+        proxy_invite(
+            resident=resident,
+            email=f"helper{number}@example.org",
+            relationship="relative",
+            can_submit=False,
+            can_pay=False,
+        )
+    with pytest.raises(ProxyError, match="up to 5 people a day"):
+        proxy_invite(
+            resident=resident,
+            email="one.more@example.org",
+            relationship="relative",
+            can_submit=False,
+            can_pay=False,
+        )
+
+
+def test_someone_acting_for_the_resident_opens_the_files_they_sent_until_it_ends(
+    web, resident, carer, stranger
+):
+    form_build(
+        slug="proof",
+        title="Send proof of address",
+        steps=[step("Proof", question("file", "proof", "Upload proof of address", allowed_types=["pdf"]))],
+    )
+    own = Client()
+    own.force_login(resident)
+    draft = form_start(own, "proof")
+    own.post(step_url(draft, 1), {"proof": SimpleUploadedFile("bill.pdf", b"%PDF-1.4\n%%EOF\n")})
+    own.post(check_url(draft))
+    upload = Upload.objects.get()
+    url = reverse("forms_engine:upload", kwargs={"pk": upload.pk})
+    proxy = _active(resident, carer)
+    web.force_login(carer)
+    assert web.get(url).status_code == 200
+    web.force_login(stranger)
+    assert web.get(url).status_code == 404
+    proxy_end(proxy=proxy, by=resident)
+    web.force_login(carer)
+    assert web.get(url).status_code == 404

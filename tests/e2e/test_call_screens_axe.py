@@ -55,7 +55,7 @@ def test_every_call_screen_is_accessible(journey):
     journey.click_and_check(page.get_by_role("button", name="This is the caller: Pat Lee, AB1 2DE"))
     journey.click_and_check(page.get_by_role("button", name="They are the resident: open the record"))
     assert page.get_by_text("Choose how you checked who the caller is").first.is_visible()
-    page.get_by_label("Photo identification seen at the desk").check()
+    page.get_by_label("Full address and the phone number or email we hold").check()
     journey.click_and_check(page.get_by_role("button", name="They are the resident: open the record"))
     assert journey.path() == "/admin/contact-centre/record/"
     assert page.get_by_text("British Sign Language").first.is_visible()

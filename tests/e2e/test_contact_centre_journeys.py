@@ -183,7 +183,9 @@ def test_an_agent_finishes_a_residents_abandoned_form_by_phone_and_takes_a_fee_b
     journey.goto(f"/my-account/cases/{missed.reference}/")
     assert page.get_by_text("Submitted for you by phone").first.is_visible()
     journey.goto("/my-account/security/")
-    assert page.get_by_text("Ash Agent looked at your record while helping you by phone").first.is_visible()
+    assert page.get_by_text(
+        "council staff looked at your record while helping you by phone"
+    ).first.is_visible()
 
 
 def test_a_caller_with_no_email_gets_a_record_and_later_adds_it_to_a_new_account(journey):

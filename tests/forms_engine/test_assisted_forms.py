@@ -19,6 +19,7 @@ from accounts.constants import IdentityCheck, StaffAccessAction
 from accounts.models import StaffAccess
 from accounts.services import resident_record_create
 from forms_engine.constants import SubmissionChannel
+from forms_engine.housekeeping import drafts_abandoned_record
 from forms_engine.models import Draft, Submission, Upload
 from forms_engine.services import draft_create, form_version_current
 from payments.models import Payment
@@ -239,7 +240,13 @@ def test_an_agent_carries_on_with_the_callers_draft_where_they_stopped(web, agen
     assert draft.current_step == form_version_current(form=form).schema["steps"][2]["id"]
 
     _take_call(web, agent, resident)
-    response = web.get(reverse("forms_engine:resume_draft", kwargs={"slug": "missed-bin", "draft": draft.pk}))
+    resume = reverse("forms_engine:resume_draft", kwargs={"slug": "missed-bin", "draft": draft.pk})
+    # Not without the caller's consent, asked (and audited) on the call screen.
+    assert web.get(resume).status_code == 404
+    assert web.get(step_url(draft, 3)).status_code == 404
+    consent = reverse("contact_centre:draft_resume", kwargs={"draft": draft.pk})
+    assert web.post(consent, {"consent": "on"})["Location"] == resume
+    response = web.get(resume)
     assert response["Location"] == step_url(draft, 3)
     assert web.get(step_url(draft, 3)).status_code == 200
     for number, data in ((3, address("address")), (4, date_parts("collection_date", YESTERDAY))):
@@ -268,7 +275,7 @@ def test_a_case_officer_with_a_call_in_their_session_gets_nothing_assisted(web, 
     theirs = _residents_draft(resident, form, answers={"bin_type": "Recycling"})
     call = call_start(staff=officer, channel=Channel.PHONE)
     call_caller_set(call=call, resident=resident)
-    call_identity_confirm(call=call, method=IdentityCheck.ID_SEEN)
+    call_identity_confirm(call=call, method=IdentityCheck.ADDRESS_AND_CONTACT)
     session = web.session
     session[SESSION_CALL] = str(call.pk)
     session.save()
@@ -442,3 +449,16 @@ def test_the_agent_uploads_the_callers_file_and_can_open_it_only_on_the_call(web
 
     call_end(call=call)
     assert web.get(download).status_code == 404
+
+
+def test_a_draft_an_agent_started_and_left_is_abandoned_on_the_calls_channel(web, agent, resident):
+    missed_bin_form()
+    _take_call(web, agent, resident)
+    web.post(reverse("forms_engine:start", kwargs={"slug": "missed-bin"}))
+    draft = Draft.objects.get()
+    later = timezone.now() + timedelta(days=2)
+    assert drafts_abandoned_record(now=later) == 1
+    abandon = Interaction.objects.get(type=InteractionType.FORM_ABANDON)
+    # Not a web abandonment: the measures and the form's statistics count web ones only.
+    assert (abandon.channel, abandon.staff, abandon.person_key) == (Channel.PHONE, agent, resident.person_key)
+    assert draft.user == resident

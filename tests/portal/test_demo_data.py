@@ -21,7 +21,8 @@ User = get_user_model()
 
 def _snapshot():
     return {
-        "users": sorted(User.objects.values_list("email", "password", "is_staff", "full_name")),
+        # key=str: a record kept without an account has no email (NULL)
+        "users": sorted(User.objects.values_list("email", "password", "is_staff", "full_name"), key=str),
         "emails": sorted(EmailAddress.objects.values_list("email", "verified", "primary")),
         "authenticators": sorted(Authenticator.objects.values_list("user__email", "type", "data")),
         "revisions": Revision.objects.count(),
@@ -35,6 +36,10 @@ def _snapshot():
 def test_demo_data_loads_accounts_and_content_and_a_second_run_changes_nothing(client):
     call_command("load_demo")
     first = _snapshot()
+    # The contact centre's demo: an agent, a caller with no account, and a form left online.
+    assert User.objects.get(email="agent@example.com").groups.filter(name="Contact centre").exists()
+    assert User.objects.filter(has_account=False, full_name="Pat Caller", email__isnull=True).count() == 1
+    assert User.objects.get(email="resident@example.com").form_drafts.count() == 1
     call_command("load_demo")
     assert _snapshot() == first
 

@@ -27,14 +27,16 @@ from portal.insights.figures import figures_for
 from portal.insights.measures import measures_for
 from portal.interactions.constants import AvoidableCategory, Channel, InteractionType
 from portal.interactions.models import Interaction
-from portal.interactions.rollups import rollup_build_day
+from portal.interactions.rollups import _NOT_WEB_ACTIVITY, rollup_build_day
 from tests.accounts.factories import UserFactory, staff_in
 from tests.accounts.signin import sign_in
 from tests.forms_engine.factories import missed_bin_form
 from tests.forms_engine.helpers import check_url, form_start, missed_bin_answers, step_url
+from tests.payments.factories import fee_case
 
 pytestmark = pytest.mark.django_db
 WASTE = 524
+CARD = {"expiry_month": "12", "expiry_year": "2039", "cardholder_name": "Sam Resident", "cvc": "123"}
 
 
 def _resident(email: str, postcode: str):
@@ -127,3 +129,35 @@ def test_a_phone_submission_is_a_phone_transaction_and_the_web_attempt_a_failed_
     assert counts("failed_web") == (50.0, 1, 2)
     assert counts("completion") == (50.0, 1, 2)
     assert counts("avoidable") == (100.0, 1, 1)
+
+
+def test_a_fee_paid_at_a_desk_on_the_payment_page_is_not_web_activity(django_capture_on_commit_callbacks):
+    """The agent opens the payment page for the resident at a desk, who pays with their card.
+    None of it is web activity: the payment events are face to face, with
+    the agent as staff, and the request's fee completes its transaction on the case's channel."""
+    resident = _resident("desk@example.org", "AB1 2DE")
+    case, payment = fee_case(resident=resident, amount_pence=3500, channel=Channel.FACE_TO_FACE)
+    agent = Client()
+    staff = staff_in("Contact centre")
+    sign_in(agent, staff)
+    agent.post(reverse("contact_centre:call_start"), {"channel": Channel.FACE_TO_FACE})
+    identify = reverse("contact_centre:call_identify", kwargs={"resident_id": resident.pk})
+    agent.post(identify, {"action": "choose"})
+    agent.post(identify, {"action": "confirm", "method": IdentityCheck.ID_SEEN})
+    opened = agent.post(reverse("contact_centre:payment_link"), {"payment": payment.pk, "action": "open"})
+    link = opened["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent.post(link)
+        assert response["Location"].startswith("/payments/sandbox/")
+        agent.post(response["Location"], {"card_number": "4242424242424242", **CARD})
+
+    payment_events = Interaction.objects.filter(type__in=["payment_start", "payment_result"])
+    assert payment_events.count() == 2
+    assert set(payment_events.values_list("channel", "staff_id", "person_key")) == {
+        (Channel.FACE_TO_FACE, staff.pk, resident.person_key)
+    }
+    # Web activity, as the rollups read it (docs/measures.md): none for the resident.
+    web = Interaction.objects.filter(channel=Channel.WEB, person_key=resident.person_key, staff__isnull=True)
+    assert not web.exclude(type__in=_NOT_WEB_ACTIVITY).exclude(visitor_key="").exists()
+    [transaction] = Interaction.objects.filter(type=InteractionType.TRANSACTION)
+    assert transaction.channel == Channel.FACE_TO_FACE

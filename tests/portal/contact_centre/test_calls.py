@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -19,7 +20,7 @@ from accounts.services import resident_record_create, support_needs_update
 from forms_engine.models import Draft
 from payments.models import PaymentLink
 from portal.contact_centre.models import Call
-from portal.contact_centre.services import CODE_ATTEMPTS, SESSION_CALL
+from portal.contact_centre.services import CALL_HOURS, CODE_ATTEMPTS, SESSION_CALL
 from portal.interactions.constants import AvoidableCategory, Channel, InteractionType
 from portal.interactions.models import Interaction
 from portal.interactions.services import assisted_contact_record
@@ -261,13 +262,19 @@ def test_the_record_opens_only_after_identity_is_checked_and_the_opening_is_audi
     response = desk.post(identify_url(resident), {"action": "confirm"})
     assert "Choose how you checked who the caller is" in text(response)
 
-    identify(desk, resident, IdentityCheck.ID_SEEN)
+    # Photo ID is seen only at a desk: not offered, and refused, on a phone call.
+    assert "Photo identification" not in text(desk.get(identify_url(resident)))
+    response = desk.post(identify_url(resident), {"action": "confirm", "method": IdentityCheck.ID_SEEN})
+    assert "Choose how you checked who the caller is" in text(response)
+    assert not StaffAccess.objects.exists()
+
+    identify(desk, resident, IdentityCheck.ADDRESS_AND_CONTACT)
     [entry] = StaffAccess.objects.all()
     assert (entry.resident, entry.staff, entry.action, entry.identity, entry.call, entry.channel) == (
         resident,
         agent,
         StaffAccessAction.RECORD_OPENED,
-        IdentityCheck.ID_SEEN,
+        IdentityCheck.ADDRESS_AND_CONTACT,
         call.pk,
         Channel.PHONE,
     )
@@ -554,7 +561,7 @@ def test_closing_the_call_is_prefilled_from_the_web_and_links_every_audit_entry(
         "case": str(case.pk),
         "notes": "Reported the missed bin for them",
         "online_help": "on",
-        "online_help_url": "https://www.council.example/bins/missed/",
+        "online_help_url": f"{settings.SITE_URL}/bins/missed/",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = desk.post(CLOSE, answers)
@@ -585,7 +592,7 @@ def test_closing_the_call_is_prefilled_from_the_web_and_links_every_audit_entry(
     assert {entry.contact_id for entry in entries} == {contact.pk}
     help_email = Notification.objects.get(subject="How to do this online next time")
     assert help_email.to == "pat.lee@example.org"
-    assert "https://www.council.example/bins/missed/" in help_email.body_text
+    assert f"{settings.SITE_URL}/bins/missed/" in help_email.body_text
     assert desk.get(START).status_code == 200 and "You are on a call" not in text(desk.get(START))
 
 
@@ -615,3 +622,64 @@ def test_closing_the_call_of_a_caller_never_identified(desk, agent):
     )
     call.refresh_from_db()
     assert call.contact == contact and not StaffAccess.objects.exists()
+
+
+def test_the_online_help_link_must_be_a_page_of_the_councils_site(desk, resident):
+    take_call(desk)
+    identify(desk, resident, IdentityCheck.ADDRESS_AND_CONTACT)
+    response = desk.post(
+        CLOSE,
+        {
+            "service_code": "524",
+            "reason_code": "8",
+            "tried_online": "no",
+            "avoidable": "no",
+            "resolved_first_contact": "yes",
+            "online_help": "on",
+            "online_help_url": "https://phishing.example.net/council/",
+        },
+    )
+    assert response.status_code == 200
+    assert "Enter a page of the council’s website" in text(response)
+    assert Call.objects.get().ended_at is None
+
+
+def test_once_a_record_is_open_the_call_stays_that_callers(desk, resident):
+    take_call(desk)
+    identify(desk, resident, IdentityCheck.ADDRESS_AND_CONTACT)
+    someone_else = UserFactory(full_name="Sam Other", postcode="AB1 2DF")
+    response = desk.post(identify_url(someone_else), {"action": "choose"}, follow=True)
+    assert "Close this call, then take a new one" in text(response)
+    assert Call.objects.get().resident == resident
+
+
+def test_a_call_left_open_past_a_shift_no_longer_opens_the_record(desk, resident):
+    call = take_call(desk)
+    identify(desk, resident, IdentityCheck.ADDRESS_AND_CONTACT)
+    assert desk.get(RECORD).status_code == 200
+    Call.objects.filter(pk=call.pk).update(started_at=timezone.now() - timedelta(hours=CALL_HOURS, minutes=1))
+    response = desk.get(RECORD)
+    assert response.status_code == 302 and response["Location"] == START
+
+
+def test_before_making_a_record_the_agent_sees_people_already_known_by_that_phone_or_name(desk, resident):
+    take_call(desk)
+    answers = {
+        "full_name": "Someone Else",
+        "phone": "07700 900982",  # Pat Lee's
+        "address_line_1": "3 Mill Lane",
+        "town": "Anytown",
+        "postcode": "AB1 9ZZ",
+        "contact_email": "",
+        "contact_preference": "post",
+    }
+    page = text(desk.post(RECORD_CREATE, answers))
+    assert "We may already know this caller" in page and "Pat Lee" in page and "AB1 2DE" in page
+    assert "Acacia" not in page and "pat.lee@example.org" not in page  # name, postcode, last contact only
+    assert not User.objects.filter(full_name="Someone Else").exists()
+    same_name = {**answers, "phone": "", "full_name": "pat lee", "postcode": "AB1 2DE"}
+    assert "We may already know this caller" in text(desk.post(RECORD_CREATE, same_name))
+
+    response = desk.post(RECORD_CREATE, {**answers, "new_record": "yes"})
+    assert response.status_code == 302 and response["Location"] == RECORD
+    assert User.objects.get(full_name="Someone Else").has_account is False
