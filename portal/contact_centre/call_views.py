@@ -176,15 +176,19 @@ class CallStartView(CallView):
 
 
 class CallFindView(CallView):
-    """One box to find the caller; the results tell people apart and show nothing more."""
+    """One box to find the caller; the results tell people apart and show nothing more.
+
+    Searched by POST: what the agent types (a name, an email, a phone number) stays out of
+    URLs, so out of the browser's history and the servers' access logs."""
 
     page_title = "Find the caller"
     template_name = "contact_centre/call/find.html"
 
     def get(self, request):
-        if "q" not in request.GET:
-            return self.render(form=CallerSearchForm(), results=None)
-        form = CallerSearchForm(request.GET)
+        return self.render(form=CallerSearchForm(), results=None)
+
+    def post(self, request):
+        form = CallerSearchForm(request.POST)
         if not form.is_valid():
             return self.render(error_summary(form), form=form, results=None)
         return self.render(form=form, results=caller_search(form.cleaned_data["q"]))

@@ -217,12 +217,12 @@ def test_one_box_finds_the_caller_by_each_key_and_shows_only_name_postcode_and_l
         bill.reference: {resident},
     }
     for query, people in expected.items():
-        response = desk.get(FIND, {"q": query})
+        response = desk.post(FIND, {"q": query})
         assert response.status_code == 200
         found = {match.pk for match in response.context["results"]}
         assert found == {person.pk for person in people}, query
 
-    response = desk.get(FIND, {"q": "AB1 2DE"})
+    response = desk.post(FIND, {"q": "AB1 2DE"})
     [match] = response.context["results"]
     assert (match.name, match.postcode) == ("Pat Lee", "AB1 2DE")
     # The latest of their events and case updates: the assisted contact just recorded.
@@ -232,13 +232,13 @@ def test_one_box_finds_the_caller_by_each_key_and_shows_only_name_postcode_and_l
     for private in ("pat.lee@example.org", "07700", "Acacia", "Anytown"):
         assert private not in page
     assert "Create a record for the caller" in page and "Help without identifying them" in page
-    assert "Lee-Staff" not in text(desk.get(FIND, {"q": "Pat"}))
+    assert "Lee-Staff" not in text(desk.post(FIND, {"q": "Pat"}))
     assert not StaffAccess.objects.exists()
 
 
 def test_an_empty_search_says_what_to_enter(desk):
     take_call(desk)
-    response = desk.get(FIND, {"q": "  "})
+    response = desk.post(FIND, {"q": "  "})
     assert "Enter a name, email, phone number, postcode or reference" in text(response)
 
 
