@@ -4,6 +4,8 @@ from pytest_django.plugin import validate_django_db
 from django.core.cache import cache
 from django.test import Client
 
+from tests.fakes.notify_server import fake_notify  # noqa: F401 - the fixture, for every test
+
 _django_force_login = Client.force_login
 
 

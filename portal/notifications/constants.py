@@ -31,3 +31,19 @@ FAILURE_STATUSES = frozenset(
 # delay before each retry (seconds): 1 min, 5 min, 30 min, 2 h.
 MAX_ATTEMPTS = 5
 RETRY_DELAYS = (60, 300, 1800, 7200)
+
+
+class NotificationChannel(models.TextChoices):
+    """How a message reaches the person (GOV.UK Notify's three template types)."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    LETTER = "letter", "Letter"
+
+
+class NotificationProvider(models.TextChoices):
+    """Who took the message from the outbox (``providers.provider_for`` chooses)."""
+
+    SMTP = "smtp", "Email server"
+    NOTIFY = "notify", "GOV.UK Notify"
+    CONSOLE = "console", "Console (not sent: no GOV.UK Notify key)"

@@ -3,15 +3,27 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from .constants import FAILURE_STATUSES, FINAL_STATUSES, NotificationStatus
+from .constants import (
+    FAILURE_STATUSES,
+    FINAL_STATUSES,
+    NotificationChannel,
+    NotificationProvider,
+    NotificationStatus,
+)
 
 
 class Notification(models.Model):
     """One message to one person: the outbox row, written before anything is sent."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    channel = models.CharField(max_length=10, default="email", editable=False)
+    channel = models.CharField(
+        max_length=10, choices=NotificationChannel.choices, default=NotificationChannel.EMAIL, editable=False
+    )
+    # The email address or phone number; for a letter, its address on one line (for lists).
     to = models.CharField("to", max_length=254)
+    # A letter's address, one line each (Notify's address_line_1..7: name first, postcode last).
+    address_lines = models.JSONField(default=list, blank=True)
+    large_print = models.BooleanField(default=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -37,7 +49,12 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When a provider took the message: delivered, for the mail server; for GOV.UK Notify
+    # (and the console, without a Notify key) the row stays "sending" until a receipt says more.
     sent_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=20, choices=NotificationProvider.choices, blank=True)
+    # The provider's id for the message (Notify's notification id), to match its receipts.
+    provider_id = models.CharField(max_length=100, blank=True)
     # Delivery bookkeeping (services.notification_deliver): when the latest attempt claimed
     # the row and until when it holds it, and when the next attempt is due. An attempt lost
     # with its worker is handed on once its lease has run out (notification_housekeeping).
@@ -54,6 +71,20 @@ class Notification(models.Model):
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["case", "created_at"], name="notification_case_recent"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=NotificationChannel.values), name="notification_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(provider__in=["", *NotificationProvider.values]),
+                name="notification_provider_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="notification_provider_id_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.get_status_display()})"
@@ -66,6 +97,11 @@ class Notification(models.Model):
     def is_failed(self) -> bool:
         """A failure of any kind: temporary (to be retried), permanent or technical."""
         return self.status in FAILURE_STATUSES
+
+    @property
+    def is_handed_over(self) -> bool:
+        """A provider has taken it: no further attempt is made (receipts may follow)."""
+        return self.sent_at is not None
 
     @property
     def is_final(self) -> bool:

@@ -1,4 +1,5 @@
-"""Emails sent to a resident: part of their data export; scrubbed when the account is deleted."""
+"""Messages (emails, texts, letters) sent to a resident: part of their data export; scrubbed
+when the account is deleted."""
 
 from django.db.models import Q
 
@@ -14,6 +15,7 @@ def _sent_to(user):
 def _export(user) -> list[dict]:
     return [
         {
+            "channel": n.channel,
             "to": n.to,
             "subject": n.subject,
             "message": n.body_text,
@@ -26,8 +28,10 @@ def _export(user) -> list[dict]:
 
 
 def _erase(user) -> None:
-    """Keep that an email was sent (for delivery figures), not to whom or what it said."""
-    _sent_to(user).update(user=None, to="", subject="", body_text="", body_html="", last_error="")
+    """Keep that a message was sent (for delivery figures), not to whom or what it said."""
+    _sent_to(user).update(
+        user=None, to="", address_lines=[], subject="", body_text="", body_html="", last_error=""
+    )
 
 
 def _reassign(source, target) -> None:

@@ -1,7 +1,6 @@
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -10,7 +9,6 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,8 +16,9 @@ from django.utils.html import escape
 
 from portal.lib.retry import backoff_delay, task_enqueue
 
-from .constants import FINAL_STATUSES, MAX_ATTEMPTS, RETRY_DELAYS, NotificationStatus
+from .constants import FINAL_STATUSES, MAX_ATTEMPTS, RETRY_DELAYS, NotificationChannel, NotificationStatus
 from .models import Notification
+from .providers import MessageContent, PermanentProviderError, TemporaryProviderError, provider_for
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Kept instead of a body that still held a secret after redaction (a form of it not foreseen).
-REDACTED_BODY = "[This email held a sign-in link or code. It is not kept.]"
+REDACTED_BODY = "[This message held a sign-in link or code. It is not kept.]"
 
 
 @transaction.atomic
@@ -68,9 +67,118 @@ def notification_email_send(
     """
     if user is None:
         user = get_user_model().objects.filter(email__iexact=to).first()
+    return _outbox_add(
+        channel=NotificationChannel.EMAIL,
+        to=to,
+        user=user,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        template=template,
+        case=case,
+        case_event=case_event,
+        secrets=secrets,
+        hold_seconds=hold_seconds,
+    )
+
+
+class InvalidMessage(ValueError):
+    """A message that cannot be sent as asked (no number, an incomplete address)."""
+
+
+@transaction.atomic
+def notification_sms_send(
+    *,
+    to: str,
+    body: str,
+    user: "User | None" = None,
+    template: str = "",
+    case: "Case | None" = None,
+    case_event: "CaseEvent | None" = None,
+    secrets: Mapping[str, str] | None = None,
+) -> Notification:
+    """Write a text message to ``to`` (a phone number) to the outbox and queue its delivery.
+
+    Delivered as email is (``notification_deliver``: leases, retries with backoff), by GOV.UK
+    Notify with ``NOTIFY_API_KEY`` set, otherwise logged by the console provider and kept as
+    ``sending``. ``secrets`` is redacted from the outbox as for ``notification_email_send``.
+    """
+    if not any(character.isdigit() for character in to):
+        raise InvalidMessage("Enter a phone number to send a text message to")
+    if not body.strip():
+        raise InvalidMessage("Enter the text message to send")
+    return _outbox_add(
+        channel=NotificationChannel.SMS,
+        to=to.strip(),
+        user=user,
+        subject="",
+        body_text=body,
+        template=template,
+        case=case,
+        case_event=case_event,
+        secrets=secrets,
+    )
+
+
+@transaction.atomic
+def notification_letter_send(
+    *,
+    address_lines: Sequence[str],
+    subject: str,
+    body: str,
+    user: "User | None" = None,
+    template: str = "",
+    case: "Case | None" = None,
+    case_event: "CaseEvent | None" = None,
+    large_print: bool = False,
+) -> Notification:
+    """Write a letter to the outbox and queue its delivery (as ``notification_sms_send``).
+
+    ``address_lines``: 3 to 7 lines, the person's name first and the postcode last, as
+    GOV.UK Notify prints them. Letters carry no secrets: a sign-in code never goes by post.
+    """
+    lines = [line.strip() for line in address_lines if line and line.strip()]
+    if not 3 <= len(lines) <= 7:
+        raise InvalidMessage(
+            "Enter an address of 3 to 7 lines, with the person's name first and the postcode last"
+        )
+    return _outbox_add(
+        channel=NotificationChannel.LETTER,
+        to=", ".join(lines)[:254],
+        address_lines=lines,
+        large_print=large_print,
+        user=user,
+        subject=subject,
+        body_text=body,
+        template=template,
+        case=case,
+        case_event=case_event,
+    )
+
+
+def _outbox_add(
+    *,
+    channel: str,
+    to: str,
+    user: "User | None",
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    template: str,
+    case: "Case | None",
+    case_event: "CaseEvent | None",
+    secrets: Mapping[str, str] | None = None,
+    hold_seconds: int = 0,
+    address_lines: Sequence[str] = (),
+    large_print: bool = False,
+) -> Notification:
+    """The outbox row, written first; its delivery queued once the transaction commits."""
     secrets = {secret: placeholder for secret, placeholder in (secrets or {}).items() if secret}
     notification = Notification.objects.create(
+        channel=channel,
         to=to,
+        address_lines=list(address_lines),
+        large_print=large_print,
         user=user,
         subject=_redact(subject, secrets),
         body_text=_redact(body_text, secrets),
@@ -152,7 +260,12 @@ def _enqueue_delivery(notification_id: UUID | str, *, delay_seconds: int = 0) ->
 
 
 def notification_deliver(*, notification_id: UUID | str) -> Notification | None:
-    """Send one outbox email; retry with backoff on failure; one attempt at a time.
+    """Send one outbox message by its provider; retry with backoff on failure; one attempt at a time.
+
+    The provider (``providers.provider_for``: GOV.UK Notify, the mail server, the console)
+    takes it or raises a temporary error (retried with backoff, a technical failure after
+    ``MAX_ATTEMPTS``) or a permanent one (``permanent-failure``, not retried). Once a
+    provider has taken it (``sent_at``) no attempt sends it again; receipts may follow.
 
     An attempt claims the row (``sending``) for ``NOTIFICATIONS_SEND_LEASE_SECONDS``; any
     other delivery task that arrives meanwhile (a duplicate, a retry queued by the
@@ -167,7 +280,7 @@ def notification_deliver(*, notification_id: UUID | str) -> Notification | None:
     now = timezone.now()
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.is_final:
+        if notification is None or notification.is_final or notification.is_handed_over:
             return notification
         if (
             notification.status == NotificationStatus.SENDING
@@ -202,37 +315,44 @@ def notification_deliver(*, notification_id: UUID | str) -> Notification | None:
             ]
         )
 
-    content = {
-        "subject": notification.subject,
-        "body_text": notification.body_text,
-        "body_html": notification.body_html,
-    }
-    if notification.redacted:
-        content = cache.get(_unredacted_key(notification.pk))
-        if content is None:
+    content = _content(notification)
+    if content is None:
+        _finish(
+            notification,
+            status=NotificationStatus.TECHNICAL_FAILURE,
+            last_error=f"The sign-in link or code in this {_noun(notification)} expired before it could "
+            "be sent. The person needs to ask for a new one.",
+        )
+        return notification
+
+    provider = provider_for(notification)
+    try:
+        provider_id = provider.send(notification, content)
+    except PermanentProviderError as exc:
+        logger.warning("%s %s cannot be sent: %s", _noun(notification).capitalize(), notification.pk, exc)
+        _finish(
+            notification,
+            status=NotificationStatus.PERMANENT_FAILURE,
+            last_error=str(exc)[:2000],
+            provider=provider.name,
+        )
+        return notification
+    except TemporaryProviderError as exc:
+        logger.warning(
+            "%s %s failed (attempt %s): %s",
+            _noun(notification).capitalize(),
+            notification.pk,
+            notification.attempts,
+            exc,
+        )
+        error = str(exc)[:2000]
+        if notification.attempts >= MAX_ATTEMPTS:
             _finish(
                 notification,
                 status=NotificationStatus.TECHNICAL_FAILURE,
-                last_error="The sign-in link or code in this email expired before it could be sent. "
-                "The person needs to ask for a new one.",
+                last_error=error,
+                provider=provider.name,
             )
-            return notification
-
-    message = EmailMultiAlternatives(
-        subject=content["subject"],
-        body=content["body_text"],
-        to=[notification.to],
-        headers={"Message-ID": _message_id(notification)},
-    )
-    if content["body_html"]:
-        message.attach_alternative(content["body_html"], "text/html")
-    try:
-        message.send()
-    except Exception as exc:  # noqa: BLE001 - any mailer failure is retried, never lost
-        logger.warning("Email %s failed (attempt %s): %s", notification.pk, notification.attempts, exc)
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        if notification.attempts >= MAX_ATTEMPTS:
-            _finish(notification, status=NotificationStatus.TECHNICAL_FAILURE, last_error=error)
             return notification
         delay = backoff_delay(notification.attempts, RETRY_DELAYS)
         retry_at = timezone.now() + timedelta(seconds=delay)
@@ -241,22 +361,51 @@ def notification_deliver(*, notification_id: UUID | str) -> Notification | None:
             status=NotificationStatus.TEMPORARY_FAILURE,
             last_error=error,
             next_attempt_at=retry_at,
+            provider=provider.name,
         ):
             _enqueue_delivery(notification.pk, delay_seconds=delay)
         return notification
 
-    _finish(notification, status=NotificationStatus.DELIVERED, sent_at=timezone.now(), last_error="")
+    _finish(
+        notification,
+        status=provider.accepted_status,
+        sent_at=timezone.now(),
+        last_error="",
+        provider=provider.name,
+        provider_id=provider_id,
+    )
     return notification
+
+
+def _content(notification: Notification) -> MessageContent | None:
+    """What to send: the row's wording, or the unredacted wording held for it (None once gone)."""
+    if not notification.redacted:
+        return MessageContent(
+            subject=notification.subject, body_text=notification.body_text, body_html=notification.body_html
+        )
+    held = cache.get(_unredacted_key(notification.pk))
+    if held is None:
+        return None
+    return MessageContent(subject=held["subject"], body_text=held["body_text"], body_html=held["body_html"])
+
+
+_NOUNS: dict[str, str] = {NotificationChannel.SMS: "text message", NotificationChannel.LETTER: "letter"}
+
+
+def _noun(notification: Notification) -> str:
+    return _NOUNS.get(notification.channel, "email")
 
 
 def _finish(notification: Notification, *, status: str, **fields: Any) -> bool:
     """Record an attempt's outcome, unless a later attempt has claimed the message since.
 
-    Delivered is recorded whatever happened meanwhile: the email did go.
+    A provider taking the message (``sent_at``) is recorded whatever happened meanwhile: it
+    did go. Only the first provider id is kept, so a copy sent twice is matched to one row.
     """
+    accepted = fields.get("sent_at") is not None
     rows = Notification.objects.filter(pk=notification.pk)
-    if status == NotificationStatus.DELIVERED:
-        rows = rows.exclude(status=NotificationStatus.DELIVERED)
+    if accepted:
+        rows = rows.exclude(status=NotificationStatus.DELIVERED).filter(sent_at__isnull=True)
     else:
         rows = rows.filter(claimed_at=notification.claimed_at).exclude(status__in=FINAL_STATUSES)
     values = {"status": status, "lease_expires_at": None, "updated_at": timezone.now(), **fields}
@@ -264,14 +413,9 @@ def _finish(notification: Notification, *, status: str, **fields: Any) -> bool:
     if changed:
         for name, value in values.items():
             setattr(notification, name, value)
-    if status in FINAL_STATUSES and notification.redacted:
+    if (accepted or status in FINAL_STATUSES) and notification.redacted:
         cache.delete(_unredacted_key(notification.pk))
     return bool(changed)
-
-
-def _message_id(notification: Notification) -> str:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "portal.invalid"
-    return f"<{notification.pk}@{domain}>"
 
 
 def notification_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
@@ -288,7 +432,7 @@ def notification_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     lease = timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS)
-    lost = Notification.objects.filter(status=NotificationStatus.SENDING).filter(
+    lost = Notification.objects.filter(status=NotificationStatus.SENDING, sent_at__isnull=True).filter(
         Q(lease_expires_at__lte=now) | Q(lease_expires_at__isnull=True, updated_at__lte=now - lease)
     )
     lost_count = 0
@@ -297,6 +441,7 @@ def notification_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
         changed = Notification.objects.filter(
             pk=notification.pk,
             status=NotificationStatus.SENDING,
+            sent_at__isnull=True,
             lease_expires_at=notification.lease_expires_at,
         ).update(
             status=NotificationStatus.TEMPORARY_FAILURE,

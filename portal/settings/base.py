@@ -303,6 +303,21 @@ if SMTP_HOST:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
+# GOV.UK Notify (portal.notifications.providers.notify). With an API key, email, text messages
+# and letters all go through Notify; without one, email goes by the mailer above and texts and
+# letters are logged to the console (and kept in the outbox, never dropped). One generic
+# template per channel, its personalisation ((subject)), ((body)) and, for letters,
+# ((address_line_1)) to ((address_line_7)) carrying the portal's wording.
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT_SECONDS = env("NOTIFY_TIMEOUT_SECONDS", default=20, cast=int)
+NOTIFY_EMAIL_TEMPLATE_ID = env("NOTIFY_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_SMS_TEMPLATE_ID = env("NOTIFY_SMS_TEMPLATE_ID", default="")
+NOTIFY_LETTER_TEMPLATE_ID = env("NOTIFY_LETTER_TEMPLATE_ID", default="")
+# A letter template set in large print (Notify's letter templates have one type size); large
+# print letters use the ordinary letter template, with a warning, until it is set.
+NOTIFY_LARGE_PRINT_LETTER_TEMPLATE_ID = env("NOTIFY_LARGE_PRINT_LETTER_TEMPLATE_ID", default="")
+
 # Internationalisation
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
