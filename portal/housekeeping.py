@@ -1,6 +1,6 @@
 """Recovering claimed work that did not finish, for every task type and the email outbox."""
 
-from portal.notifications.services import notification_housekeeping
+from portal.notifications.services import notification_housekeeping, notification_receipts_poll
 from portal.worker.services import heartbeats_prune, task_results_recover
 
 
@@ -12,10 +12,13 @@ def tasks_housekeeping() -> dict[str, int]:
     """
     tasks = task_results_recover()
     emails = notification_housekeeping()
+    receipts = notification_receipts_poll()
     return {
         "tasks_requeued": tasks["requeued"],
         "tasks_failed": tasks["failed"],
         "emails_lost_attempts": emails["lost_attempts"],
         "emails_overdue": emails["overdue"],
+        "receipts_polled": receipts["polled"],
+        "receipts_changed": receipts["changed"],
         "workers_forgotten": heartbeats_prune(),
     }

@@ -35,6 +35,7 @@ urlpatterns = [
     path("forms/", include("forms_engine.urls")),
     # Residents' cases under /my-account/cases/, and /track/<token>/ for anonymous requests.
     path("", include("portal.cases.urls")),
+    path("notifications/", include("portal.notifications.urls")),
 ]
 
 if settings.DEBUG:

@@ -140,7 +140,10 @@ def case_public_timeline(case: Case) -> list[CaseEvent]:
         .select_related("actor")
         .prefetch_related(
             Prefetch("attachments", queryset=CaseAttachment.objects.order_by("created_at")),
-            Prefetch("notifications", queryset=Notification.objects.only("pk", "case_event_id", "status")),
+            Prefetch(
+                "notifications",
+                queryset=Notification.objects.only("pk", "case_event_id", "status", "channel"),
+            ),
         )
         .order_by("created_at", "pk")
     )
@@ -155,7 +158,7 @@ def case_full_timeline(case: Case) -> list[CaseEvent]:
             Prefetch(
                 "notifications",
                 queryset=Notification.objects.only(
-                    "pk", "case_event_id", "status", "to", "attempts", "last_error", "created_at"
+                    "pk", "case_event_id", "channel", "status", "to", "attempts", "last_error", "created_at"
                 ),
             ),
         )
@@ -166,7 +169,16 @@ def case_full_timeline(case: Case) -> list[CaseEvent]:
 def case_notifications(case: Case) -> QuerySet[Notification]:
     """The emails sent about a case, newest first, with their delivery status (staff only)."""
     return Notification.objects.filter(case=case).only(
-        "pk", "to", "subject", "status", "attempts", "last_error", "created_at", "sent_at", "case_id"
+        "pk",
+        "channel",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "case_id",
     )
 
 

@@ -35,4 +35,14 @@ def notify_settings_check(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         for name in TEMPLATE_SETTINGS
         if not getattr(settings, name, "")
     ]
+    if not getattr(settings, "NOTIFY_CALLBACK_TOKEN", ""):
+        messages.append(
+            Warning(
+                "NOTIFY_API_KEY is set but NOTIFY_CALLBACK_TOKEN is not: delivery receipts are refused, "
+                "and statuses come only from polling (hourly).",
+                hint="Set NOTIFY_CALLBACK_TOKEN to the bearer token given to Notify for the delivery "
+                "receipts callback (/notifications/callbacks/notify/receipts/).",
+                id="notifications.W003",
+            )
+        )
     return messages

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from .constants import (
+    DELIVERED_STATUSES,
     FAILURE_STATUSES,
     FINAL_STATUSES,
     NotificationChannel,
@@ -55,6 +56,8 @@ class Notification(models.Model):
     provider = models.CharField(max_length=20, choices=NotificationProvider.choices, blank=True)
     # The provider's id for the message (Notify's notification id), to match its receipts.
     provider_id = models.CharField(max_length=100, blank=True)
+    # When a delivery receipt (or polling) said it arrived: delivered, or a letter posted.
+    delivered_at = models.DateTimeField(null=True, blank=True)
     # Delivery bookkeeping (services.notification_deliver): when the latest attempt claimed
     # the row and until when it holds it, and when the next attempt is due. An attempt lost
     # with its worker is handed on once its lease has run out (notification_housekeeping).
@@ -91,7 +94,7 @@ class Notification(models.Model):
 
     @property
     def is_delivered(self) -> bool:
-        return self.status == NotificationStatus.DELIVERED
+        return self.status in DELIVERED_STATUSES
 
     @property
     def is_failed(self) -> bool:
@@ -107,3 +110,27 @@ class Notification(models.Model):
     def is_final(self) -> bool:
         """Delivered or given up: no further attempt will be made."""
         return self.status in FINAL_STATUSES
+
+
+class NotifyReceipt(models.Model):
+    """One delivery receipt from GOV.UK Notify, stored once per Notify id, then processed by a task."""
+
+    notify_id = models.CharField(max_length=100)
+    status = models.CharField(max_length=30)
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts"
+    )
+    # What processing did: "applied", "unchanged" (stale or a repeat), "unknown" (no row).
+    outcome = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        # Notify retries a callback it thinks failed: the same id with the same status is
+        # the same receipt. A later status for the same message is a new one.
+        constraints = [models.UniqueConstraint(fields=["notify_id", "status"], name="notify_receipt_once")]
+
+    def __str__(self) -> str:
+        return f"{self.notify_id}: {self.status}"

@@ -16,8 +16,19 @@ from django.utils.html import escape
 
 from portal.lib.retry import backoff_delay, task_enqueue
 
-from .constants import FINAL_STATUSES, MAX_ATTEMPTS, RETRY_DELAYS, NotificationChannel, NotificationStatus
-from .models import Notification
+from .constants import (
+    DELIVERED_STATUSES,
+    FINAL_STATUSES,
+    MAX_ATTEMPTS,
+    OUTCOME_RANK,
+    RETRY_DELAYS,
+    STATUS_RANK,
+    STATUS_REASONS,
+    NotificationChannel,
+    NotificationProvider,
+    NotificationStatus,
+)
+from .models import Notification, NotifyReceipt
 from .providers import MessageContent, PermanentProviderError, TemporaryProviderError, provider_for
 
 if TYPE_CHECKING:
@@ -458,8 +469,9 @@ def notification_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
                 "Email %s: attempt %s was lost; trying again", notification.pk, notification.attempts
             )
 
+    # A temporary failure reported by Notify's receipt (sent_at set) is not the outbox's to retry.
     overdue = Notification.objects.filter(
-        status__in=[NotificationStatus.CREATED, NotificationStatus.TEMPORARY_FAILURE]
+        status__in=[NotificationStatus.CREATED, NotificationStatus.TEMPORARY_FAILURE], sent_at__isnull=True
     ).filter(
         Q(next_attempt_at__lte=now - lease) | Q(next_attempt_at__isnull=True, updated_at__lte=now - lease)
     )
@@ -470,3 +482,166 @@ def notification_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
     for pk in requeue:
         transaction.on_commit(partial(_enqueue_delivery, pk))
     return {"lost_attempts": lost_count, "overdue": len(overdue_ids)}
+
+
+# --- Delivery receipts from GOV.UK Notify, and polling where none comes ---
+
+
+@transaction.atomic
+def notify_receipt_store(*, payload: Mapping[str, Any]) -> tuple[NotifyReceipt, bool]:
+    """Keep a receipt once (per Notify id and status) and queue its processing on commit.
+
+    Returns the receipt and whether it is new; a repeat changes nothing and queues nothing.
+    """
+    receipt, created = NotifyReceipt.objects.get_or_create(
+        notify_id=str(payload["id"])[:100],
+        status=str(payload["status"])[:30],
+        # Not the address it went to: the outbox row has that, and erases it with the account.
+        defaults={"payload": {key: value for key, value in payload.items() if key != "to"}},
+    )
+    if created:
+        transaction.on_commit(partial(_enqueue_receipt, receipt.pk))
+    return receipt, created
+
+
+def _enqueue_receipt(receipt_id: int) -> None:
+    from .tasks import process_notify_receipt  # imported late: notifications.tasks imports this module
+
+    task_enqueue(process_notify_receipt, receipt_id)
+
+
+def notify_receipt_process(*, receipt_id: int) -> NotifyReceipt | None:
+    """Apply a stored receipt to its outbox row (by Notify id, else by reference: the outbox id).
+
+    Idempotent: a receipt processed again, or arriving after a later status, changes nothing.
+    """
+    with transaction.atomic():
+        receipt = NotifyReceipt.objects.select_for_update().filter(pk=receipt_id).first()
+        if receipt is None or receipt.processed_at is not None:
+            return receipt
+        notification = _receipt_row(receipt.notify_id, str(receipt.payload.get("reference") or ""))
+        if notification is None:
+            logger.warning(
+                "Notify receipt %s (%s) matches no outbox row; ignored", receipt.notify_id, receipt.status
+            )
+            receipt.outcome = "unknown"
+        else:
+            changed = notification_status_apply(
+                notification=notification, status=receipt.status, provider_id=receipt.notify_id
+            )
+            receipt.notification = notification
+            receipt.outcome = "applied" if changed else "unchanged"
+        receipt.processed_at = timezone.now()
+        receipt.save(update_fields=["notification", "outcome", "processed_at"])
+    return receipt
+
+
+def _receipt_row(notify_id: str, reference: str) -> Notification | None:
+    found = Notification.objects.filter(provider_id=notify_id).first() if notify_id else None
+    if found is None and reference:
+        try:
+            found = Notification.objects.filter(pk=UUID(reference), provider_id__in=["", notify_id]).first()
+        except ValueError:
+            return None
+    return found
+
+
+@transaction.atomic
+def notification_status_apply(*, notification: Notification, status: str, provider_id: str = "") -> bool:
+    """Record a status Notify reported (by receipt or polling). Returns whether the row changed.
+
+    Never moves a row back: an outcome (delivered, a failure, a letter posted) is kept
+    whatever arrives after it, and "sending" never replaces it. A status Notify reports that
+    the portal does not know is logged and ignored.
+    """
+    if status not in NotificationStatus.values:
+        logger.warning("Notify reported an unknown status %r for %s; ignored", status, notification.pk)
+        return False
+    row = Notification.objects.select_for_update().get(pk=notification.pk)
+    current_rank = STATUS_RANK.get(row.status, OUTCOME_RANK)
+    new_rank = STATUS_RANK.get(status, OUTCOME_RANK)
+    # The outbox's own temporary failure (before Notify took it) is not an outcome yet.
+    if row.status == NotificationStatus.TEMPORARY_FAILURE and row.sent_at is None:
+        current_rank = 0
+    if row.status == status or new_rank < current_rank or (new_rank == current_rank == OUTCOME_RANK):
+        return False
+    now = timezone.now()
+    row.status = status
+    row.lease_expires_at = row.next_attempt_at = None
+    fields = ["status", "lease_expires_at", "next_attempt_at", "updated_at"]
+    if row.sent_at is None:
+        # Notify has it, so no delivery attempt may send it again.
+        row.sent_at = now
+        row.provider = NotificationProvider.NOTIFY
+        fields += ["sent_at", "provider"]
+    if provider_id and not row.provider_id:
+        row.provider_id = provider_id
+        fields.append("provider_id")
+    if status in DELIVERED_STATUSES:
+        row.delivered_at, row.last_error = now, ""
+        fields += ["delivered_at", "last_error"]
+    elif status in STATUS_REASONS:
+        row.last_error = STATUS_REASONS[status]
+        fields.append("last_error")
+    row.save(update_fields=fields)
+    if row.redacted and status in FINAL_STATUSES:
+        cache.delete(_unredacted_key(row.pk))
+    for name in fields:
+        setattr(notification, name, getattr(row, name))
+    return True
+
+
+POLLED_STATUSES = (
+    NotificationStatus.CREATED,
+    NotificationStatus.SENDING,
+    NotificationStatus.PENDING_VIRUS_CHECK,
+    NotificationStatus.ACCEPTED,
+)
+POLL_BATCH = 500
+
+
+def notification_receipts_poll(
+    *, now: datetime | None = None, older_than_minutes: int = 60
+) -> dict[str, int]:
+    """Ask GOV.UK Notify for the status of messages whose receipt never came (run with the
+    housekeeping): rows Notify took more than ``older_than_minutes`` ago that are still
+    created, sending, or (letters) accepted. A status is applied as a receipt's is; an error
+    from Notify is logged and the row asked about again on the next run.
+    """
+    from notifications_python_client.errors import APIError  # only polling talks to Notify here
+
+    from .providers.notify import client  # imported late: only needed with a Notify key
+
+    if not settings.NOTIFY_API_KEY:
+        return {"polled": 0, "changed": 0, "errors": 0}
+    now = now or timezone.now()
+    rows = (
+        Notification.objects.filter(
+            provider=NotificationProvider.NOTIFY,
+            status__in=POLLED_STATUSES,
+            sent_at__lte=now - timedelta(minutes=older_than_minutes),
+        )
+        .exclude(provider_id="")
+        .order_by("sent_at")[:POLL_BATCH]
+    )
+    try:
+        api = client()
+    except (ValueError, IndexError) as exc:  # a malformed key: the system check says so too
+        logger.warning("Polling Notify skipped: %s", exc)
+        return {"polled": 0, "changed": 0, "errors": 1}
+    polled = changed = errors = 0
+    for notification in rows:
+        polled += 1
+        try:
+            answer = api.get_notification_by_id(notification.provider_id)
+        except (APIError, OSError) as exc:
+            errors += 1
+            logger.warning("Polling Notify for %s failed; next run tries again: %s", notification.pk, exc)
+            continue
+        if notification_status_apply(
+            notification=notification,
+            status=str(answer.get("status", "")),
+            provider_id=notification.provider_id,
+        ):
+            changed += 1
+    return {"polled": polled, "changed": changed, "errors": errors}

@@ -317,6 +317,9 @@ NOTIFY_LETTER_TEMPLATE_ID = env("NOTIFY_LETTER_TEMPLATE_ID", default="")
 # A letter template set in large print (Notify's letter templates have one type size); large
 # print letters use the ordinary letter template, with a warning, until it is set.
 NOTIFY_LARGE_PRINT_LETTER_TEMPLATE_ID = env("NOTIFY_LARGE_PRINT_LETTER_TEMPLATE_ID", default="")
+# The bearer token GOV.UK Notify sends with its delivery receipts (set on Notify's callbacks
+# page): /notifications/callbacks/notify/receipts/ refuses any receipt without it.
+NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
 
 # Internationalisation
 LANGUAGE_CODE = "en-gb"

@@ -13,6 +13,8 @@ import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -106,6 +108,46 @@ class FakeNotify:
 
     def by_id(self, notification_id: str) -> Sent:
         return next(sent for sent in self.sent if sent.id == notification_id)
+
+    def post_receipt(
+        self, portal_url: str, notification_id: str, status: str, token: str, *, reference: str | None = None
+    ) -> tuple[int, bytes]:
+        """POST a delivery receipt for ``notification_id`` to the portal, shaped as Notify's
+        callbacks are, with ``Authorization: Bearer <token>``. Returns the status and body."""
+        try:
+            sent: Sent | None = self.by_id(notification_id)
+        except StopIteration:
+            sent = None
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        body = sent.json if sent else {}
+        payload = {
+            "id": notification_id,
+            "reference": reference if reference is not None else body.get("reference"),
+            "to": body.get("email_address") or body.get("phone_number") or "",
+            "status": status,
+            "created_at": sent.created_at if sent else now,
+            "completed_at": now
+            if status not in ("created", "sending", "accepted", "pending-virus-check")
+            else None,
+            "sent_at": now,
+            "notification_type": sent.type if sent else "email",
+            "template_id": body.get("template_id"),
+            "template_version": 1,
+        }
+        if sent:
+            sent.status = status
+        url = portal_url.rstrip("/") + "/notifications/callbacks/notify/receipts/"
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
 
     # --- used by the handler ---
 

@@ -375,6 +375,7 @@ def test_the_system_check_warns_of_a_key_without_templates(settings):
     settings.NOTIFY_EMAIL_TEMPLATE_ID = EMAIL_TEMPLATE_ID
     settings.NOTIFY_SMS_TEMPLATE_ID = ""
     settings.NOTIFY_LETTER_TEMPLATE_ID = LETTER_TEMPLATE_ID
+    settings.NOTIFY_CALLBACK_TOKEN = "a-callback-token"
     (warning,) = notify_settings_check()
     assert warning.id == "notifications.W002"
     assert "NOTIFY_SMS_TEMPLATE_ID" in warning.msg
