@@ -101,7 +101,7 @@ def session_owns_draft(request: HttpRequest, draft: Draft) -> bool:
 
 def call_owns_draft(request: HttpRequest, assisted: Assisted, draft_id: Any) -> bool:
     """Whether the agent started this draft for the caller on this same call, or the caller
-    agreed on this call to the agent carrying on with it (``caller_draft_consent_record``)."""
+    agreed on this call to the agent carrying on with it (``call_draft_allow``)."""
     owned = request.session.get(SESSION_CALLER_DRAFTS) or {}
     return owned.get(str(draft_id)) == str(assisted.call_id)
 
@@ -118,9 +118,9 @@ def assisted_draft_allowed(request: HttpRequest, assisted: Assisted, draft: Draf
     return call_owns_draft(request, assisted, draft.pk)
 
 
-def caller_draft_consent_record(request: HttpRequest, *, call_id: Any, draft_id: Any) -> None:
-    """The caller agreed, on call ``call_id``, to the agent carrying on with their draft: the
-    agent's session may open it for the rest of that call (and only then)."""
+def call_draft_allow(request: HttpRequest, *, call_id: Any, draft_id: Any) -> None:
+    """Let the agent's session open ``draft_id`` for the rest of call ``call_id`` (and only
+    then): a draft started on the call, or the caller's own once they agreed on the call."""
     owned = dict(request.session.get(SESSION_CALLER_DRAFTS) or {})
     owned[str(draft_id)] = str(call_id)
     request.session[SESSION_CALLER_DRAFTS] = dict(list(owned.items())[-20:])

@@ -37,10 +37,10 @@ from .constants import SignIn, assisted_phrase
 from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, handler_for
 from .models import Draft, FormVersion, ServiceForm, Submission, Upload
 from .selectors import (
-    SESSION_CALLER_DRAFTS,
     SESSION_DRAFTS,
     SESSION_SUBMISSIONS,
     assisted_draft_allowed,
+    call_draft_allow,
     contact_centre_url,
     draft_for_form,
     form_introduced_by,
@@ -132,9 +132,7 @@ def _events(assisted: Assisted | None, request: HttpRequest) -> dict:
 
 
 def _caller_draft_add(request: HttpRequest, assisted: Assisted, draft: Draft) -> None:
-    owned = dict(request.session.get(SESSION_CALLER_DRAFTS) or {})
-    owned[str(draft.pk)] = str(assisted.call_id)
-    request.session[SESSION_CALLER_DRAFTS] = dict(list(owned.items())[-20:])
+    call_draft_allow(request, call_id=assisted.call_id, draft_id=draft.pk)
 
 
 def _caller_name(assisted: Assisted) -> str:

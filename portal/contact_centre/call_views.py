@@ -33,7 +33,7 @@ from accounts.services import (
     resident_record_create,
     resident_record_link_propose,
 )
-from forms_engine.selectors import caller_draft_consent_record, draft_list_for_user
+from forms_engine.selectors import call_draft_allow, draft_list_for_user
 from payments.selectors import payments_owed_by
 from payments.services import PaymentError, payment_link_create, payment_link_send
 from portal.cases.services import CaseError, case_assisted_contact_record
@@ -450,7 +450,7 @@ class DraftResumeView(CallView):
         if not form.is_valid():
             return self.render(error_summary(form), form=form, summary=summary)
         call_audit(call=self.call, action=StaffAccessAction.DRAFT_RESUMED, detail=summary.title)
-        caller_draft_consent_record(request, call_id=self.call.pk, draft_id=summary.draft.pk)
+        call_draft_allow(request, call_id=self.call.pk, draft_id=summary.draft.pk)
         return HttpResponseRedirect(summary.resume_url)
 
 
