@@ -54,6 +54,9 @@ CONTENT_FEATURES = [
     "wagtailsearchpromotions.add_searchpromotion",
     "wagtailsearchpromotions.change_searchpromotion",
     "wagtailsearchpromotions.delete_searchpromotion",
+    # The wording of the emails, texts and letters the portal sends (portal.notifications).
+    "notifications.change_messagetemplate",
+    "notifications.publish_messagetemplate",
 ]
 # Build online forms (Wagtail's "Forms") and submit them for moderation, as with pages.
 SERVICE_FORMS = [

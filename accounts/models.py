@@ -84,6 +84,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     contact_preference = models.CharField(
         "how to contact", max_length=8, choices=ContactPreference.choices, default=ContactPreference.EMAIL
     )
+    bill_reminders_by_text = models.BooleanField(
+        "bill reminders by text",
+        default=False,
+        help_text="A text message with a link to pay, a few days before each of the resident's bills is due.",
+    )
 
     # A resident record the contact centre keeps for a caller with no account (or no email):
     # no password and no sign-in. The person can later add it to an account they make.

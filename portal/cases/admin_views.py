@@ -85,7 +85,9 @@ def _flash_with_email_outcome(request, event, done: str) -> None:
     """Tell the officer what happened, including whether the resident was actually emailed
     (``CaseEvent.data["notify"]``): never "sent" when no email was written."""
     if event.notify_emailed:
-        messages.success(request, f"{done}. The resident has been emailed.")
+        ways = {"sms": "sent a text message", "letter": "sent a letter"}
+        told = ways.get(event.data.get("notify"), "emailed")
+        messages.success(request, f"{done}. The resident has been {told}.")
     elif event.notify_problem:
         messages.warning(request, f"{done}. {event.notify_problem}")
     else:

@@ -117,19 +117,20 @@ class EventType(models.TextChoices):
 
 
 class NotifyOutcome(models.TextChoices):
-    """What happened about emailing the resident of a public event (``CaseEvent.data["notify"]``).
-
-    A contact preference other than email is kept as ``preference_<preference>``.
-    """
+    """How the resident was told of a public event (``CaseEvent.data["notify"]``): the channel
+    the message went by (their contact preference, or the next way that works), or why not."""
 
     EMAIL = "email", "Emailed"
+    SMS = "sms", "Sent by text message"
+    LETTER = "letter", "Sent by post"
+    # Kept on events from before the portal sent texts and letters.
     PREFERENCE_POST = "preference_post", "Not emailed: the resident prefers post."
-    PREFERENCE_SMS = (
-        "preference_sms",
-        "Not emailed: the resident prefers text messages, which the portal does not send yet.",
-    )
-    NO_ADDRESS = "no_address", "Not emailed: no email address."
-    ERROR = "error", "The email could not be written; tell the resident another way."
+    PREFERENCE_SMS = "preference_sms", "Not emailed: the resident prefers text messages."
+    NO_ADDRESS = "no_address", "Not sent: no email address, phone number or postal address that works."
+    ERROR = "error", "The message could not be written; tell the resident another way."
+
+
+SENT_OUTCOMES = frozenset({NotifyOutcome.EMAIL, NotifyOutcome.SMS, NotifyOutcome.LETTER})
 
 
 class SatisfactionState(models.TextChoices):

@@ -12,6 +12,7 @@ from .constants import (
     CHANNEL_PHRASES,
     OPEN_STATUSES,
     REOPENABLE_STATUSES,
+    SENT_OUTCOMES,
     STAFF_LABELS,
     STATUS_TAG_CLASSES,
     Actor,
@@ -234,15 +235,22 @@ class CaseEvent(models.Model):
 
     @property
     def notify_emailed(self) -> bool:
-        """The resident was emailed about this event (its outbox rows say how delivery went)."""
-        return self.data.get("notify") == NotifyOutcome.EMAIL
+        """The resident was sent a message about this event, by email, text or letter (its
+        outbox rows say how delivery went)."""
+        return self.data.get("notify") in SENT_OUTCOMES
+
+    @property
+    def notify_channel_label(self) -> str:
+        """How the resident was told, for staff: "Emailed", "Sent by text message"..."""
+        outcome = self.data.get("notify")
+        return NotifyOutcome(outcome).label if outcome in SENT_OUTCOMES else ""
 
     @property
     def notify_problem(self) -> str:
         """For staff: why the resident was not emailed about this event ("" if they were, or
         if no email was due)."""
         outcome = self.data.get("notify")
-        if not outcome or outcome == NotifyOutcome.EMAIL:
+        if not outcome or outcome in SENT_OUTCOMES:
             return ""
         if outcome in NotifyOutcome.values and outcome != NotifyOutcome.ERROR:
             return NotifyOutcome(outcome).label

@@ -21,6 +21,10 @@ class InteractionType(models.TextChoices):
     ASSISTED_CONTACT = "assisted_contact", "Assisted contact"
     SATISFACTION = "satisfaction", "Satisfaction with the outcome"
     TRANSACTION = "transaction", "Transaction completed"
+    # The council's own messages and the replies to them (portal.notifications): proactive
+    # contact, counted apart from contact residents start (not in the avoidable-contact figures).
+    MESSAGE_SENT = "message_sent", "Message sent to a resident"
+    MESSAGE_RECEIVED = "message_received", "Text message received"
 
 
 class Channel(models.TextChoices):
@@ -32,6 +36,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     LETTER = "letter", "Letter"
     SOCIAL = "social", "Social media"
+    SMS = "sms", "Text message (SMS)"
 
 
 ASSISTED_CHANNELS = (
@@ -40,6 +45,7 @@ ASSISTED_CHANNELS = (
     Channel.EMAIL,
     Channel.LETTER,
     Channel.SOCIAL,
+    Channel.SMS,
 )
 
 

@@ -1,7 +1,14 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
+from wagtail.search import index
 
 from .constants import (
     DELIVERED_STATUSES,
@@ -33,6 +40,14 @@ class Notification(models.Model):
         related_name="notifications",
     )
     template = models.CharField(max_length=200, blank=True)
+    # The editors' wording it was written from, and which version of it (Wagtail's revision),
+    # so the history says which wording each sent message used.
+    message_template = models.ForeignKey(
+        "MessageTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="sent"
+    )
+    template_revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # What the email was about, so staff see on a case whether its updates reached the resident.
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
@@ -134,3 +149,85 @@ class NotifyReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notify_id}: {self.status}"
+
+
+class MessageTemplate(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model):
+    """The wording of one kind of message (``messages.MessageType``), per channel, kept by editors.
+
+    One row per message type, made from the type's default wording on migrate. Editors change
+    it in Wagtail (Snippets → Messages), with placeholders such as ``((reference))``, a
+    preview with the text message's length in fragments, drafts and a version history; a
+    message is sent with the published wording and keeps which revision it used.
+    """
+
+    key = models.CharField(max_length=100, unique=True, editable=False)
+    name = models.CharField(max_length=200, editable=False)
+    email_subject = models.CharField("email subject", max_length=200)
+    email_body = models.TextField("email")
+    sms_body = models.TextField(
+        "text message",
+        blank=True,
+        help_text="Leave blank to never send this by text: it goes by email or post instead.",
+    )
+    letter_subject = models.CharField("letter heading", max_length=200, blank=True)
+    letter_body = models.TextField(
+        "letter",
+        blank=True,
+        help_text="Leave blank to never send this by post: it goes by email or text instead.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="message_template")
+
+    search_fields = [index.SearchField("name"), index.SearchField("email_subject"), index.SearchField("key")]
+
+    panels = [
+        HelpPanel(template="notifications/admin/message_template_help.html"),
+        MultiFieldPanel([FieldPanel("email_subject"), FieldPanel("email_body")], heading="Email"),
+        MultiFieldPanel([FieldPanel("sms_body")], heading="Text message"),
+        MultiFieldPanel([FieldPanel("letter_subject"), FieldPanel("letter_body")], heading="Letter"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "message"
+        verbose_name_plural = "messages"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def message_type(self) -> Any:
+        from .messages import message_type  # imported late: messages imports this module
+
+        return message_type(self.key)
+
+    def clean(self) -> None:
+        super().clean()
+        from .messages import wording_errors  # imported late: messages imports this module
+
+        errors = wording_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    def get_preview_template(self, request: Any, mode_name: str) -> str:
+        return "notifications/admin/message_preview.html"
+
+    def get_preview_context(self, request: Any, mode_name: str) -> dict[str, Any]:
+        from .messages import preview  # imported late: messages imports this module
+
+        return {**super().get_preview_context(request, mode_name), "message": self, **preview(self)}
+
+
+class SmsOptOut(models.Model):
+    """A phone number that replied STOP: the portal sends it no more text messages.
+
+    Kept by the number (digits, ``07…``), so it holds for an alert subscriber with no account
+    as for a resident. Cleared when the person asks for texts again (START, or choosing text
+    messages in My account).
+    """
+
+    phone_digits = models.CharField(max_length=20, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Opted out of texts: …{self.phone_digits[-3:]}"

@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from .constants import FINAL_STATUSES, NotificationChannel, NotificationStatus
-from .models import Notification
+from .models import MessageTemplate, Notification, SmsOptOut
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -19,7 +19,7 @@ def undeliverable_addresses(user: "User") -> dict[str, Notification]:
     """
     current = {
         NotificationChannel.EMAIL: {a.lower() for a in (user.email, getattr(user, "contact_email", "")) if a},
-        NotificationChannel.SMS: {_digits(user.phone)} if user.phone else set(),
+        NotificationChannel.SMS: {phone_digits(user.phone)} if user.phone else set(),
     }
     found: dict[str, Notification] = {}
     for channel, addresses in current.items():
@@ -30,7 +30,9 @@ def undeliverable_addresses(user: "User") -> dict[str, Notification]:
         ).order_by("-updated_at")
         for notification in outcomes:
             address = (
-                notification.to.lower() if channel == NotificationChannel.EMAIL else _digits(notification.to)
+                notification.to.lower()
+                if channel == NotificationChannel.EMAIL
+                else phone_digits(notification.to)
             )
             if address not in addresses:
                 continue
@@ -40,7 +42,18 @@ def undeliverable_addresses(user: "User") -> dict[str, Notification]:
     return found
 
 
-def _digits(phone: str) -> str:
-    """A UK number compared by its digits, +44 and 0 alike."""
+def phone_digits(phone: str) -> str:
+    """A UK number compared by its digits, +44 and 0 alike: ``+44 7700 900123`` → ``07700900123``."""
     digits = "".join(c for c in phone if c.isdigit())
     return "0" + digits[2:] if digits.startswith("44") else digits
+
+
+def sms_opted_out(phone: str) -> bool:
+    """Whether this number replied STOP (and has not asked for texts again since)."""
+    digits = phone_digits(phone or "")
+    return bool(digits) and SmsOptOut.objects.filter(phone_digits=digits).exists()
+
+
+def message_template_for(key: str) -> MessageTemplate | None:
+    """The editors' wording for a message type, as published (None before it exists)."""
+    return MessageTemplate.objects.filter(key=key).select_related("live_revision").first()

@@ -1,5 +1,6 @@
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -8,12 +9,16 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.constants import ContactPreference, SupportNeed
+from portal.interactions.constants import Channel, InteractionType
+from portal.interactions.services import interaction_record
 from portal.lib.retry import backoff_delay, task_enqueue
 
 from .constants import (
@@ -28,12 +33,24 @@ from .constants import (
     NotificationProvider,
     NotificationStatus,
 )
-from .models import Notification, NotifyReceipt
+from .messages import (
+    MessageType,
+    channel_offered,
+    common_context,
+    message_type,
+    message_type_register,
+    message_types,
+    render,
+)
+from .models import MessageTemplate, Notification, NotifyReceipt, SmsOptOut
 from .providers import MessageContent, PermanentProviderError, TemporaryProviderError, provider_for
+from .selectors import phone_digits, sms_opted_out, undeliverable_addresses
 
 if TYPE_CHECKING:
     from accounts.models import User
     from portal.cases.models import Case, CaseEvent
+
+__all__ = ["MessageType", "message_type_register"]  # for each app's messages module
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +71,8 @@ def notification_email_send(
     case_event: "CaseEvent | None" = None,
     secrets: Mapping[str, str] | None = None,
     hold_seconds: int = 0,
+    message_template: MessageTemplate | None = None,
+    log_interaction: bool = True,
 ) -> Notification:
     """Write an email to the outbox and queue its delivery once the transaction commits.
 
@@ -79,6 +98,8 @@ def notification_email_send(
     if user is None:
         user = get_user_model().objects.filter(email__iexact=to).first()
     return _outbox_add(
+        message_template=message_template,
+        log_interaction=log_interaction,
         channel=NotificationChannel.EMAIL,
         to=to,
         user=user,
@@ -107,6 +128,8 @@ def notification_sms_send(
     case: "Case | None" = None,
     case_event: "CaseEvent | None" = None,
     secrets: Mapping[str, str] | None = None,
+    message_template: MessageTemplate | None = None,
+    log_interaction: bool = True,
 ) -> Notification:
     """Write a text message to ``to`` (a phone number) to the outbox and queue its delivery.
 
@@ -119,6 +142,8 @@ def notification_sms_send(
     if not body.strip():
         raise InvalidMessage("Enter the text message to send")
     return _outbox_add(
+        message_template=message_template,
+        log_interaction=log_interaction,
         channel=NotificationChannel.SMS,
         to=to.strip(),
         user=user,
@@ -142,6 +167,8 @@ def notification_letter_send(
     case: "Case | None" = None,
     case_event: "CaseEvent | None" = None,
     large_print: bool = False,
+    message_template: MessageTemplate | None = None,
+    log_interaction: bool = True,
 ) -> Notification:
     """Write a letter to the outbox and queue its delivery (as ``notification_sms_send``).
 
@@ -154,6 +181,8 @@ def notification_letter_send(
             "Enter an address of 3 to 7 lines, with the person's name first and the postcode last"
         )
     return _outbox_add(
+        message_template=message_template,
+        log_interaction=log_interaction,
         channel=NotificationChannel.LETTER,
         to=", ".join(lines)[:254],
         address_lines=lines,
@@ -167,9 +196,246 @@ def notification_letter_send(
     )
 
 
+# --- Every message by the channel the person chose (editors' wording, routed by preference) ---
+
+_PREFERRED = {
+    ContactPreference.EMAIL: NotificationChannel.EMAIL,
+    ContactPreference.SMS: NotificationChannel.SMS,
+    ContactPreference.POST: NotificationChannel.LETTER,
+}
+
+
+class MessageOutcome:
+    """How a message went (kept on a case event as ``data["notify"]``): its channel, or why not."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    LETTER = "letter"
+    NO_ADDRESS = "no_address"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a message goes: the channel, the address, and why, for staff."""
+
+    channel: str
+    to: str = ""
+    address_lines: tuple[str, ...] = ()
+    large_print: bool = False
+    # Set when the message goes another way than the person's preference: what stopped it.
+    fallback_reason: str = ""
+
+
+def message_route(
+    *,
+    user: "User | None",
+    email: str = "",
+    phone: str = "",
+    channels: Sequence[str] = (
+        NotificationChannel.EMAIL,
+        NotificationChannel.SMS,
+        NotificationChannel.LETTER,
+    ),
+    channel: str = "",
+) -> Route | None:
+    """Choose how to reach the person: their contact preference first, then any other way
+    the message can go (email, text, letter), skipping an address Notify reported
+    undeliverable and a number that replied STOP. ``channel`` asks for one way only (an
+    agent sending a link by text); ``email``/``phone`` are used instead of the account's.
+    None when there is no way at all.
+    """
+    email = email or (user.message_email if user else "")
+    phone = phone or (user.phone if user else "")
+    undeliverable = undeliverable_addresses(user) if user and user.pk else {}
+    order: list[str]
+    if channel:
+        order = [channel]
+    else:
+        preferred = _PREFERRED.get(user.contact_preference) if user else None
+        order = [preferred] if preferred in channels else []
+        order += [
+            c
+            for c in (NotificationChannel.EMAIL, NotificationChannel.SMS, NotificationChannel.LETTER)
+            if c in channels and c not in order
+        ]
+        if user is None:
+            order = [c for c in order if c != NotificationChannel.LETTER]
+    reasons: list[str] = []
+    for candidate in order:
+        if candidate == NotificationChannel.EMAIL:
+            if not email:
+                reasons.append("no email address")
+                continue
+            failed = undeliverable.get(NotificationChannel.EMAIL)
+            if failed and failed.to.lower() == email.lower():
+                reasons.append("the email address could not take messages")
+                continue
+            route = Route(channel=candidate, to=email)
+        elif candidate == NotificationChannel.SMS:
+            if not phone:
+                reasons.append("no phone number")
+                continue
+            if sms_opted_out(phone):
+                reasons.append("the phone number replied STOP")
+                continue
+            failed = undeliverable.get(NotificationChannel.SMS)
+            if failed and phone_digits(failed.to) == phone_digits(phone):
+                reasons.append("the phone number could not take texts")
+                continue
+            route = Route(channel=candidate, to=phone)
+        else:
+            if user is None or not user.has_address:
+                reasons.append("no postal address")
+                continue
+            needs = user.support_needs_or_none
+            lines = (user.full_name or "The resident", *user.address_lines)
+            route = Route(
+                channel=candidate,
+                to=", ".join(lines)[:254],
+                address_lines=tuple(lines),
+                large_print=bool(needs and SupportNeed.LARGE_PRINT in needs.needs),
+            )
+        if reasons and not channel:
+            return replace(route, fallback_reason="; ".join(reasons))
+        return route
+    return None
+
+
+@transaction.atomic
+def message_send(
+    *,
+    key: str,
+    context: Mapping[str, Any],
+    user: "User | None" = None,
+    email: str = "",
+    phone: str = "",
+    channel: str = "",
+    case: "Case | None" = None,
+    case_event: "CaseEvent | None" = None,
+    hold_seconds: int = 0,
+    log_interaction: bool = True,
+) -> Notification | None:
+    """Send a message of type ``key`` by the channel the person chose, in the editors' wording.
+
+    The wording is the message type's published ``MessageTemplate`` (its defaults until an
+    editor changes it), filled with ``context`` and the council's name; the outbox row keeps
+    which revision it used. ``message_route`` chooses the channel. Placeholders the type marks
+    secret (codes, sign-in links) are kept out of the outbox. Returns the outbox row, or None
+    when the person cannot be reached any way (the caller records that).
+    """
+    message = message_type(key)
+    if message is None:
+        raise ValueError(f"Unknown message type {key!r}: register it with message_type_register")
+    wording = MessageTemplate.objects.filter(key=key).first()
+    source: Any = wording if wording is not None else message
+    offered = [
+        c
+        for c in (NotificationChannel.EMAIL, NotificationChannel.SMS, NotificationChannel.LETTER)
+        if channel_offered(message, wording, c)
+    ]
+    if channel and channel not in offered:
+        raise InvalidMessage(f"This message cannot be sent by {_NOUNS.get(channel, 'email')}")
+    route = message_route(user=user, email=email, phone=phone, channels=offered, channel=channel)
+    if route is None:
+        return None
+    values = {**common_context(), **{name: ("" if v is None else str(v)) for name, v in context.items()}}
+    secrets = {
+        values[name]: f"[{name.replace('_', ' ')} not kept]"
+        for name in message.secret_placeholders
+        if values.get(name)
+    }
+    common: dict[str, Any] = {
+        "user": user,
+        "template": key,
+        "case": case,
+        "case_event": case_event,
+        "message_template": wording,
+        "log_interaction": log_interaction,
+    }
+    if route.channel == NotificationChannel.SMS:
+        return notification_sms_send(
+            to=route.to, body=render(source.sms_body, values), secrets=secrets, **common
+        )
+    if route.channel == NotificationChannel.LETTER:
+        return notification_letter_send(
+            address_lines=route.address_lines,
+            subject=render(source.letter_subject, values),
+            body=render(source.letter_body, values),
+            large_print=route.large_print,
+            **common,
+        )
+    return notification_email_send(
+        to=route.to,
+        subject=render(source.email_subject, values),
+        body_text=render(source.email_body, values),
+        secrets=secrets,
+        hold_seconds=hold_seconds,
+        **common,
+    )
+
+
+def message_rendered(*, key: str, context: Mapping[str, Any], channel: str) -> tuple[str, str]:
+    """(subject, body) of a message on ``channel`` in the published wording: for a held
+    message amended before it goes (``notification_release_amended``)."""
+    message = message_type(key)
+    if message is None:
+        raise ValueError(f"Unknown message type {key!r}")
+    source: Any = MessageTemplate.objects.filter(key=key).first() or message
+    values = {**common_context(), **{name: ("" if v is None else str(v)) for name, v in context.items()}}
+    if channel == NotificationChannel.SMS:
+        return "", render(source.sms_body, values)
+    if channel == NotificationChannel.LETTER:
+        return render(source.letter_subject, values), render(source.letter_body, values)
+    return render(source.email_subject, values), render(source.email_body, values)
+
+
+@transaction.atomic
+def message_templates_ensure() -> int:
+    """Make the editors' wording row of every registered message type that has none yet,
+    published with the type's default wording (run after migrate). Returns how many."""
+    made = 0
+    ContentType.objects.clear_cache()  # a test's flush may have renumbered them
+    existing = set(MessageTemplate.objects.values_list("key", flat=True))
+    for message in message_types():
+        if message.key in existing:
+            continue
+        template = MessageTemplate(
+            key=message.key,
+            name=message.name,
+            email_subject=message.email_subject,
+            email_body=message.email_body,
+            sms_body=message.sms_body,
+            letter_subject=message.letter_subject,
+            letter_body=message.letter_body,
+        )
+        template.save()
+        template.save_revision(log_action=False).publish(log_action=False)
+        made += 1
+    return made
+
+
+# --- Text messages: STOP and START ---
+
+
+@transaction.atomic
+def sms_opt_out(*, phone: str) -> bool:
+    """Send this number no more texts (it replied STOP). Returns whether it was new."""
+    _row, created = SmsOptOut.objects.get_or_create(phone_digits=phone_digits(phone))
+    return created
+
+
+@transaction.atomic
+def sms_opt_in(*, phone: str) -> bool:
+    """Texts may go to this number again (START, or the person chose texts in My account)."""
+    deleted, _ = SmsOptOut.objects.filter(phone_digits=phone_digits(phone)).delete()
+    return bool(deleted)
+
+
 def _outbox_add(
     *,
     channel: str,
+    message_template: MessageTemplate | None = None,
+    log_interaction: bool = True,
     to: str,
     user: "User | None",
     subject: str,
@@ -199,7 +465,11 @@ def _outbox_add(
         case_event=case_event,
         redacted=bool(secrets),
         next_attempt_at=timezone.now() + timedelta(seconds=hold_seconds),
+        message_template=message_template,
+        template_revision_id=message_template.live_revision_id if message_template else None,
     )
+    if log_interaction:
+        _message_logged(notification)
     if secrets:
         cache.set(
             _unredacted_key(notification.pk),
@@ -211,6 +481,27 @@ def _outbox_add(
     else:
         transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
     return notification
+
+
+_LOG_CHANNELS = {
+    NotificationChannel.EMAIL: Channel.EMAIL,
+    NotificationChannel.SMS: Channel.SMS,
+    NotificationChannel.LETTER: Channel.LETTER,
+}
+
+
+def _message_logged(notification: Notification) -> None:
+    """Every message the council sends is an interaction (proactive contact), on its channel."""
+    case = notification.case
+    interaction_record(
+        type=InteractionType.MESSAGE_SENT,
+        channel=_LOG_CHANNELS[notification.channel],
+        user=notification.user,
+        service_code=case.service_code if case else None,
+        case_reference=case.reference if case else "",
+        journey=notification.template[:100],
+        extras={"notification": str(notification.pk)},
+    )
 
 
 def _enqueue_held(notification_id: UUID | str, delay_seconds: int) -> None:
