@@ -11,7 +11,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import audit  # noqa: F401 - connects the staff audit-log receivers
+        # reason: both read models, which load once the apps are ready
+        from . import (
+            audit,  # noqa: F401 - connects the staff audit-log receivers
+            messages,  # noqa: F401 - registers My account's messages with the outbox
+        )
         from .groups import staff_groups_sync_after_migrate  # reads Wagtail's snippet models, loaded only now
 
         # After every migrate, the staff groups get exactly what accounts/groups.py declares.

@@ -48,6 +48,7 @@ CONTENT_FEATURES = [
     "cms.add_alert",
     "cms.change_alert",
     "cms.delete_alert",
+    "cms.publish_alert",
     "wagtailredirects.add_redirect",
     "wagtailredirects.change_redirect",
     "wagtailredirects.delete_redirect",

@@ -89,6 +89,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text="A text message with a link to pay, a few days before each of the resident's bills is due.",
     )
+    # When the resident was last asked, at sign-in, to check an email address or phone number
+    # Notify could not deliver to: a failure after this asks again (accounts.selectors.contact_flags_unseen).
+    contact_check_shown_at = models.DateTimeField(
+        "asked to check contact details at",
+        null=True,
+        blank=True,
+        help_text="When the resident was last asked to check an email address or phone number "
+        "that messages could not be delivered to.",
+    )
 
     # A resident record the contact centre keeps for a caller with no account (or no email):
     # no password and no sign-in. The person can later add it to an account they make.

@@ -10,7 +10,7 @@ it or its end date passes (``Proxy.objects.active``).
 
 import hashlib
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
 
@@ -18,18 +18,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from portal.lib.ratelimit import ratelimit_hit
-from portal.notifications.services import notification_email_send
+from portal.notifications.constants import NotificationChannel
+from portal.notifications.services import message_send
 
 from .constants import PROXY_INVITATION_DAYS, ProxyEndedBy, ProxyRelationship, ProxyState
 from .models import Proxy, User
-
-INVITATION_PLACEHOLDER = "[redacted invitation link]"
-
 
 # Invitations one resident may send in a day.
 INVITES_PER_DAY = 5
@@ -69,17 +67,12 @@ def _all_emails(user: User) -> set[str]:
     return emails
 
 
-def _send(*, to: str, user: User | None, subject: str, template: str, context: dict, **kwargs) -> None:
-    notification_email_send(
-        to=to,
-        user=user,
-        subject=subject,
-        body_text=render_to_string(
-            f"accounts/email/{template}.txt", {**context, "council_name": settings.WAGTAIL_SITE_NAME}
-        ),
-        template=f"accounts/{template}",
-        **kwargs,
-    )
+def _relationship(proxy: Proxy) -> str:
+    return proxy.get_relationship_display().lower()
+
+
+def _date(day: date | datetime) -> str:
+    return date_format(timezone.localtime(day) if isinstance(day, datetime) else day, "j F Y")
 
 
 @transaction.atomic
@@ -152,13 +145,24 @@ def proxy_invite(
         invitation_expires_at=now + timedelta(days=PROXY_INVITATION_DAYS),
     )
     url = settings.SITE_URL + reverse("account_proxy_invitation", kwargs={"token": token})
-    _send(
-        to=email,
-        user=None,
-        subject=f"{_name(resident)} has asked you to act for them",
-        template="proxy_invitation",
-        context={"proxy": proxy, "resident_name": _name(resident), "url": url},
-        secrets={url: INVITATION_PLACEHOLDER},
+    permissions = ["- see their requests and how they are going"]
+    if can_submit:
+        permissions.append("- send messages and replies about their requests for them")
+    if can_pay:
+        permissions.append("- pay fees on their requests for them")
+    # Only by email, to the address the resident typed: the person accepts by signing in with it.
+    message_send(
+        key="accounts/proxy_invitation",
+        email=email,
+        channel=NotificationChannel.EMAIL,
+        context={
+            "resident_name": _name(resident),
+            "relationship": _relationship(proxy),
+            "permissions": "\n".join(permissions),
+            "until": f"until {_date(ends_on)}." if ends_on else "",
+            "link": url,
+            "expires_on": _date(proxy.invitation_expires_at),
+        },
     )
     return proxy, token
 
@@ -211,18 +215,16 @@ def proxy_accept(*, proxy: Proxy, person: User) -> Proxy:
     proxy.token_hash = None
     proxy.save(update_fields=["person", "accepted_at", "token_hash"])
     resident = proxy.resident
-    if resident.message_email:
-        _send(
-            to=resident.message_email,
-            user=resident,
-            subject=f"{_name(person)} can now act for you",
-            template="proxy_accepted",
-            context={
-                "proxy": proxy,
-                "person_name": _name(person),
-                "url": settings.SITE_URL + reverse("account_proxies"),
-            },
-        )
+    message_send(
+        key="accounts/proxy_accepted",
+        user=resident,
+        context={
+            "resident_name": _name(resident),
+            "person_name": _name(person),
+            "relationship": _relationship(proxy),
+            "link": settings.SITE_URL + reverse("account_proxies"),
+        },
+    )
     return proxy
 
 
@@ -262,24 +264,14 @@ def proxy_end(*, proxy: Proxy, by: User) -> Proxy:
     proxy.save(update_fields=["ended_at", "ended_by", "token_hash"])
     if not was_accepted or proxy.person is None:
         return proxy
-    if ended_by == ProxyEndedBy.RESIDENT and proxy.person.email:
-        _send(
-            to=proxy.person.email,
-            user=proxy.person,
-            subject=f"You can no longer act for {_name(proxy.resident)}",
-            template="proxy_ended",
-            context={"proxy": proxy, "resident_name": _name(proxy.resident)},
-        )
-    elif ended_by == ProxyEndedBy.PERSON and proxy.resident.message_email:
-        _send(
-            to=proxy.resident.message_email,
-            user=proxy.resident,
-            subject=f"{_name(proxy.person)} no longer acts for you",
-            template="proxy_stopped",
-            context={
-                "proxy": proxy,
-                "person_name": _name(proxy.person),
-                "url": settings.SITE_URL + reverse("account_proxies"),
-            },
-        )
+    context = {
+        "resident_name": _name(proxy.resident),
+        "person_name": _name(proxy.person),
+        "relationship": _relationship(proxy),
+        "link": settings.SITE_URL + reverse("account_proxies"),
+    }
+    if ended_by == ProxyEndedBy.RESIDENT:
+        message_send(key="accounts/proxy_ended", user=proxy.person, context=context)
+    else:
+        message_send(key="accounts/proxy_stopped", user=proxy.resident, context=context)
     return proxy

@@ -19,6 +19,8 @@ from portal.cases.models import Case
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.models import Interaction
 from portal.lib.dates import datetime_display
+from portal.notifications.models import Notification
+from portal.notifications.selectors import undeliverable_addresses
 
 from .constants import DataExportStatus, StaffAccessAction
 from .devices import device_label
@@ -332,3 +334,19 @@ def staff_visits_for(*, user: User, now: datetime | None = None) -> list[StaffVi
         )
     visits.sort(key=lambda visit: visit.at, reverse=True)
     return visits
+
+
+# Contact details Notify could not deliver to
+
+
+def contact_flags_unseen(user: User) -> dict[str, Notification]:
+    """The resident's email address or phone number that messages could not be delivered to
+    (channel -> the failed message), and that they have not yet been asked to check since."""
+    if not user.is_authenticated or not user.has_account:
+        return {}
+    seen = user.contact_check_shown_at
+    return {
+        channel: failed
+        for channel, failed in undeliverable_addresses(user).items()
+        if seen is None or failed.updated_at > seen
+    }

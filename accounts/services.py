@@ -13,9 +13,9 @@ from django.core.files import File
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.services import interaction_record
@@ -28,7 +28,7 @@ from portal.lib.validation import (
     postcode_normalise,
     uprn_clean,
 )
-from portal.notifications.services import notification_email_send
+from portal.notifications.services import message_send, sms_opt_in
 
 from .archive import archive_write
 from .constants import (
@@ -92,6 +92,7 @@ PROFILE_EDITABLE = (
     "postcode",
     "uprn",
     "contact_preference",
+    "bill_reminders_by_text",
 )
 _ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode")
 _MAX_LENGTHS = {"full_name": 200, "address_line_1": 100, "address_line_2": 100, "town": 60}
@@ -103,8 +104,10 @@ _LABELS = {
 }
 
 
-def _clean(name: str, value: str | None) -> str:
-    value = (value or "").strip()
+def _clean(name: str, value: str | bool | None) -> str | bool:
+    if name == "bill_reminders_by_text":
+        return bool(value)
+    value = str(value or "").strip()
     try:
         if name == "phone":
             return phone_normalise(value)
@@ -125,13 +128,18 @@ def _clean(name: str, value: str | None) -> str:
 
 
 @transaction.atomic
-def profile_update(*, user: User, **changes: str) -> User:
+def profile_update(*, user: User, by_resident: bool = False, **changes: str | bool) -> User:
     """Change some of a resident's details; the rest stay as they are.
 
     Values are cleaned (postcodes as ``SW1A 1AA``, phone numbers as digits) and the
     profile must still hang together afterwards: an address has a first line, town and
-    postcode; text messages need a UK mobile; post needs an address. Changing the address
-    without a UPRN clears the old one, which belonged to the old address.
+    postcode; text messages (and bill reminders by text) need a UK mobile; post needs an
+    address. Changing the address without a UPRN clears the old one, which belonged to the
+    old address.
+
+    ``by_resident``: the resident changed it themselves (My account). When they choose text
+    messages, turn on bill reminders by text or give a new number, they are asking for texts
+    again, so a STOP their number sent before no longer blocks them (``sms_opt_in``).
     """
     unknown = set(changes) - set(PROFILE_EDITABLE)
     if unknown:
@@ -159,12 +167,43 @@ def profile_update(*, user: User, **changes: str) -> User:
     if preference == ContactPreference.POST and not after["address_line_1"]:
         field = "address_line_1" if "address_line_1" in changes else "contact_preference"
         raise ProfileError("Enter your address to get letters by post", field=field)
+    if (
+        after["bill_reminders_by_text"]
+        and "bill_reminders_by_text" not in changes
+        and "phone" in cleaned
+        and not phone_is_uk_mobile(after["phone"])
+    ):
+        # The mobile number went (elsewhere than on the reminders' own page): so do the reminders.
+        cleaned["bill_reminders_by_text"] = after["bill_reminders_by_text"] = False
+    if after["bill_reminders_by_text"] and not phone_is_uk_mobile(after["phone"]):
+        raise ProfileError(
+            "Enter a UK mobile number to get bill reminders by text, or untick bill reminders",
+            field="phone" if "phone" in changes else "bill_reminders_by_text",
+        )
 
+    wants_texts = by_resident and (
+        (cleaned.get("contact_preference") == ContactPreference.SMS)
+        or (cleaned.get("bill_reminders_by_text") is True)
+        or ("phone" in cleaned and cleaned["phone"] != user.phone)
+    )
     for name, value in cleaned.items():
         setattr(user, name, value)
     if cleaned:
         user.save(update_fields=list(cleaned))
+    if (
+        wants_texts
+        and user.phone
+        and (user.contact_preference == ContactPreference.SMS or user.bill_reminders_by_text)
+    ):
+        sms_opt_in(phone=user.phone)
     return user
+
+
+def contact_check_shown(*, user: User) -> None:
+    """The resident has been asked to check the contact details Notify could not deliver to:
+    the same failures are not asked about again (a later one is)."""
+    user.contact_check_shown_at = timezone.now()
+    user.save(update_fields=["contact_check_shown_at"])
 
 
 # Resident records without an account (made by the contact centre)
@@ -190,7 +229,7 @@ def resident_record_create(*, staff: User, full_name: str, contact_email: str = 
     user = User(email=None, has_account=False, contact_email=contact_email, created_by=staff)
     user.set_unusable_password()
     user.save()
-    profile_update(user=user, full_name=full_name, **profile)
+    profile_update(user=user, full_name=full_name, **profile)  # type: ignore[arg-type]
     if not (user.phone or user.has_address or user.contact_email):
         raise ProfileError("Enter a phone number, an address or an email address", field="phone")
     return user
@@ -330,20 +369,14 @@ def data_export_build(*, export_id: UUID | str) -> DataExport | None:
             DataExport.objects.filter(user=user, requested_at__lt=export.requested_at).exclude(pk=export.pk)
         )
         _data_exports_delete(older)
-        notification_email_send(
-            to=user.message_email,
+        message_send(
+            key="accounts/data_export_ready",
             user=user,
-            subject="Your data is ready to download",
-            body_text=render_to_string(
-                "accounts/email/data_export_ready.txt",
-                {
-                    "user": user,
-                    "council_name": settings.WAGTAIL_SITE_NAME,
-                    "url": settings.SITE_URL + reverse("data_export"),
-                    "expires_at": export.expires_at,
-                },
-            ),
-            template="accounts/data_export_ready",
+            context={
+                "name": user.full_name,
+                "link": settings.SITE_URL + reverse("data_export"),
+                "expires_on": date_format(timezone.localtime(export.expires_at), "j F Y"),
+            },
         )
     return export
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("my-account/profile/", views.profile, name="account_profile"),
     path("my-account/profile/change/<slug:section>/", views.profile_change, name="account_profile_change"),
     path("my-account/profile/support/", views.support_needs, name="account_support_needs"),
+    path("my-account/profile/check-contact-details/", views.contact_check, name="account_contact_check"),
     path("my-account/security/", views.security, name="account_security"),
     path(
         "my-account/security/sign-out-other-devices/",

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from portal.lib import personal_data
 from portal.lib.ratelimit import too_many_requests
 from portal.lib.validation import phone_display
+from portal.notifications.constants import NotificationChannel
+from portal.notifications.selectors import undeliverable_addresses
 
 from .forms import AddressForm, ContactPreferenceForm, NameForm, PhoneForm, SupportNeedsForm
 from .mfa import staff_mfa_missing
@@ -41,6 +43,7 @@ from .services import (
     account_can_be_deleted,
     account_delete,
     account_sessions_end_others,
+    contact_check_shown,
     data_export_downloaded,
     data_export_request,
     profile_update,
@@ -86,7 +89,11 @@ PROFILE_SECTIONS = {
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", {"phone": phone_display(request.user.phone)})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"phone": phone_display(request.user.phone), "undeliverable": undeliverable_addresses(request.user)},
+    )
 
 
 @login_required
@@ -96,10 +103,11 @@ def profile_change(request: HttpRequest, section: str) -> HttpResponse:
         raise Http404("No such part of the profile")
     initial = profile_initial(request.user)
     initial["phone"] = phone_display(initial["phone"])
+    initial["bill_reminders_by_text"] = request.user.bill_reminders_by_text
     form = spec.form(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            profile_update(user=request.user, **form.cleaned_data)
+            profile_update(user=request.user, by_resident=True, **form.cleaned_data)
         except ProfileError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -124,6 +132,32 @@ def support_needs(request: HttpRequest) -> HttpResponse:
         )
         return redirect("account_profile")
     return render(request, "accounts/support_needs.html", {"form": form, "title": "Extra support"})
+
+
+@login_required
+@never_cache
+def contact_check(request: HttpRequest) -> HttpResponse:
+    """Asked once after signing in when Notify could not deliver to the resident's email
+    address or phone number: change it, or say it is right and carry on where they were going."""
+    next_url = request.GET.get("next", "")
+    if not next_url or not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, request.is_secure()
+    ):
+        next_url = reverse("my_account")
+    flags = undeliverable_addresses(request.user)
+    if not flags:
+        return HttpResponseRedirect(next_url)
+    contact_check_shown(user=request.user)
+    return render(
+        request,
+        "accounts/contact_check.html",
+        {
+            "email_failed": flags.get(NotificationChannel.EMAIL),
+            "sms_failed": flags.get(NotificationChannel.SMS),
+            "phone": phone_display(request.user.phone),
+            "next_url": next_url,
+        },
+    )
 
 
 # Sign-in and security

@@ -6,4 +6,6 @@ class CmsConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self):
-        from . import receivers  # noqa: F401 - cached fragments follow publishing
+        # imported for their side effects: cached fragments follow publishing, alerts are
+        # sent on publish and end on STOP; the alert messages are registered with the outbox
+        from . import messages, receivers  # noqa: F401

@@ -716,6 +716,7 @@ def demo_content_load() -> dict[str, int]:
         Alert.objects.create(
             title="Bin collections delayed by snow",
             message="<p>Collections may be up to two days late this week. Leave your bins out and we will empty them as soon as we can.</p>",
+            summary="Bin collections may be up to two days late this week. Leave your bins out.",
             severity="warning",
             starts_at=timezone.now() - timedelta(hours=1),
             ends_at=timezone.now() + timedelta(days=7),

@@ -1,7 +1,9 @@
+import re
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator, URLValidator
@@ -16,11 +18,18 @@ from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import DraftStateMixin, Page, RevisionMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from .blocks import RICH_TEXT_FEATURES, BodyBlock, GuidePartBlock, RelatedLinkBlock, TopTaskBlock
+from .constants import (
+    ALERT_SUMMARY_MAX_LENGTH,
+    POSTCODE_DISTRICT_PATTERN,
+    AlertChannel,
+    AlertDeliveryOutcome,
+    AlertSubscriptionEnd,
+)
 
 # The accessibility regulations name this standard; the statement says which version was tested.
 WCAG_VERSIONS = [("2.2", "WCAG 2.2 AA"), ("2.1", "WCAG 2.1 AA")]
@@ -591,8 +600,13 @@ class AccessibilityStatementPage(BasePage):
 
 class AlertQuerySet(models.QuerySet):
     def active(self, at=None):
+        """Published alerts in their time window: the ones the site shows now."""
         at = at or timezone.now()
-        return self.filter(starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        return (
+            self.filter(live=True)
+            .filter(starts_at__lte=at)
+            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        )
 
 
 class AlertSeverity(models.TextChoices):
@@ -601,9 +615,47 @@ class AlertSeverity(models.TextChoices):
     CRITICAL = "critical", "Critical: emergency"
 
 
+def postcode_district(value: str) -> str:
+    """A postcode's district (outward code): ``ls6 2ab`` → ``LS6``; ``LS6`` stays ``LS6``; "" if neither."""
+    compact = "".join((value or "").split()).upper()
+    if POSTCODE_DISTRICT_PATTERN.match(compact):
+        return compact
+    if len(compact) > 4 and POSTCODE_DISTRICT_PATTERN.match(compact[:-3]) and compact[-3].isdigit():
+        return compact[:-3]
+    return ""
+
+
+def postcode_districts_normalise(value: str) -> str:
+    """``ls6 ls7,LS6`` → ``LS6, LS7``: postcode districts, upper case, comma separated, each once.
+
+    Raises ``ValidationError`` naming what is not a district (a full postcode is refused: an
+    alert is for districts, so that everyone in LS6 gets it, not one street)."""
+    found: list[str] = []
+    wrong: list[str] = []
+    for part in re.split(r"[\s,;]+", value or ""):
+        if not part:
+            continue
+        district = part.upper()
+        if POSTCODE_DISTRICT_PATTERN.match(district):
+            if district not in found:
+                found.append(district)
+        else:
+            wrong.append(part)
+    if wrong:
+        raise ValidationError(
+            f"Enter postcode districts (the first part of a postcode), like LS6, LS7. "
+            f"Not a district: {', '.join(wrong)}"
+        )
+    return ", ".join(found)
+
+
 @register_snippet
-class Alert(models.Model):
-    """A site-wide banner, e.g. 'Bin collections delayed by snow', shown while active."""
+class Alert(DraftStateMixin, RevisionMixin, models.Model):
+    """A site-wide banner, e.g. 'Bin collections delayed by snow', shown while active and published.
+
+    Publishing it for the first time also sends it, once, to the residents who subscribed to
+    alerts for its areas (``services.alert_published``); a later publish sends nothing again.
+    """
 
     title = models.CharField(max_length=120, help_text="Short: e.g. 'Bin collections delayed'")
     message = RichTextField(
@@ -614,6 +666,21 @@ class Alert(models.Model):
     ends_at = models.DateTimeField(
         "show until", null=True, blank=True, help_text="Leave blank to show until removed."
     )
+    summary = models.CharField(
+        "summary for texts and emails",
+        max_length=ALERT_SUMMARY_MAX_LENGTH,
+        default="",
+        help_text="Plain text, up to 300 characters: what subscribers get by text and email. "
+        "Needed to publish.",
+    )
+    areas = models.CharField(
+        "postcode districts",
+        max_length=200,
+        blank=True,
+        help_text="The first part of the postcodes affected, like LS6, LS7. Leave blank for the whole "
+        "council area. Subscribers for these districts, and those who get every alert, are sent it.",
+    )
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="alert")
 
     objects = AlertQuerySet.as_manager()
 
@@ -622,6 +689,13 @@ class Alert(models.Model):
         FieldPanel("message"),
         FieldPanel("severity"),
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        MultiFieldPanel(
+            [FieldPanel("summary"), FieldPanel("areas")],
+            heading="Subscribers",
+            help_text="Publishing this alert for the first time sends it to its subscribers by email "
+            "and text, once. Publishing it again (a correction, a new end time) changes the website "
+            "but sends nothing again: if the change matters to subscribers, publish a new alert.",
+        ),
     ]
 
     class Meta:
@@ -640,6 +714,111 @@ class Alert(models.Model):
         super().clean()
         if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The end must be after the start"})
+        try:
+            self.areas = postcode_districts_normalise(self.areas)
+        except ValidationError as exc:
+            raise ValidationError({"areas": exc.messages}) from exc
+
+    @property
+    def area_list(self) -> list[str]:
+        return [a for a in (self.areas or "").replace(",", " ").split() if a]
+
+
+class AlertSending(models.Model):
+    """An alert's one sending to its subscribers, made when it is first published.
+
+    Its areas and start time are fixed then: the subscriptions it goes to are those confirmed
+    by ``started_at`` whose area matched, so a resumed run (after a crash) reaches the same
+    people, and a republish sends nothing new."""
+
+    alert = models.OneToOneField(Alert, on_delete=models.CASCADE, primary_key=True, related_name="sending")
+    started_at = models.DateTimeField(default=timezone.now)
+    areas = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sending of alert {self.alert_id}"
+
+
+class AlertSubscription(models.Model):
+    """A resident's wish to get alerts by email or text: for one postcode district, or all.
+
+    ``user`` is empty for someone without an account, who gave only an address; their
+    subscription starts once they follow the link sent to it (``confirmed_at``). The
+    unsubscribe link's token is derived from ``unsubscribe_nonce`` with the site's secret
+    key; only its hash is stored, to find the subscription by."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alert_subscriptions",
+    )
+    channel = models.CharField(max_length=10, choices=AlertChannel.choices)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    area = models.CharField(
+        "postcode district", max_length=4, blank=True, help_text="Blank: every alert, wherever it is."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirm_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    unsubscribe_nonce = models.CharField(max_length=64, editable=False)
+    unsubscribe_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=20, choices=AlertSubscriptionEnd.choices, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(channel=AlertChannel.EMAIL) & ~Q(email=""))
+                | (Q(channel=AlertChannel.SMS) & ~Q(phone="")),
+                name="alert_subscription_has_its_address",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "email", "phone", "area"],
+                condition=Q(ended_at__isnull=True),
+                name="alert_subscription_once_per_address_and_area",
+            ),
+        ]
+        indexes = [models.Index(fields=["area", "confirmed_at"], name="cms_alertsub_area_confirmed")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} alerts for {self.area or 'everywhere'}"
+
+    @property
+    def address(self) -> str:
+        return self.email if self.channel == AlertChannel.EMAIL else self.phone
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.ended_at is None
+
+
+class AlertDelivery(models.Model):
+    """An alert sent to one subscription: made, in the same transaction as the outbox row,
+    before the message goes, and unique, so no subscription ever gets an alert twice."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(AlertSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    created_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=AlertDeliveryOutcome.choices)
+    notification = models.ForeignKey(
+        "notifications.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "alert deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "subscription"], name="alert_delivery_once_per_subscription"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert {self.alert_id} to subscription {self.subscription_id}"
 
 
 def _cost_field(label: str, default: str | None = None) -> models.DecimalField:

@@ -1,4 +1,5 @@
-"""Cache invalidation on content changes (framework signals; no business logic here)."""
+"""Cache invalidation on content changes, and the signals that send or stop service alerts
+(framework and notification signals; the work is in ``services``)."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -7,12 +8,14 @@ from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
 from wagtail.documents.models import AbstractDocument
 from wagtail.images.models import AbstractImage
 from wagtail.models import Page, PageViewRestriction, Site
-from wagtail.signals import page_unpublished, post_page_move
+from wagtail.signals import page_unpublished, post_page_move, published
 
 from forms_engine.models import ServiceForm
+from portal.notifications.services import sms_stopped
 
 from .cache import content_version_bump
 from .models import Alert
+from .services import alert_published, alert_subscriptions_stop
 
 # Saving or deleting any of these changes what a cached page or API response shows.
 # Publishing saves the page, so Page covers publish as well as pages created live
@@ -40,3 +43,15 @@ def _content_saved_or_deleted(sender, instance, **kwargs):
 @receiver(post_page_move)
 def _page_unpublished_or_moved(sender, **kwargs):
     content_version_bump()
+
+
+@receiver(published, sender=Alert)
+def _alert_published(sender, instance, **kwargs):
+    # Sent on every publish (scheduled ones included); only the first one sends the alert.
+    alert_published(alert=instance)
+
+
+@receiver(sms_stopped)
+def _sms_stopped(sender, phone="", **kwargs):
+    # A resident replied STOP: their text alerts end with every other text.
+    alert_subscriptions_stop(phone=phone)

@@ -1,6 +1,7 @@
 """Reads of council content that views, the API and the admin share."""
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -24,7 +25,16 @@ from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.models import Interaction
 
 from .cache import content_version
-from .models import BasePage, ContactPage, FeedbackHandled, HomePage, ServicePage
+from .models import (
+    AlertDelivery,
+    AlertSending,
+    AlertSubscription,
+    BasePage,
+    ContactPage,
+    FeedbackHandled,
+    HomePage,
+    ServicePage,
+)
 
 if TYPE_CHECKING:
     from wagtail.query import PageQuerySet
@@ -570,3 +580,45 @@ def search_term_pages_for(user: "User") -> "PageQuerySet":
         user, ["change", "publish"]
     )
     return ServicePage.objects.live().filter(pk__in=editable.values("pk")).order_by("title", "pk")
+
+
+# --- Service alerts -----------------------------------------------------------------------
+
+
+def alert_recipients(*, sending: AlertSending) -> QuerySet[AlertSubscription]:
+    """The subscriptions an alert's sending has still to reach, in a fixed order.
+
+    Confirmed by the time the sending started and not ended; for an alert with areas, the
+    subscriptions for those districts and the ones for every alert; for one without, all.
+    Those with a delivery of this alert are left out, so each run picks up where the last stopped.
+    """
+    areas = [a for a in sending.areas.replace(",", " ").split() if a]
+    recipients = AlertSubscription.objects.filter(
+        confirmed_at__isnull=False, confirmed_at__lte=sending.started_at, ended_at__isnull=True
+    )
+    if areas:
+        recipients = recipients.filter(Q(area="") | Q(area__in=areas))
+    delivered = AlertDelivery.objects.filter(alert_id=sending.alert_id, subscription_id=OuterRef("pk"))
+    return recipients.filter(~Exists(delivered)).select_related("user").order_by("pk")
+
+
+def alert_subscription_by_unsubscribe_token(token: str) -> AlertSubscription | None:
+    """The subscription whose unsubscribe link carries ``token`` (ended or not), or None."""
+    if not token or len(token) > 100:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return AlertSubscription.objects.filter(unsubscribe_token_hash=digest).first()
+
+
+def alert_subscriptions_for(user: "User") -> QuerySet[AlertSubscription]:
+    """A resident's subscriptions that have not ended (started, or waiting for their link)."""
+    return AlertSubscription.objects.filter(user=user, ended_at__isnull=True).order_by("created_at", "pk")
+
+
+def alert_subscription_for(*, user: "User", pk: int | str) -> AlertSubscription | None:
+    """One of the resident's own current subscriptions, or None (someone else's is None too)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return alert_subscriptions_for(user).filter(pk=pk).first()

@@ -1,14 +1,25 @@
-"""Things residents do with council content that change state: searching (logged) and page feedback."""
+"""Things residents do with council content that change state: searching (logged), page
+feedback, and service alerts (subscriptions, and sending an alert when it is published)."""
 
+import base64
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -21,9 +32,21 @@ from portal.interactions.constants import InteractionType, Outcome
 from portal.interactions.middleware import is_bot
 from portal.interactions.models import Interaction
 from portal.interactions.services import InteractionError, interaction_record
+from portal.lib.retry import task_enqueue
+from portal.notifications.selectors import phone_digits
+from portal.notifications.services import message_send, sms_opt_in
 
 from . import selectors
-from .models import FeedbackHandled, ServicePage
+from .constants import AlertChannel, AlertDeliveryOutcome, AlertSubscriptionEnd
+from .models import (
+    Alert,
+    AlertDelivery,
+    AlertSending,
+    AlertSubscription,
+    FeedbackHandled,
+    ServicePage,
+    postcode_district,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -326,3 +349,268 @@ def page_feedback_handle(*, user: "User", interaction: Interaction) -> FeedbackH
             data={"interaction_id": interaction.pk, "path": interaction.path},
         )
     return handled
+
+
+# --- Service alerts: subscriptions and sending ---------------------------------------------
+
+# An anonymous subscription's confirmation link works this long.
+ALERT_CONFIRM_DAYS = 7
+# Subscriptions sent to per transaction-and-query batch, and batches per task run (then the
+# task queues itself again, so one large alert does not hold a worker for long).
+ALERT_SEND_BATCH = 200
+ALERT_SEND_BATCHES_PER_RUN = 25
+
+
+class AlertSubscriptionError(ValueError):
+    """A subscription that cannot be made; the message says why, for the resident."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def alert_unsubscribe_token(subscription: AlertSubscription) -> str:
+    """The token in a subscription's unsubscribe link: derived from its nonce and the site's
+    secret, so every message can carry it while only its hash is stored."""
+    digest = salted_hmac("cms.alert-unsubscribe", subscription.unsubscribe_nonce, algorithm="sha256")
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def alert_unsubscribe_url(subscription: AlertSubscription) -> str:
+    token = alert_unsubscribe_token(subscription)
+    if _token_hash(token) != subscription.unsubscribe_token_hash:
+        # The site's secret key was changed: from now on messages carry the new token
+        # (links in messages sent before stop working).
+        subscription.unsubscribe_token_hash = _token_hash(token)
+        subscription.save(update_fields=["unsubscribe_token_hash"])
+    return settings.SITE_URL + reverse("alert_unsubscribe", kwargs={"token": token})
+
+
+def _is_own_address(user: "User | None", *, channel: str, email: str, phone: str) -> bool:
+    """Whether the address is the account's own (signed-in residents' subscriptions to it start at once)."""
+    if user is None:
+        return False
+    if channel == AlertChannel.EMAIL:
+        return bool(email) and email.lower() in {a.lower() for a in (user.email, user.contact_email) if a}
+    return bool(phone) and bool(user.phone) and phone_digits(phone) == phone_digits(user.phone)
+
+
+def _confirmation_send(subscription: AlertSubscription) -> None:
+    token = secrets.token_urlsafe(32)
+    subscription.confirm_token_hash = _token_hash(token)
+    subscription.created_at = timezone.now()  # the link's 7 days start again
+    subscription.save(update_fields=["confirm_token_hash", "created_at"])
+    message_send(
+        key="cms/alert_subscription_confirm",
+        context={
+            "area": subscription.area or "all of the council area",
+            "confirm_link": settings.SITE_URL + reverse("alert_confirm", kwargs={"token": token}),
+        },
+        channel=subscription.channel,
+        email=subscription.email,
+        phone=subscription.phone,
+    )
+
+
+@transaction.atomic
+def alert_subscribe(
+    *, channel: str, email: str = "", phone: str = "", area: str = "", user: "User | None" = None
+) -> AlertSubscription:
+    """Subscribe an address to alerts for a postcode district (``area``), or all (blank).
+
+    A signed-in resident's subscription to their account's own email or phone starts at once.
+    Otherwise a link is sent to the address and the subscription starts when it is followed
+    (so nobody can sign someone else up). Asking again for what exists changes nothing (a
+    pending one gets a fresh link); the caller says the same thing either way, so the form
+    never tells a stranger whether an address is subscribed.
+    """
+    if channel not in AlertChannel.values:
+        raise AlertSubscriptionError("Choose email or text message")
+    email = email.strip().lower() if channel == AlertChannel.EMAIL else ""
+    phone = phone.strip() if channel == AlertChannel.SMS else ""
+    if not (email or phone):
+        raise AlertSubscriptionError("Enter where to send the alerts")
+    area = postcode_district(area) if area else ""
+    own = _is_own_address(user, channel=channel, email=email, phone=phone)
+    now = timezone.now()
+    existing = (
+        AlertSubscription.objects.select_for_update()
+        .filter(channel=channel, email=email, phone=phone, area=area, ended_at__isnull=True)
+        .first()
+    )
+    if existing is not None:
+        if own:
+            existing.user = user
+            existing.confirmed_at = existing.confirmed_at or now
+            existing.confirm_token_hash = ""
+            existing.save(update_fields=["user", "confirmed_at", "confirm_token_hash"])
+        elif existing.confirmed_at is None:
+            _confirmation_send(existing)
+        return existing
+    nonce = secrets.token_urlsafe(24)
+    subscription = AlertSubscription(
+        user=user,
+        channel=channel,
+        email=email,
+        phone=phone,
+        area=area,
+        confirmed_at=now if own else None,
+        unsubscribe_nonce=nonce,
+    )
+    subscription.unsubscribe_token_hash = _token_hash(alert_unsubscribe_token(subscription))
+    subscription.save()
+    if channel == AlertChannel.SMS and own:
+        sms_opt_in(phone=phone)  # asking for texts in My account undoes an earlier STOP
+    if not own:
+        _confirmation_send(subscription)
+    return subscription
+
+
+@transaction.atomic
+def alert_subscription_confirm(*, token: str) -> AlertSubscription | None:
+    """Start the subscription whose confirmation link this is (within ``ALERT_CONFIRM_DAYS``)."""
+    if not token:
+        return None
+    subscription = (
+        AlertSubscription.objects.select_for_update()
+        .filter(
+            confirm_token_hash=_token_hash(token),
+            ended_at__isnull=True,
+            created_at__gte=timezone.now() - timedelta(days=ALERT_CONFIRM_DAYS),
+        )
+        .first()
+    )
+    if subscription is None:
+        return None
+    subscription.confirmed_at = subscription.confirmed_at or timezone.now()
+    subscription.confirm_token_hash = ""
+    subscription.save(update_fields=["confirmed_at", "confirm_token_hash"])
+    if subscription.channel == AlertChannel.SMS:
+        sms_opt_in(phone=subscription.phone)  # they asked for texts again
+    return subscription
+
+
+@transaction.atomic
+def alert_subscription_end(*, subscription: AlertSubscription, reason: str) -> bool:
+    """End a subscription (no more alerts). Returns False when it had already ended."""
+    ended = AlertSubscription.objects.filter(pk=subscription.pk, ended_at__isnull=True).update(
+        ended_at=timezone.now(), ended_reason=reason, confirm_token_hash=""
+    )
+    subscription.refresh_from_db()
+    return bool(ended)
+
+
+def alert_unsubscribe(*, token: str) -> AlertSubscription | None:
+    """Unsubscribe by a message's link: the subscription it ended (or had ended), or None."""
+    subscription = selectors.alert_subscription_by_unsubscribe_token(token)
+    if subscription is not None:
+        alert_subscription_end(subscription=subscription, reason=AlertSubscriptionEnd.UNSUBSCRIBED)
+    return subscription
+
+
+@transaction.atomic
+def alert_subscriptions_stop(*, phone: str) -> int:
+    """A number replied STOP: end every text subscription to it. Returns how many."""
+    digits = phone_digits(phone or "")
+    if not digits:
+        return 0
+    return AlertSubscription.objects.filter(
+        Q(phone=digits) | Q(phone="+" + digits), channel=AlertChannel.SMS, ended_at__isnull=True
+    ).update(ended_at=timezone.now(), ended_reason=AlertSubscriptionEnd.STOP, confirm_token_hash="")
+
+
+@transaction.atomic
+def alert_published(*, alert: Alert) -> bool:
+    """An alert was published: the first time it is live, fix its sending and queue it.
+
+    Returns whether a sending started. Publishing again (a correction) sends nothing: the
+    sending exists. Neither does publishing an alert that has already ended.
+    """
+    if not alert.live or (alert.ends_at and alert.ends_at <= timezone.now()):
+        return False
+    _sending, created = AlertSending.objects.get_or_create(alert=alert, defaults={"areas": alert.areas})
+    if created:
+        transaction.on_commit(partial(_alert_send_enqueue, alert.pk))
+    return created
+
+
+def alert_sendings_resume(*, now: datetime | None = None, idle_minutes: int = 10) -> int:
+    """Queue again every alert sending left unfinished (its task was lost before it ran, or
+    between batches) that started more than ``idle_minutes`` ago. Run by the housekeeping;
+    queueing a sending twice sends nothing twice (``alert_send``). Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(minutes=idle_minutes)
+    ids = list(
+        AlertSending.objects.filter(
+            finished_at__isnull=True, started_at__lte=cutoff, alert__live=True
+        ).values_list("alert_id", flat=True)
+    )
+    for alert_id in ids:
+        _alert_send_enqueue(alert_id)
+    return len(ids)
+
+
+def _alert_send_enqueue(alert_id: int) -> None:
+    from .tasks import send_alert  # imported late: cms.tasks imports this module
+
+    task_enqueue(send_alert, alert_id)
+
+
+def alert_send(
+    *, alert_id: int, batch_size: int = ALERT_SEND_BATCH, max_batches: int = ALERT_SEND_BATCHES_PER_RUN
+) -> dict[str, int]:
+    """Send an alert to its subscribers, in batches; safe to run again or twice at once.
+
+    Each subscription gets an ``AlertDelivery`` row, unique per alert, made in the same
+    transaction as its outbox row: a run that stops part way (a crash, a deploy) leaves each
+    subscription either sent (both rows) or not (neither), and the next run sends to the
+    rest. Two runs at once: the second to insert a row for a subscription fails on the
+    unique constraint and skips it. Stops if the alert is unpublished meanwhile. After
+    ``max_batches`` the task queues itself again. Returns counts for the log.
+    """
+    sending = AlertSending.objects.select_related("alert").filter(alert_id=alert_id).first()
+    counts = {"sent": 0, "unreachable": 0, "skipped": 0, "more": 0}
+    if sending is None or sending.finished_at is not None:
+        return counts
+    for _batch in range(max_batches):
+        alert = Alert.objects.filter(pk=alert_id).first()
+        if alert is None or not alert.live:
+            return counts
+        batch = list(selectors.alert_recipients(sending=sending)[:batch_size])
+        if not batch:
+            AlertSending.objects.filter(pk=sending.pk, finished_at__isnull=True).update(
+                finished_at=timezone.now()
+            )
+            return counts
+        context = {
+            "title": alert.title,
+            "summary": alert.summary or alert.title,
+            "area": sending.areas or "the whole council area",
+        }
+        for subscription in batch:
+            counts[_alert_deliver(alert=alert, subscription=subscription, context=context)] += 1
+    counts["more"] = 1
+    _alert_send_enqueue(alert_id)
+    return counts
+
+
+def _alert_deliver(*, alert: Alert, subscription: AlertSubscription, context: dict[str, str]) -> str:
+    try:
+        with transaction.atomic():
+            delivery = AlertDelivery.objects.create(
+                alert=alert, subscription=subscription, outcome=AlertDeliveryOutcome.QUEUED
+            )
+            notification = message_send(
+                key="cms/alert",
+                context={**context, "unsubscribe_link": alert_unsubscribe_url(subscription)},
+                user=subscription.user,
+                channel=subscription.channel,
+                email=subscription.email,
+                phone=subscription.phone,
+            )
+            if notification is None:
+                delivery.outcome = AlertDeliveryOutcome.UNREACHABLE
+            delivery.notification = notification
+            delivery.save(update_fields=["outcome", "notification"])
+    except IntegrityError:  # another run sent it (the unique constraint): nothing to do
+        return "skipped"
+    return "sent" if notification is not None else "unreachable"

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import strip_tags
 
 from accounts.constants import StaffAccessAction
@@ -30,7 +30,9 @@ from portal.lib.assisted import Assisted
 from portal.lib.money import pounds
 from portal.lib.ratelimit import ratelimit_hit, ratelimit_retry_after
 from portal.lib.uploads import file_sha256
-from portal.notifications.services import notification_email_send, notification_release_amended
+from portal.notifications.constants import NotificationChannel, NotificationStatus
+from portal.notifications.models import Notification
+from portal.notifications.services import message_rendered, message_send, notification_release_amended
 
 from .constants import (
     DRAFT_RESUMABLE_STATUSES,
@@ -40,6 +42,7 @@ from .constants import (
     draft_transition_allowed,
 )
 from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity
+from .messages import RESUME_LINK, SUBMITTED, SUBMITTED_PAID
 from .models import Draft, FormVersion, ServiceForm, Submission, Upload, draft_lifetime
 from .schema import schema_build
 from .selectors import submission_answer_rows
@@ -434,20 +437,29 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class ResumeLinkNotSent(ValueError):
+    """A resume link that cannot be sent (a phone number that replied STOP, for one)."""
+
+
 @transaction.atomic
 def draft_resume_link_send(
     *,
     draft: Draft,
-    email: str,
+    email: str = "",
+    phone: str = "",
     request: HttpRequest | None = None,
     channel: str | None = None,
     staff: "User | None" = None,
 ) -> str:
-    """Email a link that brings an anonymous resident back to their answers.
+    """Send a link that brings an anonymous resident back to their answers: by email, or by
+    text to ``phone`` (never by post: the link is a secret, kept out of the outbox).
 
     Only the SHA-256 of the token is stored; the link stops working after
-    ``FORM_DRAFT_DAYS`` or once the form is sent. Returns the token (for tests).
+    ``FORM_DRAFT_DAYS`` or once the form is sent. Returns the token (for tests). Raises
+    ``ResumeLinkNotSent`` when it cannot go that way (a number that replied STOP).
     """
+    if not (email or phone):
+        raise ValueError("Give an email address or a phone number to send the link to")
     token = secrets.token_urlsafe(32)
     draft.resume_email = email
     draft.resume_token_hash = _token_hash(token)
@@ -455,26 +467,27 @@ def draft_resume_link_send(
     draft.save(update_fields=["resume_email", "resume_token_hash", "resume_expires_at", "updated_at"])
     _draft_resumed(draft)
     schema = draft.version.schema
-    notification_email_send(
-        to=email,
-        subject=f"Continue your form: {schema['title']}",
-        body_text=render_to_string(
-            "forms_engine/email/resume_link.txt",
-            {
-                "title": schema["title"],
-                "url": settings.SITE_URL + reverse("forms_engine:resume", kwargs={"token": token}),
-                "expires_at": draft.resume_expires_at,
-                "council_name": settings.WAGTAIL_SITE_NAME,
-            },
-        ),
-        template="forms_engine/resume_link",
+    sent = message_send(
+        key=RESUME_LINK,
+        context={
+            "title": schema["title"],
+            "link": settings.SITE_URL + reverse("forms_engine:resume", kwargs={"token": token}),
+            "expires_on": date_format(timezone.localtime(draft.resume_expires_at), "j F Y"),
+        },
+        email=email,
+        phone=phone,
+        channel=NotificationChannel.EMAIL if email else NotificationChannel.SMS,
+        # The draft's own account, if any: the link goes where the person asked, logged as theirs.
+        user=draft.user,
     )
+    if sent is None:
+        raise ResumeLinkNotSent("We cannot send text messages to this number. Enter an email address instead")
     _record(
         InteractionType.FORM_SAVE,
         draft=draft,
         request=request,
         step="resume link",
-        outcome="emailed",
+        outcome="emailed" if email else "texted",
         channel=channel,
         staff=staff,
     )
@@ -488,18 +501,21 @@ RESUME_LINKS_PER_HOUR = 3
 def draft_resume_link_request(
     *,
     draft: Draft,
-    email: str,
+    email: str = "",
+    phone: str = "",
     request: HttpRequest | None = None,
     channel: str | None = None,
     staff: "User | None" = None,
 ) -> bool:
-    """Email a resume link (``draft_resume_link_send``) unless this draft has already had
+    """Send a resume link (``draft_resume_link_send``) unless this draft has already had
     ``RESUME_LINKS_PER_HOUR`` this hour; returns False, sending nothing, when it has."""
     if ratelimit_hit(
         f"forms_engine:resume_links:{draft.pk}", limit=RESUME_LINKS_PER_HOUR, window_seconds=3600
     ):
         return False
-    draft_resume_link_send(draft=draft, email=email, request=request, channel=channel, staff=staff)
+    draft_resume_link_send(
+        draft=draft, email=email, phone=phone, request=request, channel=channel, staff=staff
+    )
     return True
 
 
@@ -536,87 +552,115 @@ def _plain(html: str) -> str:
 
 
 # The outbox template of the confirmation, so a held one is found to add the receipt to.
-CONFIRMATION_TEMPLATE = "forms_engine/submitted"
+CONFIRMATION_TEMPLATE = SUBMITTED
 # A form's fee is usually paid within minutes of sending the form: its confirmation waits this
-# long for the payment, so that a resident who pays gets one email, with the receipt in it. A
+# long for the payment, so that a resident who pays gets one message, with the receipt in it. A
 # resident who does not pay still gets the confirmation (with their reference) afterwards.
 CONFIRMATION_HOLD_SECONDS = 15 * 60
 
 
-def _confirmation_render(
-    submission: Submission, schema: dict[str, Any], *, receipt_text: str = ""
-) -> tuple[str, str]:
+def _confirmation_context(
+    submission: Submission, schema: dict[str, Any], *, paid: bool = False
+) -> dict[str, str]:
+    """The placeholders of the confirmation (``messages.SUBMITTED`` and ``SUBMITTED_PAID``)."""
     case = submission.case
     reference = case.reference if case else ""
     assisted = submission.channel == SubmissionChannel.ASSISTED
-    subject = f"{schema['title']}: we have your request" + (" and your payment" if receipt_text else "")
-    subject += f" ({reference})" if reference else ""
-    body = render_to_string(
-        "forms_engine/email/submitted.txt",
-        {
-            "title": schema["title"],
-            "reference": reference,
-            "fee": pounds(submission.fee_pence) if submission.fee_pence else "",
-            "confirmation_text": _plain(schema["case"].get("confirmation_text", "")),
-            "next_steps": _plain(schema["case"].get("next_steps", "")),
-            "council_name": settings.WAGTAIL_SITE_NAME,
-            "case_url": case_link_for_resident(case) if case else "",
-            "receipt_text": receipt_text,
-            # Made for them by staff: how and when, and what was sent, so they can check it.
-            "assisted_phrase": assisted_phrase(case.channel if case else "") if assisted else "",
-            "submitted_at": submission.submitted_at,
-            "answers": _answers_plain(submission) if assisted else [],
-        },
-    )
-    return subject, body
+    fee = pounds(submission.fee_pence) if submission.fee_pence else ""
+    answers = ""
+    if assisted:
+        rows = "\n".join(f"{row['label']}: {row['value']}" for row in _answers_plain(submission))
+        answers = (
+            f"What we sent for you\n{rows}\n\nIf anything here is wrong, reply to us on your request "
+            "or contact us."
+        )
+    resident = submission.user
+    return {
+        "name": (resident.full_name if resident else "") or (case.contact_name if case else "") or "there",
+        "title": schema["title"],
+        "reference": reference,
+        "reference_line": f"Your reference number is {reference}. Please quote it if you contact us "
+        "about this request."
+        if reference
+        else "",
+        # Made for them by staff: how and when, and what was sent, so they can check it.
+        "made_for_you": f"We made this request for you {assisted_phrase(case.channel if case else '')} on "
+        f"{date_format(timezone.localtime(submission.submitted_at), 'j F Y')}."
+        if assisted
+        else "",
+        "fee": fee,
+        "payment_due": f"We will start work on your request when you have paid {fee}."
+        if fee and not paid
+        else "",
+        "confirmation_text": _plain(schema["case"].get("confirmation_text", "")),
+        "next_steps": _plain(schema["case"].get("next_steps", "")),
+        "answers": answers,
+        "link": case_link_for_resident(case) if case else "",
+    }
 
 
 def _answers_plain(submission: Submission) -> list[dict[str, str]]:
-    """The answers sent, as "question: answer" lines for a plain-text email."""
+    """The answers sent, as "question: answer" lines for a plain-text message."""
     return [
         {"label": row["label"], "value": _plain(str(row["value"]))}
         for row in submission_answer_rows(submission)
     ]
 
 
-def _confirmation_email(submission: Submission, schema: dict[str, Any], *, hold: bool = False) -> None:
-    """The one email confirming a submission, linked to its case (staff see it there).
+def _confirmation_send(submission: Submission, schema: dict[str, Any], *, hold: bool = False) -> None:
+    """The one message confirming a submission, by the resident's chosen channel (email, text
+    or letter), linked to its case (staff see it there).
 
     With ``hold`` (a form with a fee) it waits ``CONFIRMATION_HOLD_SECONDS`` for the payment:
     paid meanwhile, it goes at once with the receipt in it
-    (``submission_confirmation_with_receipt``), so the resident gets one email, not three.
+    (``submission_confirmation_with_receipt``), so the resident gets one message, not three.
+    Nobody to reach (no account, no email): the case is followed up by phone.
     """
-    if not submission.contact_email:
-        return  # a resident record with no email: the case is followed up by phone or post
-    subject, body = _confirmation_render(submission, schema)
-    notification_email_send(
-        to=submission.contact_email,
+    if submission.user is None and not submission.contact_email:
+        return
+    message_send(
+        key=SUBMITTED,
+        context=_confirmation_context(submission, schema),
         user=submission.user,
-        subject=subject,
-        body_text=body,
-        template=CONFIRMATION_TEMPLATE,
+        email=submission.contact_email,
         case=submission.case,
         hold_seconds=CONFIRMATION_HOLD_SECONDS if hold else 0,
     )
 
 
-def submission_confirmation_with_receipt(*, payment: Payment, receipt_text: str) -> bool:
+def submission_confirmation_with_receipt(*, payment: Payment, receipt: dict[str, str]) -> bool:
     """Put the payment's receipt into the form's confirmation still held for it, and send it now.
 
-    Called by ``payments.services.receipts`` when the payment succeeds. Returns False,
-    sending nothing, when no confirmation is waiting (not a form's fee, or it has gone
-    already): the receipt is then sent on its own.
+    Called by ``payments.services.receipts`` when the payment succeeds, with the receipt's
+    placeholders (``payments.services.payment_receipt_context``). The held message is
+    reworded (``messages.SUBMITTED_PAID``) for the channel it was going by: email, text or
+    letter. Returns False, sending nothing, when no confirmation is waiting (not a form's
+    fee, or it has gone already): the receipt is then sent on its own.
     """
     if not payment.case_id:
         return False
     submission = (
-        Submission.objects.select_related("version", "case")
+        Submission.objects.select_related("version", "case", "user")
         .filter(case_id=payment.case_id, fee_pence__gt=0)
         .first()
     )
     if submission is None:
         return False
-    subject, body = _confirmation_render(submission, submission.version.schema, receipt_text=receipt_text)
+    held_channel = (
+        Notification.objects.filter(
+            case_id=payment.case_id,
+            template=CONFIRMATION_TEMPLATE,
+            status=NotificationStatus.CREATED,
+            attempts=0,
+            next_attempt_at__gt=timezone.now(),
+        )
+        .values_list("channel", flat=True)
+        .first()
+    )
+    if held_channel is None:
+        return False
+    context = {**_confirmation_context(submission, submission.version.schema, paid=True), **receipt}
+    subject, body = message_rendered(key=SUBMITTED_PAID, context=context, channel=held_channel)
     return notification_release_amended(
         case_id=payment.case_id, template=CONFIRMATION_TEMPLATE, subject=subject, body_text=body
     )
@@ -808,6 +852,6 @@ def _submission_create(
         _caller_audit(
             assisted, action=StaffAccessAction.SUBMITTED, detail=case.reference if case else schema["title"]
         )
-    _confirmation_email(submission, schema, hold=payment is not None and case is not None)
+    _confirmation_send(submission, schema, hold=payment is not None and case is not None)
     submission.payment = payment  # type: ignore[attr-defined]  # not a field: for the caller's redirect
     return submission

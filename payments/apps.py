@@ -6,5 +6,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self):
-        # Production refuses to run on the sandbox unless told it takes no money.
-        from . import checks  # noqa: F401 - registers the system checks once the apps are loaded
+        # Imported for their side effects: the system checks (production refuses to run on the
+        # sandbox unless told it takes no money) and the payments' messages, for the outbox.
+        from . import checks, messages  # noqa: F401

@@ -60,11 +60,25 @@ class Bill(models.Model):
     service_code = models.PositiveIntegerField("LGSL code", null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=BillStatus.choices, default=BillStatus.OPEN)
+    # The resident whose bill it is, once they have shown it is theirs: they looked it up (by its
+    # reference and postcode) or paid towards it while signed in (``bill_resident_set``). Bill
+    # reminders by text go to them (``bill_reminders_send``).
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bills",
+        editable=False,
+    )
+    # When the one reminder for this bill was sent (claimed), so it is sent once.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["due_date"], name="bill_due_date")]
         constraints = [
             models.CheckConstraint(condition=Q(amount_due_pence__gt=0), name="bill_amount_due_positive"),
             models.CheckConstraint(

@@ -141,8 +141,9 @@ def payments_owed_by(resident: "User") -> Owed:
     """The resident's unpaid fees and the bills of theirs with an amount owing.
 
     Fees: the newest attempt for each of their requests awaiting payment (none paid yet).
-    Bills carry no account, so a bill is theirs when they have paid towards it (or been
-    sent a link for it), or when its payer's name and postcode are the resident's; the agent
+    A bill is theirs when it is linked to them (``Bill.resident``: looked up or paid while
+    signed in), when they have paid towards it (or been sent a link for it), or when its
+    payer's name and postcode are the resident's; the agent
     confirms the bill with the caller before sending a link.
     """
     latest: dict[int, Payment] = {}
@@ -158,7 +159,7 @@ def payments_owed_by(resident: "User") -> Owed:
         if payment.case_id is not None and payment.case_id not in paid_cases:
             latest.setdefault(payment.case_id, payment)
     open_bills = Bill.objects.filter(status=BillStatus.OPEN)
-    linked = Q(payments__user=resident) | Q(links__user=resident)
+    linked = Q(resident=resident) | Q(payments__user=resident) | Q(links__user=resident)
     if resident.full_name.strip():
         linked |= Q(payer_name__iexact=resident.full_name.strip())
     bills = []

@@ -323,6 +323,8 @@ def bill_start(request: HttpRequest) -> HttpResponse:
             )
         else:
             request.session[SESSION_BILL] = bill.pk
+            # Found by its reference and postcode while signed in: the bill is theirs (reminders).
+            services.bill_resident_set(bill=bill, user=request.user)
             return redirect("payments:bill_amount")
     return render(request, "payments/bill_start.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -1,5 +1,7 @@
 """Recovering claimed work that did not finish, for every task type and the email outbox."""
 
+from cms.services import alert_sendings_resume
+from portal.notifications.inbound import inbound_texts_requeue
 from portal.notifications.services import notification_housekeeping, notification_receipts_poll
 from portal.worker.services import heartbeats_prune, task_results_recover
 
@@ -13,6 +15,8 @@ def tasks_housekeeping() -> dict[str, int]:
     tasks = task_results_recover()
     emails = notification_housekeeping()
     receipts = notification_receipts_poll()
+    texts = inbound_texts_requeue()
+    alerts = alert_sendings_resume()
     return {
         "tasks_requeued": tasks["requeued"],
         "tasks_failed": tasks["failed"],
@@ -20,5 +24,7 @@ def tasks_housekeeping() -> dict[str, int]:
         "emails_overdue": emails["overdue"],
         "receipts_polled": receipts["polled"],
         "receipts_changed": receipts["changed"],
+        "received_texts_requeued": texts,
+        "alert_sendings_resumed": alerts,
         "workers_forgotten": heartbeats_prune(),
     }

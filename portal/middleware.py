@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils.cache import patch_cache_control
+from django.utils.csp import CSP
 from django.utils.functional import empty
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -34,6 +35,11 @@ class AdminContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if request.path.startswith(settings.ADMIN_PATH_PREFIXES):
             response._csp_config = settings.ADMIN_CSP
+        elif getattr(request, "is_preview", False):
+            # Wagtail's preview: the page, or a snippet's preview, rendered for a request made up
+            # at its public URL (or "/") and shown in the editor's preview panel, a frame of the
+            # admin. The site's own policy, except that the admin may frame it.
+            response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]}
         return response
 
 

@@ -72,18 +72,25 @@ class ContactPreferenceForm(_PhoneCleaningMixin, forms.Form):
     )
     phone = forms.CharField(
         label="Mobile number for text messages",
-        help_text="Only needed if you choose text message. It must be a UK mobile number.",
+        help_text="Only needed if you choose text message or bill reminders by text. "
+        "It must be a UK mobile number.",
         required=False,
         max_length=25,
         widget=forms.TextInput(
             attrs={"type": "tel", "autocomplete": "tel", "class": "govuk-input--width-20"}
         ),
     )
+    bill_reminders_by_text = forms.BooleanField(
+        label="Text me a reminder with a link to pay before each of my bills is due",
+        required=False,
+    )
 
     def clean(self):
         cleaned = super().clean()
         # The mobile number is only for text messages; with the other choices it is ignored.
-        if cleaned.get("contact_preference") != ContactPreference.SMS:
+        if cleaned.get("contact_preference") != ContactPreference.SMS and not cleaned.get(
+            "bill_reminders_by_text"
+        ):
             cleaned.pop("phone", None)
             self._errors.pop("phone", None)
         return cleaned

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_record_links'),
+        ("accounts", "0005_record_links"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='bill_reminders_by_text',
-            field=models.BooleanField(default=False, help_text="A text message with a link to pay, a few days before each of the resident's bills is due.", verbose_name='bill reminders by text'),
+            model_name="user",
+            name="bill_reminders_by_text",
+            field=models.BooleanField(
+                default=False,
+                help_text="A text message with a link to pay, a few days before each of the resident's bills is due.",
+                verbose_name="bill reminders by text",
+            ),
         ),
     ]

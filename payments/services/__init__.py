@@ -5,7 +5,8 @@
 * ``refunds``: refunds by staff and automatic ones, sent, settled and recorded from the provider;
 * ``bills``: finding, paying and importing bills;
 * ``links``: payment links staff send a resident (or open at a desk) to pay a fee or bill;
-* ``receipts``: the receipt email;
+* ``receipts``: the receipt, by the payer's channel (or inside a form's held confirmation);
+* ``reminders``: bill reminders by text, once per bill, before it is due;
 * ``states``: the guarded writers of ``Refund.status``, ``Bill.status`` and a link's paid mark;
 * ``webhooks``: the providers' webhooks, verified, stored once and processed once, in any order;
 * ``housekeeping``: the periodic job.
@@ -13,7 +14,7 @@
 Other apps import from ``payments.services`` only, never from its files.
 """
 
-from .bills import bill_find, bill_payment_create, bill_status_set, bills_import
+from .bills import bill_find, bill_payment_create, bill_resident_set, bill_status_set, bills_import
 from .checkout import payment_cancel, payment_create, payment_retry, payment_start
 from .errors import PaymentError
 from .housekeeping import (
@@ -33,7 +34,7 @@ from .links import (
     payment_link_send,
     payment_links_attempt_follow,
 )
-from .receipts import payment_receipt_send
+from .receipts import payment_receipt_context, payment_receipt_send
 from .refunds import (
     REFUND_OUTSIDE_REASON,
     payment_refund,
@@ -42,6 +43,7 @@ from .refunds import (
     refund_settle,
     refund_submit,
 )
+from .reminders import bill_reminders_send, bills_due_for_reminder
 from .settlement import payment_status_apply, payment_status_sync, payment_transition
 from .states import bill_transition, payment_links_paid_mark, refund_transition
 from .webhooks import webhook_event_process, webhook_events_retry, webhook_receive
@@ -51,8 +53,11 @@ __all__ = [
     "PaymentError",
     "bill_find",
     "bill_payment_create",
+    "bill_reminders_send",
+    "bill_resident_set",
     "bill_status_set",
     "bill_transition",
+    "bills_due_for_reminder",
     "bills_import",
     "cases_unpaid_close",
     "payment_cancel",
@@ -67,6 +72,7 @@ __all__ = [
     "payment_link_send",
     "payment_links_attempt_follow",
     "payment_links_paid_mark",
+    "payment_receipt_context",
     "payment_receipt_send",
     "payment_refund",
     "payment_retry",

@@ -32,6 +32,18 @@ def bill_find(*, reference: str, postcode: str) -> Bill | None:
     return bill
 
 
+def bill_resident_set(*, bill: Bill, user: "User | AnonymousUser | None") -> bool:
+    """The bill is ``user``'s: they found it by its reference and postcode, or paid towards it,
+    while signed in. Only a bill no resident has yet (the first to show it is theirs keeps it;
+    staff never). Returns whether it changed. Bill reminders by text go to this resident."""
+    if user is None or not user.is_authenticated or user.is_staff or bill.resident_id is not None:
+        return False
+    changed = Bill.objects.filter(pk=bill.pk, resident__isnull=True).update(resident=user)
+    if changed:
+        bill.resident = user
+    return bool(changed)
+
+
 @transaction.atomic
 def bill_payment_create(
     *,
@@ -56,6 +68,7 @@ def bill_payment_create(
         raise PaymentError("Enter an amount more than £0")
     if amount > outstanding:
         raise PaymentError(f"Enter an amount of {pounds(outstanding)} or less")
+    bill_resident_set(bill=bill, user=user)
     return payment_create(
         amount_pence=amount,
         description=f"{bill.description} (bill {bill.reference})",

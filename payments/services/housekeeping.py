@@ -24,6 +24,7 @@ from ..models import Payment, Refund
 from ..providers.sandbox import sandbox_settle_due
 from .checkout import payment_cancel
 from .refunds import refund_submit
+from .reminders import bill_reminders_send
 from .settlement import _settle_if_created, payment_status_sync, payment_transition
 from .webhooks import webhook_events_retry
 
@@ -110,11 +111,13 @@ def payments_created_expire(*, now: datetime | None = None) -> int:
 
 
 def payments_housekeeping(*, now: datetime | None = None) -> dict[str, int]:
-    """The periodic job: settle stuck payments and refunds, expire unpaid ones, close unpaid cases."""
+    """The periodic job: settle stuck payments and refunds, expire unpaid ones, close unpaid cases,
+    and text bill reminders (``reminders.bill_reminders_send``, once per bill, in the day)."""
     return {
         "webhooks_retried": webhook_events_retry(),
         "sandbox_settled": sandbox_settle_due(now=now),
         "stuck_settled": payments_stuck_settle(now=now),
         "created_expired": payments_created_expire(now=now),
         "cases_closed_unpaid": cases_unpaid_close(now=now),
+        "bill_reminders_sent": bill_reminders_send(now=now),
     }

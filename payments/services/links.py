@@ -1,7 +1,7 @@
 """Payment links: staff give a resident a link to pay a fee or a bill themselves.
 
-Staff never key card numbers. An agent emails the resident a link (text messages come with
-the Notify work: ``LinkChannel.SMS``), or at a face-to-face desk opens the link on the desk's
+Staff never key card numbers. An agent emails or texts the resident a link (by the
+``messages.PAYMENT_LINK`` wording), or at a face-to-face desk opens the link on the desk's
 screen for the resident to pay there. The link is the credential: no sign-in is needed, and
 only its token's SHA-256 is stored, so neither the database nor the outbox holds a working
 link. Paying goes through the ordinary checkout (``payment_start``) and ends on the ordinary
@@ -18,15 +18,17 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.cases.constants import CaseStatus
+from portal.lib.dates import datetime_display
 from portal.lib.money import pounds
-from portal.notifications.services import notification_email_send
+from portal.notifications.constants import NotificationChannel
+from portal.notifications.services import message_send
 
 from ..constants import IN_PROGRESS_STATUSES, LinkChannel, PaymentStatus
+from ..messages import PAYMENT_LINK
 from ..models import Bill, Payment, PaymentLink, payment_link_token_hash
 from ..providers import provider_default
 from .bills import bill_payment_create
@@ -35,9 +37,6 @@ from .errors import PaymentError
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-# What the outbox keeps instead of the link's token (the email itself carries it).
-TOKEN_PLACEHOLDER = "[link removed]"
 
 # A link opened for the resident to pay at a desk lasts as long as the visit.
 IN_PERSON_LINK_LIFETIME = timedelta(minutes=30)
@@ -99,6 +98,22 @@ def payment_link_create(
     """
     if not staff.is_staff:
         raise PaymentError("Only council staff can make payment links")
+    return _link_make(
+        created_by=staff, payment=payment, bill=bill, resident=resident, channel=channel, sent_to=sent_to
+    )
+
+
+def _link_make(
+    *,
+    created_by: "User | None",
+    payment: Payment | None = None,
+    bill: Bill | None = None,
+    resident: "User | None" = None,
+    channel: str,
+    sent_to: str = "",
+) -> tuple[PaymentLink, str]:
+    """``payment_link_create`` without its staff check: ``created_by`` None for one the portal
+    makes itself (a bill reminder's)."""
     if channel not in LinkChannel.values:
         raise PaymentError(f"{channel!r} is not a way to send a payment link")
     if payment is not None:
@@ -125,7 +140,7 @@ def payment_link_create(
         user=resident,
         channel=channel,
         sent_to=sent_to,
-        created_by=staff,
+        created_by=created_by,
         # Opened on a desk's screen, it must not stay usable from that browser's history.
         **({"expires_at": now + IN_PERSON_LINK_LIFETIME} if channel == LinkChannel.IN_PERSON else {}),
     )
@@ -139,47 +154,71 @@ def payment_link_send(
     payment: Payment | None = None,
     bill: Bill | None = None,
     resident: "User | None" = None,
-    email: str,
+    email: str = "",
+    phone: str = "",
+    channel: str = LinkChannel.EMAIL,
 ) -> PaymentLink:
-    """Make a link (``payment_link_create``) and email it to ``email`` through the outbox.
+    """Make a link (``payment_link_create``) and send it through the outbox: by email to
+    ``email``, or by text to ``phone`` with ``channel=LinkChannel.SMS`` (never by post: the
+    link is a secret).
 
-    The email says what it is for, the amount, the link and when it stops working. The
-    outbox row keeps the link with its token removed; the email sent carries the real one.
-    Raises ``PaymentError`` for an email address that is not valid, or nothing to pay.
+    The message says what it is for, the amount, the link and when it stops working. The
+    outbox row keeps it with the link removed; the message sent carries the real one.
+    Raises ``PaymentError`` for an email address or phone number that is not valid, a number
+    that replied STOP, or nothing to pay.
     """
-    email = (email or "").strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise PaymentError("Enter an email address in the correct format, like name@example.com") from None
+    if channel == LinkChannel.SMS:
+        to = (phone or "").strip()
+        if sum(character.isdigit() for character in to) < 10:
+            raise PaymentError("Enter a phone number, like 07700 900 982")
+    elif channel == LinkChannel.EMAIL:
+        to = (email or "").strip()
+        try:
+            validate_email(to)
+        except ValidationError:
+            raise PaymentError(
+                "Enter an email address in the correct format, like name@example.com"
+            ) from None
+    else:
+        raise PaymentError("Send a payment link by email or by text message")
     link, path = payment_link_create(
-        staff=staff, payment=payment, bill=bill, resident=resident, channel=LinkChannel.EMAIL, sent_to=email
+        staff=staff, payment=payment, bill=bill, resident=resident, channel=channel, sent_to=to
     )
-    token = path.rstrip("/").rsplit("/", 1)[-1]
+    sent = message_send(
+        key=PAYMENT_LINK,
+        context=payment_link_message_context(link, path=path, resident=link.user),
+        user=link.user,
+        email=to if channel == LinkChannel.EMAIL else "",
+        phone=to if channel == LinkChannel.SMS else "",
+        channel=NotificationChannel.SMS if channel == LinkChannel.SMS else NotificationChannel.EMAIL,
+        case=link.payment.case if link.payment is not None else None,
+    )
+    if sent is None:
+        raise PaymentError("We cannot send text messages to this number. Send the link by email instead")
+    return link
+
+
+def payment_link_message_context(link: PaymentLink, *, path: str, resident: "User | None") -> dict[str, str]:
+    """The placeholders of a message carrying a payment link (``messages.PAYMENT_LINK``,
+    ``messages.BILL_REMINDER``): ``path`` is the link's, with its raw token."""
     what, reference, amount_pence = payment_link_owed(link)
     test = provider_default() == "sandbox"
-    context = {
-        "what": what,
+    return {
+        "name": resident.full_name if resident is not None else "",
+        "what": _lower_first(what),
         "reference": reference,
         "amount": pounds(amount_pence),
-        "url": settings.SITE_URL + path,
-        "expires_at": link.expires_at,
-        "name": resident.full_name if resident is not None else "",
-        "council_name": settings.WAGTAIL_SITE_NAME,
-        "site_url": settings.SITE_URL,
-        "is_test": test,
-        "is_bill": link.bill_id is not None,
+        "link": settings.SITE_URL + path,
+        "expires_at": datetime_display(link.expires_at),
+        "other_ways": f"You can also pay the bill at {settings.SITE_URL}{reverse('payments:bill_start')} "
+        "with its reference and postcode."
+        if link.bill_id is not None
+        else "",
+        "test_notice": "TEST payment – no money will be taken. This link is from the council's test "
+        "payment service."
+        if test
+        else "",
     }
-    notification_email_send(
-        to=email,
-        user=resident,
-        subject=f"{'TEST payment – ' if test else ''}Pay for your {_lower_first(what)}: {reference}",
-        body_text=render_to_string("payments/email/payment_link.txt", context),
-        template="payments/payment_link",
-        case=link.payment.case if link.payment is not None else None,
-        secrets={token: TOKEN_PLACEHOLDER},
-    )
-    return link
 
 
 def _lower_first(text: str) -> str:

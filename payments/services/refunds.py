@@ -3,15 +3,13 @@
 import logging
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from portal.cases.constants import Actor, EventType
 from portal.lib.money import pounds
-from portal.notifications.services import notification_email_send
+from portal.notifications.services import message_send
 
 from ..constants import (
     REFUND_COUNTED_STATUSES,
@@ -20,6 +18,7 @@ from ..constants import (
     RefundStatus,
     refund_transition_allowed,
 )
+from ..messages import REFUND
 from ..models import Payment, PaymentEvent, Refund
 from ..providers import ProviderError, get_provider
 from ..providers.base import ProviderRefund, ProviderUnavailable
@@ -198,16 +197,21 @@ def _refund_tell_resident(payment: Payment, refund: Refund) -> None:
     if payment.case_id:
         _case_event(payment, type=EventType.REFUND, message=message, actor=refund.staff, role=Actor.STAFF)
         return
-    if payment.receipt_email:
-        notification_email_send(
-            to=payment.receipt_email,
+    if payment.user_id or payment.receipt_email:
+        message_send(
+            key=REFUND,
+            context={
+                "payment_reference": payment.reference,
+                "amount": refund.amount_display,
+                "paid_for": payment.description,
+                "reason": refund.reason,
+                "test_notice": "TEST payment – no money was taken or refunded. This is from the council's "
+                "test payment service."
+                if payment.is_test
+                else "",
+            },
             user=payment.user,
-            subject=f"Refund of {refund.amount_display}: {payment.reference}",
-            body_text=render_to_string(
-                "payments/email/refund.txt",
-                {"payment": payment, "refund": refund, "council_name": settings.WAGTAIL_SITE_NAME},
-            ),
-            template="payments/refund",
+            email=payment.receipt_email,
         )
 
 

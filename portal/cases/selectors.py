@@ -29,6 +29,7 @@ from portal.interactions.constants import InteractionType, SatisfactionScore
 from portal.interactions.models import Interaction, LgslService, SatisfactionComment
 from portal.lib.postcodes import POSTCODE_PATTERN, postcode_compact, postcode_display
 from portal.notifications.models import Notification
+from portal.notifications.selectors import notifications_with_wording
 
 from .constants import (
     OPEN_STATUSES,
@@ -167,8 +168,9 @@ def case_full_timeline(case: Case) -> list[CaseEvent]:
 
 
 def case_notifications(case: Case) -> QuerySet[Notification]:
-    """The emails sent about a case, newest first, with their delivery status (staff only)."""
-    return Notification.objects.filter(case=case).only(
+    """The messages sent about a case, newest first, with their delivery status and the
+    version of the editors' wording each used (staff only)."""
+    messages = Notification.objects.filter(case=case).only(
         "pk",
         "channel",
         "to",
@@ -179,7 +181,11 @@ def case_notifications(case: Case) -> QuerySet[Notification]:
         "created_at",
         "sent_at",
         "case_id",
+        "message_template_id",
+        "template_revision",
+        "template_revision__created_at",
     )
+    return notifications_with_wording(messages)
 
 
 def case_submission(case: Case) -> "Submission | None":

@@ -7,6 +7,10 @@ class ContactCentreConfig(AppConfig):
     verbose_name = "Contact centre"
 
     def ready(self):
-        from . import demo  # reason: the demo loader reads models, which load once the apps are ready
+        # reason: both read models, which load once the apps are ready
+        from . import (
+            demo,  # reason: the demo loader reads models, which load once the apps are ready
+            messages,  # noqa: F401 - registers the contact centre's messages with the outbox
+        )
 
         demo.register()

@@ -9,6 +9,9 @@ from wagtail.models import Site
 
 from accounts.constants import ContactPreference, IdentityCheck
 from portal.interactions.constants import Channel
+from portal.lib.validation import phone_is_uk_mobile
+from portal.notifications.constants import NotificationChannel
+from portal.notifications.selectors import sms_opted_out, undeliverable_addresses
 
 from .forms import AssistedContactForm, _yes_no_field
 
@@ -27,6 +30,87 @@ def council_hostnames() -> set[str]:
     hosts = {urlsplit(settings.SITE_URL).hostname or ""}
     hosts.update(Site.objects.values_list("hostname", flat=True))
     return {host for host in hosts if host}
+
+
+# How the agent sends the caller a link: by email, or by text to their phone.
+SEND_BY = [
+    (NotificationChannel.EMAIL.value, "By email"),
+    (NotificationChannel.SMS.value, "By text message"),
+]
+
+
+def send_by_default(resident) -> str:
+    """The resident's own preference where it can take a link, else whichever they have."""
+    if resident is None:
+        return NotificationChannel.EMAIL
+    if resident.contact_preference == ContactPreference.SMS and resident.phone:
+        return NotificationChannel.SMS
+    if not resident.message_email and resident.phone:
+        return NotificationChannel.SMS
+    return NotificationChannel.EMAIL
+
+
+def send_by_problem(resident, channel: str) -> str:
+    """Why a link cannot go to ``resident`` by ``channel`` (words for the agent), or ""."""
+    if channel == NotificationChannel.SMS:
+        if not resident.phone:
+            return (
+                "The caller has no phone number on their record. Add their mobile number to "
+                "their contact details first, or send it by email"
+            )
+        if not phone_is_uk_mobile(resident.phone):
+            return (
+                "The caller’s phone number is not a UK mobile number, so it cannot take texts. "
+                "Change it in their contact details, or send it by email"
+            )
+        if sms_opted_out(resident.phone):
+            return (
+                "The caller’s number replied STOP to our texts. Send it by email, or ask them to "
+                "choose text messages again in My account"
+            )
+        if NotificationChannel.SMS in undeliverable_addresses(resident):
+            return (
+                "Texts to the caller’s number could not be delivered. Check the number with them "
+                "and change it in their contact details, or send it by email"
+            )
+        return ""
+    if not resident.message_email:
+        return (
+            "The caller has no email address. Add one to their contact details first, "
+            "or send it by text message"
+        )
+    if NotificationChannel.EMAIL in undeliverable_addresses(resident):
+        return (
+            "Emails to the caller’s address could not be delivered. Check the address with them "
+            "and change it in their contact details, or send it by text message"
+        )
+    return ""
+
+
+class SendByForm(forms.Form):
+    """How a payment link goes to the caller: by email or by text (their preference first)."""
+
+    send_by = forms.ChoiceField(
+        label="Send the link",
+        choices=SEND_BY,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose whether to send the link by email or by text message",
+            "invalid_choice": "Choose whether to send the link by email or by text message",
+        },
+    )
+
+    def __init__(self, *args, resident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resident = resident
+        self.fields["send_by"].initial = send_by_default(resident)
+
+    def clean_send_by(self):
+        channel = self.cleaned_data["send_by"]
+        problem = send_by_problem(self.resident, channel)
+        if problem:
+            raise forms.ValidationError(problem)
+        return channel
 
 
 class CallStartForm(forms.Form):
@@ -173,12 +257,21 @@ class CallCloseForm(AssistedContactForm):
         label="I told the caller how to do this online next time", required=False
     )
     online_help_url = forms.URLField(
-        label="Link to send them by email (optional)",
+        label="Link to send them (optional)",
         help_text="The page or form on our website, like https://www.council.example/bins/. "
         "Leave blank to send nothing.",
         required=False,
         max_length=500,
         error_messages={"invalid": "Enter a web address, like https://www.council.example/bins/"},
+    )
+    online_help_by = forms.ChoiceField(
+        label="Send the link",
+        choices=SEND_BY,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Their choice of how we contact them is selected. Ask them if a text to the "
+        "phone they are calling from suits them better.",
+        error_messages={"invalid_choice": "Choose whether to send the link by email or by text message"},
     )
 
     def __init__(self, *args, call, cases=(), email: str = "", **kwargs):
@@ -197,8 +290,11 @@ class CallCloseForm(AssistedContactForm):
         else:
             del self.fields["case"]
         self.email = email
-        if not email:
+        if self.resident is None or not (email or self.resident.phone):
             del self.fields["online_help_url"]
+            del self.fields["online_help_by"]
+        else:
+            self.fields["online_help_by"].initial = send_by_default(self.resident)
         order = list(self.fields)
         for name in ("tried_online",):
             order.remove(name)
@@ -231,6 +327,12 @@ class CallCloseForm(AssistedContactForm):
                 "online_help",
                 "Tick ‘I told the caller how to do this online next time’ to send them the link",
             )
+        if cleaned.get("online_help_url") and cleaned.get("online_help") and "online_help_by" in self.fields:
+            channel = cleaned.get("online_help_by") or send_by_default(self.resident)
+            cleaned["online_help_by"] = channel
+            problem = send_by_problem(self.resident, channel)
+            if problem:
+                self.add_error("online_help_by", problem)
         return cleaned
 
     @property

@@ -34,13 +34,16 @@ from accounts.services import (
     resident_record_link_propose,
 )
 from forms_engine.selectors import call_draft_allow, draft_list_for_user
+from payments.constants import LinkChannel
 from payments.selectors import payments_owed_by
 from payments.services import PaymentError, payment_link_create, payment_link_send
 from portal.cases.services import CaseError, case_assisted_contact_record
 from portal.interactions.constants import AvoidableCategory, Channel
 from portal.interactions.services import InteractionError, assisted_contact_record
 from portal.lib.validation import phone_display, phone_normalise, postcode_normalise
-from portal.notifications.services import notification_email_send
+from portal.notifications.constants import NotificationChannel
+from portal.notifications.selectors import undeliverable_addresses
+from portal.notifications.services import message_send
 
 from .call_forms import (
     CallCloseForm,
@@ -51,6 +54,8 @@ from .call_forms import (
     IdentityMethodForm,
     RecordCreateForm,
     ResidentDetailsForm,
+    SendByForm,
+    send_by_default,
 )
 from .forms import NO, YES
 from .models import Call
@@ -269,20 +274,24 @@ class CallIdentifyView(CallView):
                 self.request, "This resident has no email address, so check who they are another way"
             )
             return redirect("contact_centre:call_identify", resident_id=self.resident.pk)
-        with transaction.atomic():
-            code = call_code_issue(call=self.call)
-            notification_email_send(
-                to=email,
-                user=self.resident,
-                subject="Your code to confirm it is you",
-                body_text=(
-                    f"You are talking to us. Read this code to the person helping you: {code}\n\n"
-                    f"The code works for {CODE_MINUTES} minutes. If you are not talking to us, ignore "
-                    "this email: nobody can see your details without it."
-                ),
-                template="contact_centre/call_code",
-                secrets={code: "[code]"},
+        try:
+            with transaction.atomic():
+                code = call_code_issue(call=self.call)
+                sent = message_send(
+                    key="contact_centre/call_code",
+                    user=self.resident,
+                    email=email,
+                    channel=NotificationChannel.EMAIL,
+                    context={"code": code, "minutes": CODE_MINUTES},
+                )
+                if sent is None:
+                    raise CallError("Emails to this address could not be delivered")
+        except CallError:
+            messages.error(
+                self.request,
+                "Emails to this resident’s address could not be delivered, so check who they are another way",
             )
+            return redirect("contact_centre:call_identify", resident_id=self.resident.pk)
         messages.success(
             self.request,
             f"Code sent to {_mask_email(email)}. Ask the caller to read it back to you.",
@@ -334,6 +343,9 @@ class RecordView(CallView):
             resumable_drafts=drafts,
             identity=IdentityCheck(self.call.identity).label,
             at_desk=self.call.channel == Channel.FACE_TO_FACE,
+            undeliverable=undeliverable_addresses(resident),
+            send_by=send_by_default(resident),
+            can_send_link=bool(resident.message_email or resident.phone),
         )
 
 
@@ -483,19 +495,30 @@ class PaymentLinkView(CallView):
                     )
                     call_audit(call=self.call, action=StaffAccessAction.PAYMENT_PAGE_OPENED, detail=reference)
                 return HttpResponseRedirect(url)
-            email = self.caller.message_email
-            if not email:
-                messages.error(request, "The caller has no email address. Add one to their details first")
+            # Without a choice (an older page), the caller's own preference.
+            chosen = request.POST.get("send_by") or send_by_default(self.caller)
+            form = SendByForm({"send_by": chosen}, resident=self.caller)
+            if not form.is_valid():
+                for error in form.errors["send_by"]:
+                    messages.error(request, error)
                 return redirect("contact_centre:record")
+            by_text = form.cleaned_data["send_by"] == NotificationChannel.SMS
+            to = phone_display(self.caller.phone) if by_text else self.caller.message_email
             with transaction.atomic():
                 payment_link_send(
-                    staff=request.user, payment=payment, bill=bill, resident=self.caller, email=email
+                    staff=request.user,
+                    payment=payment,
+                    bill=bill,
+                    resident=self.caller,
+                    email="" if by_text else self.caller.message_email,
+                    phone=self.caller.phone if by_text else "",
+                    channel=LinkChannel.SMS if by_text else LinkChannel.EMAIL,
                 )
                 call_audit(call=self.call, action=StaffAccessAction.PAYMENT_LINK_SENT, detail=reference)
         except PaymentError as error:
             messages.error(request, str(error))
             return redirect("contact_centre:record")
-        messages.success(request, f"Payment link for {what} sent to {email}")
+        messages.success(request, f"Payment link for {what} sent to {to}")
         return redirect("contact_centre:record")
 
 
@@ -619,17 +642,15 @@ class CallCloseView(CallView):
         if resident is not None:
             call_audit(call=call, action=StaffAccessAction.CONTACT_RECORDED)
             link = form.cleaned_data.get("online_help_url")
-            if form.cleaned_data.get("online_help") and link and resident.message_email:
-                notification_email_send(
-                    to=resident.message_email,
+            if form.cleaned_data.get("online_help") and link:
+                sent = message_send(
+                    key="contact_centre/online_help",
                     user=resident,
-                    subject="How to do this online next time",
-                    body_text=(
-                        "Thank you for contacting us today. Next time, you can do this online, at any "
-                        f"time of day:\n\n{link}\n"
-                    ),
-                    template="contact_centre/online_help",
+                    channel=form.cleaned_data["online_help_by"],
+                    context={"name": resident.full_name, "link": link},
                 )
+                if sent is None:
+                    raise CallError("The link could not be sent. Send it the other way, or leave it blank")
                 call_audit(call=call, action=StaffAccessAction.ONLINE_HELP_SENT, detail=link)
         call_end(call=call, contact=contact)
         return contact

@@ -14,6 +14,7 @@ from .admin_views import (
     permission_policy,
 )
 from .call_views import HELP_CALLERS, TAKE_A_CALL, call_urlpatterns
+from .text_views import TEXTS_TO_TRIAGE, text_urlpatterns
 
 # Before the viewset is registered: Wagtail 8 reads policies from this registry.
 register_permission_policy(AssistedContact, permission_policy, exact_class=True)
@@ -53,6 +54,7 @@ def register_case_contact_url():
     # Beside the case's own page (/admin/cases/<pk>/), in the contact centre's namespace.
     urls = [path("cases/<int:pk>/contact/", CaseAssistedContactView.as_view(), name="case_contact")]
     urls += call_urlpatterns  # taking a call: /admin/contact-centre/...
+    urls += text_urlpatterns  # text messages to triage: /admin/contact-centre/texts/...
     return [path("", include((urls, "contact_centre"), namespace="contact_centre"))]
 
 
@@ -69,4 +71,15 @@ def register_take_a_call_menu_item():
         name="take-a-call",
         icon_name="mobile-alt",
         order=248,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_texts_to_triage_menu_item():
+    return TakeACallMenuItem(
+        TEXTS_TO_TRIAGE,
+        reverse("contact_centre:texts"),
+        name="texts-to-triage",
+        icon_name="mail",
+        order=250,
     )

@@ -9,6 +9,7 @@ drawn on the server (HTML/CSS bars), each with the same figures in a table next 
 """
 
 from cms.models import CouncilSettings
+from portal.interactions.constants import Channel
 from portal.interactions.models import ContactTeam
 
 from .figures import (
@@ -121,6 +122,34 @@ def contact_after_failure_figure(m: Measures) -> Figure:
 def transactions_by_channel(m: Measures) -> list[Figure]:
     """The number of transactions on each channel."""
     return [Figure(f"Transactions: {c.label}", c.transactions, unit="count") for c in m.costs]
+
+
+_MESSAGE_CHANNELS = ((Channel.EMAIL, "Email"), (Channel.SMS, "Text message"), (Channel.LETTER, "Letter"))
+
+
+def messages_figures(m: Measures) -> list[Figure]:
+    """The council's own messages to residents, by channel, and the texts residents sent back."""
+    sent = m.by_channel.get("messages_sent", {})
+    figures = [
+        Figure(
+            f"Messages sent to residents: {label}",
+            sent.get(channel, 0),
+            unit="count",
+            hint="Updates, receipts, reminders and alerts the council sent (proactive contact, "
+            "not counted as contact residents made).",
+        )
+        for channel, label in _MESSAGE_CHANNELS
+    ]
+    figures.append(
+        Figure(
+            "Text messages received",
+            m.total("messages_received"),
+            unit="count",
+            hint="Texts residents sent to the council's number: replies on a case, and texts the "
+            "contact centre triaged.",
+        )
+    )
+    return figures
 
 
 def form_funnel_rows(m: Measures) -> list[dict]:
@@ -237,6 +266,7 @@ def insights(measures: Measures) -> dict:
         "contact_after_failure": contact_after_failure_figure(m),
         "transactions_by_channel": by_channel_transactions,
         "transactions_total": m.transactions,
+        "messages": messages_figures(m),
         "funnel": funnel_rows,
         "costs": channel_costs(m),
         "total_cost": total_cost_figure(m),

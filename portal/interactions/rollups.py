@@ -50,6 +50,10 @@ resolved_first_contact      assisted contacts resolved at first contact, by team
 repeat_contacts             assisted contacts by an identifiable person who made another
                             assisted contact on the same service in the 7 days before
                             (0 < gap <= 7 days), by team
+messages_sent               ``message_sent`` events: a message the council sent a resident
+                            (proactive contact), on its channel (email, sms, letter)
+messages_received           ``message_received`` events: a text message a resident sent the
+                            council (a reply, or one for the contact centre to triage), sms
 satisfaction                ``satisfaction`` answers, key = score 1..5
 contact_after_failure       contact-page visits by a visitor who, earlier that day, hit a
                             failure signal; service = the failure's service
@@ -101,6 +105,8 @@ _SIMPLE_METRICS = {
     T.PAYMENT_RESULT: "payment_results",
     T.CASE_VIEW: "case_views",
     T.CASE_MESSAGE: "case_messages",
+    T.MESSAGE_SENT: "messages_sent",
+    T.MESSAGE_RECEIVED: "messages_received",
 }
 _SATISFACTION_KEYS = frozenset(str(score) for score in SatisfactionScore.values)
 # Events that are not something the person did on the web at that moment: recorded by

@@ -45,4 +45,17 @@ def notify_settings_check(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 id="notifications.W003",
             )
         )
+    if not getattr(settings, "NOTIFY_INBOUND_CALLBACK_TOKEN", "") and not getattr(
+        settings, "NOTIFY_CALLBACK_TOKEN", ""
+    ):
+        messages.append(
+            Warning(
+                "NOTIFY_API_KEY is set but neither NOTIFY_INBOUND_CALLBACK_TOKEN nor "
+                "NOTIFY_CALLBACK_TOKEN is: text messages residents send are refused, so their "
+                "replies and STOP are lost.",
+                hint="Set NOTIFY_INBOUND_CALLBACK_TOKEN to the bearer token given to Notify for the "
+                "received text messages callback (/notifications/callbacks/notify/inbound/).",
+                id="notifications.W004",
+            )
+        )
     return messages

@@ -86,3 +86,26 @@ class NotificationProvider(models.TextChoices):
     SMTP = "smtp", "Email server"
     NOTIFY = "notify", "GOV.UK Notify"
     CONSOLE = "console", "Console (not sent: no GOV.UK Notify key)"
+
+
+class InboundOutcome(models.TextChoices):
+    """What became of a text message a resident sent to the council's number."""
+
+    STOP = "stop", "Asked for no more texts (STOP)"
+    START = "start", "Asked for texts again (START)"
+    CASE = "case", "Added to their case"
+    TRIAGE = "triage", "Sent to the contact centre"
+
+
+# UK networks' words for "no more texts" and "texts again", said on their own.
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP", "SUBSCRIBE"})
+
+
+class InboundHandled(models.TextChoices):
+    """How the contact centre dealt with a text message it triaged."""
+
+    ADDED_TO_CASE = "added_to_case", "Added to a case"
+    REPLIED = "replied", "Replied by text"
+    CONTACT_RECORDED = "contact_recorded", "Recorded as a contact"
+    NO_ACTION = "no_action", "No action needed"

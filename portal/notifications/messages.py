@@ -213,3 +213,19 @@ def channel_offered(message: MessageType | None, wording: Any, channel: str) -> 
         return False
     attribute = "sms_body" if channel == NotificationChannel.SMS else "letter_body"
     return bool((getattr(source, attribute, "") or "").strip())
+
+
+message_type_register(
+    MessageType(
+        key="notifications/text_reply",
+        name="Reply to a text message",
+        description="When the contact centre answers a text message a resident sent to the "
+        "council's number. Sent by text only.",
+        group="Contact centre",
+        placeholders={"name": "Sam", "message": "Thank you. We have passed this to the waste team."},
+        required=("message",),
+        email_subject="Your text message to ((council_name))",
+        email_body="Hello ((name)),\n\n((message))\n\n((council_name))",
+        sms_body="((message))\n\n((council_name))",
+    )
+)

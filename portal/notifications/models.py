@@ -14,6 +14,8 @@ from .constants import (
     DELIVERED_STATUSES,
     FAILURE_STATUSES,
     FINAL_STATUSES,
+    InboundHandled,
+    InboundOutcome,
     NotificationChannel,
     NotificationProvider,
     NotificationStatus,
@@ -231,3 +233,64 @@ class SmsOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"Opted out of texts: …{self.phone_digits[-3:]}"
+
+
+class InboundText(models.Model):
+    """A text message sent to the council's number, as GOV.UK Notify passed it on.
+
+    Stored once per Notify id, then processed by a task (``inbound.inbound_text_process``):
+    STOP and START change whether the number gets texts; anything else lands on the sender's
+    case that waits for their reply, or stays here for the contact centre to triage.
+    """
+
+    notify_id = models.CharField(max_length=100, unique=True)
+    source_number = models.CharField("from", max_length=30)
+    # The sender's number as the portal compares numbers (``selectors.phone_digits``).
+    phone_digits = models.CharField(max_length=20, db_index=True)
+    destination_number = models.CharField("to", max_length=30, blank=True)
+    message = models.TextField()
+    # When Notify received it (its ``date_received``); when it reached the portal.
+    date_received = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=InboundOutcome.choices, blank=True)
+    # The resident whose number it is (when one matched), and the case it was added to.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_texts"
+    )
+    case_event = models.ForeignKey(
+        "cases.CaseEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Triage: who dealt with it and how (texts that landed on a case, STOP and START need none).
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_how = models.CharField(max_length=20, choices=InboundHandled.choices, blank=True)
+
+    class Meta:
+        ordering = ["-date_received"]
+        verbose_name = "text message received"
+        verbose_name_plural = "text messages received"
+        indexes = [models.Index(fields=["outcome", "handled_at"], name="inbound_text_triage")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["", *InboundOutcome.values]),
+                name="inbound_text_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(handled_how__in=["", *InboundHandled.values]),
+                name="inbound_text_handled_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Text from …{self.phone_digits[-3:]} ({self.date_received:%d %b %Y %H:%M})"
+
+    @property
+    def to_triage(self) -> bool:
+        """Waiting for the contact centre: processed, on no case, not yet dealt with."""
+        return self.outcome == InboundOutcome.TRIAGE and self.handled_at is None

@@ -5,7 +5,8 @@ from django.db.models import Q
 
 from portal.lib.personal_data import register
 
-from .models import Notification
+from .models import InboundText, Notification
+from .selectors import phone_digits
 
 
 def _sent_to(user):
@@ -42,11 +43,50 @@ def _reassign(source, target) -> None:
 
 register(
     name="emails",
-    label="Emails we have sent you",
+    label="Messages we have sent you (emails, texts and letters)",
     export=_export,
     erase=_erase,
-    deleted="Copies of the emails we sent you are deleted. We keep a note that an email was sent, "
-    "without your address or what it said.",
+    deleted="Copies of the emails, texts and letters we sent you are deleted. We keep a note that a "
+    "message was sent, without your address or what it said.",
     reassign=_reassign,
     order=50,
+)
+
+
+def _texts_from(user):
+    """Texts matched to the resident, and any others from their current number."""
+    digits = phone_digits(user.phone or "")
+    return InboundText.objects.filter(Q(user=user) | (Q(phone_digits=digits) if digits else Q(pk__in=[])))
+
+
+def _export_texts(user) -> list[dict]:
+    return [
+        {
+            "from": text.source_number,
+            "message": text.message,
+            "received": text.date_received,
+            "what_happened": text.get_outcome_display(),
+            "request": text.case.reference if text.case_id else "",
+        }
+        for text in _texts_from(user).select_related("case").order_by("date_received")
+    ]
+
+
+def _erase_texts(user) -> None:
+    """Their words and number go; what the texts did (on the case timeline) goes with the case."""
+    _texts_from(user).delete()
+
+
+def _reassign_texts(source, target) -> None:
+    InboundText.objects.filter(user=source).update(user=target)
+
+
+register(
+    name="text_messages",
+    label="Text messages you have sent us",
+    export=_export_texts,
+    erase=_erase_texts,
+    deleted="The text messages you sent to our number are deleted.",
+    reassign=_reassign_texts,
+    order=51,
 )

@@ -2,8 +2,13 @@
 
 from typing import TYPE_CHECKING
 
-from .constants import FINAL_STATUSES, NotificationChannel, NotificationStatus
-from .models import MessageTemplate, Notification, SmsOptOut
+from django.db.models import CharField, Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast
+
+from wagtail.models import Revision
+
+from .constants import FINAL_STATUSES, InboundOutcome, NotificationChannel, NotificationStatus
+from .models import InboundText, MessageTemplate, Notification, SmsOptOut
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -54,6 +59,48 @@ def sms_opted_out(phone: str) -> bool:
     return bool(digits) and SmsOptOut.objects.filter(phone_digits=digits).exists()
 
 
+def notifications_with_wording(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
+    """Each message with the version of the editors' wording it was written from, for staff:
+    ``wording_version`` (its number in that message's history, 1 the first; None for a message
+    written without the editors' wording) and ``template_revision`` (when it was saved)."""
+    versions = (
+        Revision.objects.filter(
+            base_content_type__app_label="notifications",
+            base_content_type__model="messagetemplate",
+            object_id=Cast(OuterRef("message_template_id"), CharField()),
+            pk__lte=OuterRef("template_revision_id"),
+        )
+        .order_by()
+        .values("object_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return notifications.select_related("template_revision").annotate(wording_version=Subquery(versions))
+
+
 def message_template_for(key: str) -> MessageTemplate | None:
     """The editors' wording for a message type, as published (None before it exists)."""
     return MessageTemplate.objects.filter(key=key).select_related("live_revision").first()
+
+
+def inbound_texts_to_triage() -> QuerySet[InboundText]:
+    """Texts residents sent that landed on no case and that nobody has dealt with yet, oldest first."""
+    return (
+        InboundText.objects.filter(outcome=InboundOutcome.TRIAGE, handled_at__isnull=True)
+        .select_related("user")
+        .order_by("date_received", "pk")
+    )
+
+
+def inbound_text_for_staff(pk: int) -> InboundText | None:
+    """One received text with its sender and case, for the contact centre (None if no such text)."""
+    return InboundText.objects.select_related("user", "case", "handled_by").filter(pk=pk).first()
+
+
+def inbound_texts_recent(*, limit: int = 50) -> QuerySet[InboundText]:
+    """The latest texts that needed triage and were dealt with, newest first."""
+    return (
+        InboundText.objects.filter(outcome=InboundOutcome.TRIAGE, handled_at__isnull=False)
+        .select_related("user", "handled_by", "case")
+        .order_by("-handled_at")[:limit]
+    )

@@ -13,13 +13,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.html import escape
+
+from wagtail.models import Revision
 
 from accounts.constants import ContactPreference, SupportNeed
 from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.services import interaction_record
 from portal.lib.retry import backoff_delay, task_enqueue
+from portal.lib.validation import phone_is_uk_mobile
 
 from .constants import (
     DELIVERED_STATUSES,
@@ -128,6 +132,7 @@ def notification_sms_send(
     case: "Case | None" = None,
     case_event: "CaseEvent | None" = None,
     secrets: Mapping[str, str] | None = None,
+    hold_seconds: int = 0,
     message_template: MessageTemplate | None = None,
     log_interaction: bool = True,
 ) -> Notification:
@@ -142,6 +147,7 @@ def notification_sms_send(
     if not body.strip():
         raise InvalidMessage("Enter the text message to send")
     return _outbox_add(
+        hold_seconds=hold_seconds,
         message_template=message_template,
         log_interaction=log_interaction,
         channel=NotificationChannel.SMS,
@@ -167,6 +173,7 @@ def notification_letter_send(
     case: "Case | None" = None,
     case_event: "CaseEvent | None" = None,
     large_print: bool = False,
+    hold_seconds: int = 0,
     message_template: MessageTemplate | None = None,
     log_interaction: bool = True,
 ) -> Notification:
@@ -181,6 +188,7 @@ def notification_letter_send(
             "Enter an address of 3 to 7 lines, with the person's name first and the postcode last"
         )
     return _outbox_add(
+        hold_seconds=hold_seconds,
         message_template=message_template,
         log_interaction=log_interaction,
         channel=NotificationChannel.LETTER,
@@ -198,7 +206,7 @@ def notification_letter_send(
 
 # --- Every message by the channel the person chose (editors' wording, routed by preference) ---
 
-_PREFERRED = {
+_PREFERRED: dict[str, str] = {
     ContactPreference.EMAIL: NotificationChannel.EMAIL,
     ContactPreference.SMS: NotificationChannel.SMS,
     ContactPreference.POST: NotificationChannel.LETTER,
@@ -251,7 +259,7 @@ def message_route(
     if channel:
         order = [channel]
     else:
-        preferred = _PREFERRED.get(user.contact_preference) if user else None
+        preferred = _PREFERRED.get(user.contact_preference, "") if user else ""
         order = [preferred] if preferred in channels else []
         order += [
             c
@@ -274,6 +282,9 @@ def message_route(
         elif candidate == NotificationChannel.SMS:
             if not phone:
                 reasons.append("no phone number")
+                continue
+            if not phone_is_uk_mobile(phone_digits(phone)):
+                reasons.append("the phone number is not a mobile")
                 continue
             if sms_opted_out(phone):
                 reasons.append("the phone number replied STOP")
@@ -354,7 +365,11 @@ def message_send(
     }
     if route.channel == NotificationChannel.SMS:
         return notification_sms_send(
-            to=route.to, body=render(source.sms_body, values), secrets=secrets, **common
+            to=route.to,
+            body=render(source.sms_body, values),
+            secrets=secrets,
+            hold_seconds=hold_seconds,
+            **common,
         )
     if route.channel == NotificationChannel.LETTER:
         return notification_letter_send(
@@ -362,6 +377,7 @@ def message_send(
             subject=render(source.letter_subject, values),
             body=render(source.letter_body, values),
             large_print=route.large_print,
+            hold_seconds=hold_seconds,
             **common,
         )
     return notification_email_send(
@@ -399,6 +415,7 @@ def message_templates_ensure() -> int:
     for message in message_types():
         if message.key in existing:
             continue
+        now = timezone.now()
         template = MessageTemplate(
             key=message.key,
             name=message.name,
@@ -407,14 +424,34 @@ def message_templates_ensure() -> int:
             sms_body=message.sms_body,
             letter_subject=message.letter_subject,
             letter_body=message.letter_body,
+            live=True,
+            has_unpublished_changes=False,
+            first_published_at=now,
+            last_published_at=now,
         )
-        template.save()
-        template.save_revision(log_action=False).publish(log_action=False)
+        # Written without save()'s post_save signal, which would queue a search-index task per
+        # row on every migrate (for a worker to run after the deploy): the admin's listing
+        # searches with the database, not the index. The first version is written as
+        # save_revision() and publish() would write it.
+        MessageTemplate.objects.bulk_create([template])
+        revision = Revision.objects.create(
+            content_object=template,
+            base_content_type=template.get_base_content_type(),
+            content=template.serializable_data(),
+            object_str=str(template),
+        )
+        MessageTemplate.objects.filter(pk=template.pk).update(
+            latest_revision=revision, live_revision=revision
+        )
         made += 1
     return made
 
 
 # --- Text messages: STOP and START ---
+
+# Sent when a number replies STOP (``phone``: the number as it came, ``phone_digits``), so
+# other apps stop what else they text it (alert subscriptions). Sent for every STOP applied.
+sms_stopped = Signal()
 
 
 @transaction.atomic
@@ -483,7 +520,7 @@ def _outbox_add(
     return notification
 
 
-_LOG_CHANNELS = {
+_LOG_CHANNELS: dict[str, str] = {
     NotificationChannel.EMAIL: Channel.EMAIL,
     NotificationChannel.SMS: Channel.SMS,
     NotificationChannel.LETTER: Channel.LETTER,

@@ -2,7 +2,7 @@
 
 from django.utils.functional import cached_property
 
-from wagtail.admin.ui.tables import Column, UpdatedAtColumn
+from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -62,6 +62,8 @@ class MessageTemplateViewSet(SnippetViewSet):
             "name",
             Column("group", label="About", accessor=_group),
             Column("channels", label="Can be sent by", accessor=_channels),
+            # "Live + draft": a change saved as a draft, not yet sent to anyone.
+            LiveStatusTagColumn(),
             UpdatedAtColumn(),
         ]
 

@@ -279,6 +279,8 @@ PAYMENTS_WEBHOOK_TOLERANCE = env("PAYMENTS_WEBHOOK_TOLERANCE", default=300, cast
 PAYMENT_EXPIRY_HOURS = env("PAYMENT_EXPIRY_HOURS", default=72, cast=int)
 # A payment link staff send a resident (by email or text) works for this many days.
 PAYMENT_LINK_DAYS = env("PAYMENT_LINK_DAYS", default=7, cast=int)
+# Bill reminders by text go this many days before a bill is due (payments.services.reminders).
+BILL_REMINDER_DAYS = env("BILL_REMINDER_DAYS", default=5, cast=int)
 # A payment still started or submitted after this long has its status fetched from the provider.
 PAYMENT_STUCK_MINUTES = env("PAYMENT_STUCK_MINUTES", default=30, cast=int)
 
@@ -320,6 +322,8 @@ NOTIFY_LARGE_PRINT_LETTER_TEMPLATE_ID = env("NOTIFY_LARGE_PRINT_LETTER_TEMPLATE_
 # The bearer token GOV.UK Notify sends with its delivery receipts (set on Notify's callbacks
 # page): /notifications/callbacks/notify/receipts/ refuses any receipt without it.
 NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
+# Received text messages' callback; the delivery receipts' token when not set.
+NOTIFY_INBOUND_CALLBACK_TOKEN = env("NOTIFY_INBOUND_CALLBACK_TOKEN", default="")
 
 # Internationalisation
 LANGUAGE_CODE = "en-gb"

@@ -3,6 +3,8 @@
 It checks every request's JWT as Notify does (HS256, signed with the API key's secret, ``iss``
 the service id, ``iat`` within 30 seconds), answers Notify-shaped JSON, and records what it
 took. Switches make the next request fail (``fail_next``) or answer late (``hang_next``).
+``post_receipt`` and ``post_inbound`` call the portal back as Notify does, with a delivery
+receipt or a text message a resident sent.
 
 The ``fake_notify`` fixture starts it and points the portal's settings at it.
 """
@@ -65,6 +67,8 @@ class FakeNotify:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.requests: list[Received] = []
+        # Received texts posted back to the portal (post_inbound), as sent.
+        self.inbound: list[dict[str, Any]] = []
         self._failures: deque[int] = deque()
         self._hangs: deque[float] = deque()
         self._lock = threading.Lock()
@@ -149,6 +153,35 @@ class FakeNotify:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
 
+    def post_inbound(
+        self,
+        portal_url: str,
+        source_number: str,
+        message: str,
+        token: str,
+        *,
+        notify_id: str | None = None,
+        date_received: datetime | None = None,
+        destination_number: str = "07700900000",
+    ) -> tuple[int, bytes]:
+        """POST a received text message to the portal, shaped as Notify's callback for them is
+        (``source_number`` international, without the +), with ``Authorization: Bearer
+        <token>``. The same ``notify_id`` again is Notify retrying. Returns the status and body."""
+        digits = re.sub(r"\D", "", source_number)
+        if digits.startswith("0"):
+            digits = "44" + digits[1:]
+        when = (date_received or datetime.now(UTC)).astimezone(UTC)
+        payload = {
+            "id": notify_id or str(uuid.uuid4()),
+            "source_number": digits,
+            "destination_number": destination_number,
+            "message": message,
+            "date_received": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        self.inbound.append(payload)
+        url = portal_url.rstrip("/") + "/notifications/callbacks/notify/inbound/"
+        return _post_json(url, payload, token)
+
     # --- used by the handler ---
 
     def _next_failure(self) -> int | None:
@@ -158,6 +191,20 @@ class FakeNotify:
     def _next_hang(self) -> float:
         with self._lock:
             return self._hangs.popleft() if self._hangs else 0.0
+
+
+def _post_json(url: str, payload: dict[str, Any], token: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
 
 
 def _error(status: int, message: str, name: str | None = None) -> dict[str, Any]:

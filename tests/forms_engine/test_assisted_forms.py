@@ -149,7 +149,8 @@ def test_the_caller_is_told_what_was_sent_for_them_with_the_answers(web, agent, 
     (email,) = Notification.objects.filter(case=case, template="forms_engine/submitted")
     assert email.to == resident.email and email.user == resident
     today = dateformat.format(timezone.localtime(case.created_at), "j F Y")
-    assert f"sent this request for you by phone on {today}: Report a missed bin." in email.body_text
+    assert f"We made this request for you by phone on {today}." in email.body_text
+    assert "We have received your request: Report a missed bin." in email.body_text
     assert "What we sent for you" in email.body_text
     assert "Which bin was missed?: General waste" in email.body_text
     assert "Address of the missed bin: 1 High Street" in email.body_text
@@ -313,8 +314,10 @@ def test_a_caller_with_no_account_and_no_email_can_be_sent_for(web, agent):
     assert submission.user == record and submission.contact_email == "" and case.contact_email == ""
     assert case.resident == record and case.channel == Channel.PHONE
     assert f"Sent {case.reference} for Pat Nomail by phone" in _messages(response)
-    # Nobody to email: nothing is sent, nothing breaks.
-    assert not Notification.objects.filter(case=case).exists()
+    # Nobody to email: the confirmation goes the record's other way (a text to its phone).
+    (message,) = Notification.objects.filter(case=case)
+    assert message.channel == "sms" and message.to == "01632960123"
+    assert case.reference in message.body_text
     assert StaffAccess.objects.filter(resident=record, action=StaffAccessAction.SUBMITTED).count() == 1
 
 

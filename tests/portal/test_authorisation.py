@@ -28,6 +28,7 @@ from accounts.services import (
     proxy_invite,
     resident_record_create,
 )
+from cms.services import alert_subscribe
 from tests.accounts.factories import UserFactory
 from tests.accounts.signin import reauthenticate
 
@@ -82,6 +83,7 @@ OWNED = {
     "account_acting_for",
     "account_acting_stop",
     "account_record_claim",
+    "alert_subscription_cancel",
 }
 # Parameters in resident URLs that are not objects (so nobody else's object can be named).
 NOT_OBJECTS = {"account_profile_change": "a section of the profile page, not an object"}
@@ -215,6 +217,7 @@ def test_resident_a_gets_404_for_resident_bs_objects():
     record = resident_record_create(
         staff=UserFactory(is_staff=True), full_name="B", contact_email=resident_b.email, phone="07700900123"
     )
+    alerts = alert_subscribe(channel="email", email=resident_b.email, user=resident_b)
     b_urls = {
         "mfa_remove_webauthn": f"/accounts/2fa/webauthn/keys/{key.pk}/remove/",
         "mfa_edit_webauthn": f"/accounts/2fa/webauthn/keys/{key.pk}/edit/",
@@ -225,6 +228,8 @@ def test_resident_a_gets_404_for_resident_bs_objects():
         "account_acting_stop": f"/my-account/people-you-act-for/{acts.pk}/stop/",
         # A record the contact centre kept with B's (verified) email: offered to B alone.
         "account_record_claim": f"/my-account/records/{record.pk}/claim/",
+        # B's own alert subscription (to B's email: it started at once).
+        "alert_subscription_cancel": f"/my-account/alerts/{alerts.pk}/stop/",
     }
     assert set(b_urls) == OWNED
 

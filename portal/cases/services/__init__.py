@@ -22,6 +22,7 @@ from .create import case_create, case_reference_next
 from .digest import case_deadline_digest_send
 from .messages import (
     PROGRESS_CHASE_GAP,
+    case_message_by_text,
     case_message_send,
     case_message_send_anonymous,
     case_note_add,
@@ -59,6 +60,7 @@ __all__ = [
     "case_deadline_digest_send",
     "case_event_add",
     "case_link_for_resident",
+    "case_message_by_text",
     "case_message_send",
     "case_message_send_anonymous",
     "case_note_add",

@@ -54,6 +54,7 @@ def case_deadline_digest_send(*, today: date | None = None) -> int:
                 subject=f"{team.name}: {len(overdue)} overdue, {len(due_soon)} due within 2 working days",
                 body_text=body,
                 template=template,
+                log_interaction=False,  # to a team, not a resident: not contact
             )
         sent += 1
     return sent

@@ -13,7 +13,7 @@ from portal.interactions.services import interaction_record
 
 from ..constants import Actor, CaseStatus, EventType
 from ..models import Case, CaseAttachment, CaseEvent
-from .checks import CaseError, _acting_check, _staff_check, _tracking_check, acting_data
+from .checks import CaseError, _acting_check, _resident_check, _staff_check, _tracking_check, acting_data
 from .timeline import _event, case_event_add
 from .transitions import case_transition
 
@@ -136,6 +136,20 @@ def case_message_send_anonymous(
         return _case_message_send(case, None, message, (), request, [])
 
 
+def case_message_by_text(*, case: Case, user: "User", message: str, staff: "User | None" = None) -> CaseEvent:
+    """A text message the resident sent to the council's number, added to their open case.
+
+    The same resident message as ``case_message_send`` (a reply, when the case waits for
+    them: it goes back to in progress), marked ``data["channel"] = "sms"`` so the timeline
+    says it came by text. ``user`` is the case's resident, found by their phone number;
+    ``staff`` is the contact centre agent who added it, when it was triaged.
+    """
+    _resident_check(case, user)
+    data: dict[str, Any] = {"channel": "sms", **({"added_by": staff.pk} if staff is not None else {})}
+    with transaction.atomic():
+        return _case_message_send(case, user, message, (), None, [], acting=data, channel="sms")
+
+
 def _case_message_send(
     case: Case,
     user: "User | None",
@@ -145,6 +159,7 @@ def _case_message_send(
     stored: list[str],
     *,
     acting: dict[str, Any] | None = None,
+    channel: str | None = None,
 ) -> CaseEvent:
     case = Case.objects.select_for_update().get(pk=case.pk)
     if not case.is_open:
@@ -165,6 +180,7 @@ def _case_message_send(
     interaction_record(
         type="case_message",
         request=request,
+        channel=channel,
         user=user if request is None else None,
         service_code=case.service_code,
         journey=case.reference,

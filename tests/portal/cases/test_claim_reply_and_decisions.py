@@ -256,7 +256,7 @@ def test_a_refused_move_speaks_each_readers_status_words():
     assert "received" in str(resident_error.value) and "submitted" not in str(resident_error.value)
 
 
-def test_staff_are_told_when_a_message_was_not_emailed(client):
+def test_staff_are_told_a_message_went_by_post_when_the_resident_prefers_post(client):
     team = team_make()
     officer = officer_in(team)
     resident = UserFactory(
@@ -267,9 +267,10 @@ def test_staff_are_told_when_a_message_was_not_emailed(client):
     response = client.post(
         f"/admin/cases/{case.pk}/", {"action": "message", "message": "Crew booked"}, follow=True
     )
-    said = " ".join(flashes(response)) or response.text
-    assert "Message sent to the resident" not in said
-    assert "Not emailed: the resident prefers post." in response.text
+    said = " ".join(flashes(response))
+    assert "The resident has been sent a letter." in said
+    assert "has been emailed" not in said
+    assert "Letter to " in response.text
 
 
 def test_staff_are_told_when_a_message_was_emailed(client):
@@ -293,7 +294,7 @@ def test_an_account_deleted_resident_is_not_said_to_be_emailed(client):
     response = client.post(
         f"/admin/cases/{case.pk}/", {"action": "message", "message": "Crew booked"}, follow=True
     )
-    assert "Not emailed: no email address." in response.text
+    assert "Not sent: no email address, phone number or postal address that works." in response.text
     assert "has been emailed" not in response.text
 
 

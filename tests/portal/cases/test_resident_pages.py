@@ -184,13 +184,19 @@ def test_officer_messages_and_status_changes_are_emailed_to_the_resident(django_
     assert event.notifications.get().case_id == case.pk
 
 
-def test_a_resident_who_prefers_post_is_not_emailed_and_staff_can_see_why(django_capture_on_commit_callbacks):
-    resident = UserFactory(contact_preference="post", address_line_1="1 High St", postcode="AB1 2CD")
+def test_a_resident_who_prefers_post_gets_a_letter_not_an_email(django_capture_on_commit_callbacks):
+    resident = UserFactory(
+        full_name="Ann Other", contact_preference="post", address_line_1="1 High St", postcode="AB1 2CD"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         case = case_make(resident=resident, status="in_progress")
     assert mail.outbox == []
     event = case.events.filter(type=EventType.STATUS_CHANGE).get()
-    assert event.data["notify"] == "preference_post"
+    assert event.data["notify"] == "letter"
+    letter = event.notifications.get()
+    assert letter.channel == "letter"
+    assert letter.address_lines[0] == "Ann Other" and letter.address_lines[-1] == "AB1 2CD"
+    assert letter.subject == f"Your request {case.reference}: in progress"
 
 
 def test_the_residents_own_message_is_not_emailed_back_to_them(django_capture_on_commit_callbacks, client):

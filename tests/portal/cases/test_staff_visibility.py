@@ -45,6 +45,7 @@ from portal.cases.services import case_message_send, case_staff_transition
 from portal.interactions.constants import Channel
 from portal.interactions.models import AssistedContact, Interaction
 from portal.interactions.services import assisted_contact_record
+from portal.notifications.models import InboundText
 from tests.accounts.factories import StaffFactory, UserFactory, mfa_totp_add
 from tests.accounts.signin import sign_in
 from tests.payments.factories import bill_make, fee_case
@@ -231,6 +232,21 @@ def _resident(w):
     return w.resident.pk
 
 
+def _inbound_text(w):
+    text, _ = InboundText.objects.get_or_create(
+        notify_id="visibility-check",
+        defaults={
+            "source_number": "447700900982",
+            "phone_digits": "07700900982",
+            "message": "Here is the letter",
+            "date_received": timezone.now(),
+            "outcome": "triage",
+            "user": w.resident,
+        },
+    )
+    return text.pk
+
+
 CONTACT_ANSWERS = {
     "channel": "phone",
     "service_code": "528",
@@ -292,6 +308,13 @@ CHECKS: dict[str, Check] = {
         None,
         DENIED,
         {"consent": "on"},
+    ),
+    # A text a resident sent to the council's number: the Contact centre group (and superusers).
+    "contact_centre:text": Check(
+        url_for("contact_centre:text", _inbound_text),
+        "superuser",
+        DENIED,
+        {"action": "no_action"},
     ),
     "cases_admin:support_needs": Check(
         url_for("cases_admin:support_needs", _case), "officer", post={"needs": ["bsl"], "details": "Changed"}
@@ -409,6 +432,8 @@ NOT_RESIDENT_NAMESPACES = {
     "wagtailsnippetchoosers_cms_alert": "site-wide alert banners",
     "wagtailsnippets_forms_engine_serviceform": "form definitions (statistics are counts, not answers)",
     "wagtailsnippetchoosers_forms_engine_serviceform": "form definitions",
+    "wagtailsnippets_notifications_messagetemplate": "the wording of the messages the portal sends",
+    "wagtailsnippetchoosers_notifications_messagetemplate": "the wording of the messages the portal sends",
     "wagtailsites": "the site record",
     "wagtailusers_groups": "staff groups and their permissions",
     "case_teams": "case teams: names, team emails and their officers (staff, not residents)",

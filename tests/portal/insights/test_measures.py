@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wagtail.models import Site
 
+from portal.insights.dashboard import messages_figures
 from portal.insights.measures import FunnelStep, measures_for, percent, services_ranked
 from portal.interactions.constants import Channel, InteractionType, Outcome
 from portal.interactions.measures import bot_counter_key
@@ -646,3 +647,30 @@ def test_rebuilding_a_day_gives_identical_rows(staff):
     assert ("validation_loops", 1) in [(r[3], r[5]) for r in rows]
     assert ("repeat_contacts", 1) in [(r[3], r[5]) for r in rows]
     assert ("transactions", 1) in [(r[3], r[5]) for r in rows]
+
+
+def test_messages_sent_by_channel_and_texts_received_are_counted_apart_from_contact(staff):
+    resident = UserFactory()
+    # Sent: 1 email, 2 texts (a case update and a bill reminder), no letter; 1 text back.
+    for channel in (Channel.EMAIL, Channel.SMS, Channel.SMS):
+        interaction_record(
+            type=T.MESSAGE_SENT, channel=channel, user=resident, service_code=WASTE, occurred_at=at()
+        )
+    interaction_record(
+        type=T.MESSAGE_RECEIVED, channel=Channel.SMS, user=resident, service_code=WASTE, occurred_at=at()
+    )
+    assisted(staff=staff, service_code=WASTE)  # one contact the resident made
+    build()
+    m = measures(WASTE)
+    assert m.by_channel["messages_sent"] == {Channel.EMAIL: 1, Channel.SMS: 2}
+    assert m.total("messages_received") == 1
+    # Proactive messages are not contact: 1 assisted contact, 0 avoidable, 0 repeat.
+    assert (m.assisted_contacts, m.avoidable_contacts) == (1, 0)
+
+    figures = {f.label: f.value for f in messages_figures(m)}
+    assert figures == {
+        "Messages sent to residents: Email": 1,
+        "Messages sent to residents: Text message": 2,
+        "Messages sent to residents: Letter": 0,
+        "Text messages received": 1,
+    }

@@ -37,7 +37,7 @@ def test_an_email_that_cannot_even_be_written_does_not_roll_back_the_change(monk
     def broken(*args, **kwargs):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr(services, "_resident_email", broken)
+    monkeypatch.setattr(services, "message_send", broken)
     event = case_transition(case=case, to="in_progress", actor_role="staff")
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS

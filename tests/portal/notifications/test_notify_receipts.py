@@ -178,7 +178,7 @@ def test_without_a_callback_token_the_url_is_not_there(fake_notify, live_server,
 
     assert code == 404
     assert not NotifyReceipt.objects.exists()
-    assert [m.id for m in notify_settings_check()] == ["notifications.W003"]
+    assert [m.id for m in notify_settings_check()] == ["notifications.W003", "notifications.W004"]
 
 
 def test_bad_json_and_oversized_bodies_are_refused(notify, live_server):

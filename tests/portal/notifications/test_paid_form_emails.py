@@ -110,3 +110,19 @@ def test_the_staff_case_page_lists_the_confirmation(web, client):
     page = client.get(f"/admin/cases/{submission.case_id}/").content.decode()
     assert "No emails have been sent" not in page
     assert "Book a bulky waste collection: we have your request and your payment" in page
+
+
+def test_paying_at_once_sends_one_text_with_the_confirmation_and_the_receipt(
+    web, fake_notify, django_capture_on_commit_callbacks
+):
+    user = UserFactory(contact_preference="sms", phone="07700 900123")
+    submission, payment = _submit_bulky(web, user, team_make())
+    assert not fake_notify.sent  # held for the payment, as an email is
+    _pay(web, payment)
+    case = Case.objects.get(pk=submission.case_id)
+    (sent,) = [s for s in fake_notify.sent if s.path == "/v2/notifications/sms"]
+    body = sent.json["personalisation"]["body"]
+    assert "and your payment of £45" in body and case.reference in body and payment.reference in body
+    (row,) = Notification.objects.all()
+    assert (row.channel, row.case_id, row.template) == ("sms", case.pk, "forms_engine/submitted")
+    assert row.body_text == body
