@@ -39,6 +39,7 @@ class IdentityCheck(models.TextChoices):
     REFERENCE_AND_POSTCODE = "reference_postcode", "A case or bill reference and the postcode"
     ADDRESS_AND_CONTACT = "address_contact", "Full address and the phone number or email we hold"
     EMAILED_CODE = "emailed_code", "A code we emailed to them, read back"
+    TEXTED_CODE = "texted_code", "A code we texted to their mobile, read back"
     ID_SEEN = "id_seen", "Photo identification seen at the desk"
 
 

@@ -133,4 +133,22 @@ message_type_register(
         sms_body="((code)) is your ((council_name)) sign-in code. It expires in ((minutes)) "
         "minutes. If you did not ask to sign in, ignore this text: nobody can sign in without it.",
     ),
+    MessageType(
+        key="accounts/phone_changed",
+        name="Your mobile number was changed",
+        description="By email to the account's own address whenever the resident's phone number "
+        "changes, because sign-in codes and messages may now go to the new number: if someone "
+        "else changed it, the resident can act at once. Email only.",
+        group="My account",
+        placeholders={
+            "name": "Sam",
+            "ending": "123",
+            "link": "https://www.example.gov.uk/my-account/security/",
+        },
+        email_subject="Your phone number was changed",
+        email_body="Hello ((name)),\n\nThe phone number on your ((council_name)) account was changed. "
+        "It now ends in ((ending)). Text messages, and sign-in codes if you chose texts, go to it.\n\n"
+        "If you did not change it, sign in, change your password and your phone number, and sign "
+        "out of other devices:\n\n((link))\n\n((council_name))",
+    ),
 )

@@ -28,6 +28,7 @@ from portal.lib.validation import (
     postcode_normalise,
     uprn_clean,
 )
+from portal.notifications.constants import NotificationChannel
 from portal.notifications.services import message_send, sms_opt_in
 
 from .archive import archive_write
@@ -186,10 +187,13 @@ def profile_update(*, user: User, by_resident: bool = False, **changes: str | bo
         or (cleaned.get("bill_reminders_by_text") is True)
         or ("phone" in cleaned and cleaned["phone"] != user.phone)
     )
+    phone_before = user.phone
     for name, value in cleaned.items():
         setattr(user, name, value)
     if cleaned:
         user.save(update_fields=list(cleaned))
+    if user.phone != phone_before and user.email and user.has_account:
+        _phone_change_tell(user)
     if (
         wants_texts
         and user.phone
@@ -197,6 +201,22 @@ def profile_update(*, user: User, by_resident: bool = False, **changes: str | bo
     ):
         sms_opt_in(phone=user.phone)
     return user
+
+
+def _phone_change_tell(user: User) -> None:
+    """Email the account's own address that its phone number changed: sign-in codes may go by
+    text, so someone who took over a session and set their own number is noticed at once."""
+    message_send(
+        key="accounts/phone_changed",
+        channel=NotificationChannel.EMAIL,
+        email=user.email or "",
+        user=user,
+        context={
+            "name": user.first_name or "there",
+            "ending": user.phone[-3:] if user.phone else "(none: it was removed)",
+            "link": settings.SITE_URL + reverse("account_security"),
+        },
+    )
 
 
 def contact_check_shown(*, user: User) -> None:

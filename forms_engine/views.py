@@ -20,6 +20,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,6 +33,7 @@ from portal.lib.assisted import Assisted, assisted_for
 from portal.lib.money import pounds
 from portal.lib.ratelimit import retry_after_message
 from portal.lib.uploads import UploadLimits, upload_limit
+from portal.lib.validation import phone_display, phone_is_uk_mobile, phone_normalise
 
 from .constants import SignIn, assisted_phrase
 from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, handler_for
@@ -49,6 +51,7 @@ from .selectors import (
     upload_visible_to,
 )
 from .services import (
+    ResumeLinkNotSent,
     SubmissionIncomplete,
     draft_by_resume_token,
     draft_claim,
@@ -514,17 +517,54 @@ def check(request: HttpRequest, draft: Draft) -> HttpResponse:
 
 
 class ResumeEmailForm(forms.Form):
+    """Where to send the link: an email address, or a mobile number for a text."""
+
+    send_by = forms.ChoiceField(
+        label="How should we send the link?",
+        choices=[("email", "By email"), ("sms", "By text message")],
+        required=False,
+    )
     email = forms.EmailField(
         label="Email address",
         max_length=254,
+        required=False,
         help_text="We will send you a link to come back to your answers. Nothing else.",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
-            "required": "Enter an email address",
             "invalid": "Enter an email address in the correct format, like name@example.com",
             "max_length": "Enter an email address in the correct format, like name@example.com",
         },
     )
+    phone = forms.CharField(
+        label="Mobile phone number",
+        max_length=20,
+        required=False,
+        help_text="For example, 07700 900 982. We will text you the link. Nothing else.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        send_by = data.get("send_by") or "email"
+        data["send_by"] = send_by
+        if send_by == "sms":
+            data["email"] = ""
+            raw = self.data.get(self.add_prefix("phone"), "")
+            if not raw.strip():
+                self.add_error("phone", "Enter a mobile phone number to get the link by text")
+                return data
+            try:
+                phone = phone_normalise(raw)
+            except ValidationError:
+                phone = ""
+            if not phone_is_uk_mobile(phone):
+                self.add_error("phone", "Enter a UK mobile number, like 07700 900 982, or choose email")
+            data["phone"] = phone
+        else:
+            data["phone"] = ""
+            if not data.get("email") and "email" not in self.errors:
+                self.add_error("email", "Enter an email address")
+        return data
 
 
 @with_draft
@@ -543,14 +583,23 @@ def saved(request: HttpRequest, draft: Draft) -> HttpResponse:
     flow = _flow(draft)
     form = ResumeEmailForm(request.POST or None, initial={"email": flow.contact_email(draft.answers)})
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        if draft_resume_link_request(draft=draft, email=email, **_events(assisted, request)):
-            return render(request, "forms_engine/saved_email_sent.html", {**context, "email": email})
-        form.add_error(
-            "email",
-            "You have asked for several links already. Check your email. "
-            + retry_after_message(draft_resume_link_retry_after(draft)),
-        )
+        email, phone = form.cleaned_data["email"], form.cleaned_data["phone"]
+        field = "phone" if phone else "email"
+        try:
+            if draft_resume_link_request(draft=draft, email=email, phone=phone, **_events(assisted, request)):
+                return render(
+                    request,
+                    "forms_engine/saved_email_sent.html",
+                    {**context, "email": email, "phone": phone_display(phone)},
+                )
+            form.add_error(
+                field,
+                "You have asked for several links already. "
+                + ("Check your text messages. " if phone else "Check your email. ")
+                + retry_after_message(draft_resume_link_retry_after(draft)),
+            )
+        except ResumeLinkNotSent as error:
+            form.add_error(field, str(error))
     resume_url = reverse(
         "forms_engine:resume_draft", kwargs={"slug": draft.version.form.slug, "draft": draft.pk}
     )

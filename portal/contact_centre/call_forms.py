@@ -21,7 +21,9 @@ CALL_CHANNELS = [
 ]
 # An emailed code is checked by the caller reading it back, not ticked by the agent.
 IDENTITY_METHODS = [
-    (value, label) for value, label in IdentityCheck.choices if value != IdentityCheck.EMAILED_CODE
+    (value, label)
+    for value, label in IdentityCheck.choices
+    if value not in (IdentityCheck.EMAILED_CODE, IdentityCheck.TEXTED_CODE)
 ]
 
 

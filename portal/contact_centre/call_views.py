@@ -40,7 +40,7 @@ from payments.services import PaymentError, payment_link_create, payment_link_se
 from portal.cases.services import CaseError, case_assisted_contact_record
 from portal.interactions.constants import AvoidableCategory, Channel
 from portal.interactions.services import InteractionError, assisted_contact_record
-from portal.lib.validation import phone_display, phone_normalise, postcode_normalise
+from portal.lib.validation import phone_display, phone_is_uk_mobile, phone_normalise, postcode_normalise
 from portal.notifications.constants import NotificationChannel
 from portal.notifications.selectors import undeliverable_addresses
 from portal.notifications.services import message_send
@@ -234,6 +234,8 @@ class CallIdentifyView(CallView):
             code_form=code_form or IdentityCodeForm(),
             can_email_code=bool(self.resident.message_email),
             masked_email=_mask_email(self.resident.message_email),
+            can_text_code=phone_is_uk_mobile(self.resident.phone),
+            phone_ending=self.resident.phone[-3:],
             code_sent=bool(call.code_hash and call.code_sent_at),
             code_minutes=CODE_MINUTES,
         )
@@ -251,6 +253,8 @@ class CallIdentifyView(CallView):
             return redirect("contact_centre:call_find")
         if action == "send_code":
             return self._send_code()
+        if action == "send_code_sms":
+            return self._send_code(by_text=True)
         if action == "check_code":
             return self._check_code()
         form = IdentityMethodForm(request.POST, channel=self.call.channel)
@@ -267,35 +271,35 @@ class CallIdentifyView(CallView):
         messages.success(self.request, f"Identity checked. You are helping {self.resident}")
         return redirect("contact_centre:record")
 
-    def _send_code(self):
-        email = self.resident.message_email
-        if not email:
-            messages.error(
-                self.request, "This resident has no email address, so check who they are another way"
-            )
+    def _send_code(self, *, by_text: bool = False):
+        email = "" if by_text else self.resident.message_email
+        phone = self.resident.phone if by_text and phone_is_uk_mobile(self.resident.phone) else ""
+        if not (email or phone):
+            missing = "mobile number" if by_text else "email address"
+            messages.error(self.request, f"This resident has no {missing}, so check who they are another way")
             return redirect("contact_centre:call_identify", resident_id=self.resident.pk)
         try:
             with transaction.atomic():
-                code = call_code_issue(call=self.call)
+                code = call_code_issue(call=self.call, by_text=by_text)
                 sent = message_send(
                     key="contact_centre/call_code",
                     user=self.resident,
                     email=email,
-                    channel=NotificationChannel.EMAIL,
+                    phone=phone,
+                    channel=NotificationChannel.SMS if by_text else NotificationChannel.EMAIL,
                     context={"code": code, "minutes": CODE_MINUTES},
                 )
                 if sent is None:
-                    raise CallError("Emails to this address could not be delivered")
+                    raise CallError("The code could not be sent")
         except CallError:
+            where = "mobile number (it replied STOP, or texts to it fail)" if by_text else "address"
             messages.error(
                 self.request,
-                "Emails to this resident’s address could not be delivered, so check who they are another way",
+                f"Codes to this resident’s {where} could not be delivered, so check who they are another way",
             )
             return redirect("contact_centre:call_identify", resident_id=self.resident.pk)
-        messages.success(
-            self.request,
-            f"Code sent to {_mask_email(email)}. Ask the caller to read it back to you.",
-        )
+        to = f"their mobile ending {phone[-3:]}" if by_text else _mask_email(email)
+        messages.success(self.request, f"Code sent to {to}. Ask the caller to read it back to you.")
         return redirect("contact_centre:call_identify", resident_id=self.resident.pk)
 
     def _check_code(self):

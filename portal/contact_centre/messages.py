@@ -9,8 +9,8 @@ message_type_register(
     MessageType(
         key="contact_centre/call_code",
         name="Code to confirm it is the caller",
-        description="A six-digit code the agent sends to the resident's email address on the "
-        "record, for the caller to read back. The code is kept out of the outbox.",
+        description="A six-digit code the agent sends to the resident's email address or mobile "
+        "number on the record, for the caller to read back. The code is kept out of the outbox.",
         group="Contact centre",
         placeholders={"code": "123456", "minutes": "10"},
         required=("code",),

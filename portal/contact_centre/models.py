@@ -34,6 +34,7 @@ class Call(models.Model):
     # A one-time code sent to the resident to read back (hashed), and the tries at it.
     code_hash = models.CharField(max_length=64, blank=True)
     code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_by_text = models.BooleanField(default=False, help_text="The code went by text, not email.")
     code_attempts = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)

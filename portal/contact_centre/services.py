@@ -121,7 +121,7 @@ def call_identity_confirm(*, call: Call, method: str) -> Call:
         raise CallError("Find the caller's record first")
     if method not in IdentityCheck.values:
         raise CallError("Choose how you checked who the caller is")
-    if method == IdentityCheck.EMAILED_CODE:
+    if method in (IdentityCheck.EMAILED_CODE, IdentityCheck.TEXTED_CODE):
         raise CallError("Enter the code the caller reads back to you")
     if method == IdentityCheck.ID_SEEN and call.channel != Channel.FACE_TO_FACE:
         raise CallError("Photo identification can only be seen at a desk: choose another check")
@@ -152,8 +152,9 @@ def _code_hash(call: Call, code: str) -> str:
 
 
 @transaction.atomic
-def call_code_issue(*, call: Call) -> str:
-    """A new six-digit code for the caller to read back; returns it for the sender to send.
+def call_code_issue(*, call: Call, by_text: bool = False) -> str:
+    """A new six-digit code for the caller to read back; returns it for the sender to send
+    (by email, or ``by_text`` to their mobile: the audit records which).
 
     Only its hash is kept; an earlier code stops working."""
     _open(call)
@@ -163,7 +164,8 @@ def call_code_issue(*, call: Call) -> str:
     call.code_hash = _code_hash(call, code)
     call.code_sent_at = timezone.now()
     call.code_attempts = 0
-    call.save(update_fields=["code_hash", "code_sent_at", "code_attempts"])
+    call.code_by_text = by_text
+    call.save(update_fields=["code_hash", "code_sent_at", "code_attempts", "code_by_text"])
     return code
 
 
@@ -182,7 +184,7 @@ def call_code_check(*, call: Call, code: str) -> bool:
         call.code_attempts += 1
         call.save(update_fields=["code_attempts"])
         return False
-    _identified(call, IdentityCheck.EMAILED_CODE)
+    _identified(call, IdentityCheck.TEXTED_CODE if call.code_by_text else IdentityCheck.EMAILED_CODE)
     return True
 
 

@@ -5,6 +5,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
 from portal.interactions.models import AssistedContact
+from portal.notifications.selectors import inbound_texts_to_triage
 
 from .admin_views import (
     RECORD_LABEL,
@@ -74,9 +75,20 @@ def register_take_a_call_menu_item():
     )
 
 
+class TextsToTriageMenuItem(TakeACallMenuItem):
+    """Says how many texts are waiting, so agents see there is work without opening it."""
+
+    def render_component(self, request):
+        component = super().render_component(request)
+        waiting = inbound_texts_to_triage().count()
+        if waiting:
+            component.label = f"{self.label} ({waiting})"
+        return component
+
+
 @hooks.register("register_admin_menu_item")
 def register_texts_to_triage_menu_item():
-    return TakeACallMenuItem(
+    return TextsToTriageMenuItem(
         TEXTS_TO_TRIAGE,
         reverse("contact_centre:texts"),
         name="texts-to-triage",

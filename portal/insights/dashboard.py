@@ -266,7 +266,7 @@ def insights(measures: Measures) -> dict:
         "contact_after_failure": contact_after_failure_figure(m),
         "transactions_by_channel": by_channel_transactions,
         "transactions_total": m.transactions,
-        "messages": messages_figures(m),
+        "message_figures": messages_figures(m),
         "funnel": funnel_rows,
         "costs": channel_costs(m),
         "total_cost": total_cost_figure(m),

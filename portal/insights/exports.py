@@ -30,7 +30,7 @@ def csv_rows(measures: Measures, data: dict, service: LgslService | None) -> lis
     rows.append(h["digital"].csv_row())
     rows.append(Figure("Transactions: all channels", data["transactions_total"], unit="count").csv_row())
     rows += [f.csv_row() for f in data["transactions_by_channel"]]
-    rows += [f.csv_row() for f in data["messages"]]
+    rows += [f.csv_row() for f in data["message_figures"]]
     rows.append(h["completion"].csv_row())
     rows += [r["figure"].csv_row() for r in data["funnel"]]
     rows.append(h["repeat"].csv_row())

@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.services import proxy_accept, proxy_end, proxy_invite
+from accounts.services import profile_update, proxy_accept, proxy_end, proxy_invite
 from portal.notifications.constants import NotificationChannel, NotificationStatus
 from portal.notifications.models import Notification, SmsOptOut
 from portal.notifications.services import sms_opt_out
@@ -261,3 +261,15 @@ def test_removing_the_mobile_number_stops_bill_reminders_by_text():
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.phone, user.bill_reminders_by_text) == ("", False)
+
+
+def test_the_account_email_is_told_when_the_phone_number_changes(django_capture_on_commit_callbacks):
+    resident = UserFactory(email="sam@example.org", phone="07700900111")
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_update(user=resident, by_resident=True, phone="07700 900999")
+    told = Notification.objects.get(template="accounts/phone_changed")
+    assert (told.channel, told.to) == ("email", "sam@example.org")
+    assert "ends in 999" in told.body_text and "/my-account/security/" in told.body_text
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_update(user=resident, by_resident=True, full_name="Sam Jones")
+    assert Notification.objects.filter(template="accounts/phone_changed").count() == 1

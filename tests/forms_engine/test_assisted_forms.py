@@ -314,9 +314,9 @@ def test_a_caller_with_no_account_and_no_email_can_be_sent_for(web, agent):
     assert submission.user == record and submission.contact_email == "" and case.contact_email == ""
     assert case.resident == record and case.channel == Channel.PHONE
     assert f"Sent {case.reference} for Pat Nomail by phone" in _messages(response)
-    # Nobody to email: the confirmation goes the record's other way (a text to its phone).
+    # Nobody to email, and a landline cannot take texts: the confirmation goes by post.
     (message,) = Notification.objects.filter(case=case)
-    assert message.channel == "sms" and message.to == "01632960123"
+    assert message.channel == "letter" and message.address_lines[-1] == "SW1A 2AA"
     assert case.reference in message.body_text
     assert StaffAccess.objects.filter(resident=record, action=StaffAccessAction.SUBMITTED).count() == 1
 

@@ -13,6 +13,7 @@ from forms_engine.models import Draft, Submission
 from forms_engine.selectors import draft_list_for_user
 from portal.cases.models import Case
 from portal.interactions.models import Interaction
+from portal.notifications.models import Notification
 from tests.accounts.factories import UserFactory
 from tests.forms_engine.factories import (
     bulky_waste_form,
@@ -250,6 +251,30 @@ def test_an_anonymous_resident_saves_by_email_and_comes_back_on_another_device(w
     assert "asked for several links already" in _html(too_many) and len(mail.outbox) == 3
     Draft.objects.filter(pk=draft.pk).update(resume_expires_at=timezone.now() - timedelta(minutes=1))
     assert Client().get(f"/forms/resume/{token}/").status_code == 404
+
+
+def test_an_anonymous_resident_can_get_the_link_by_text_instead(
+    web, fake_notify, django_capture_on_commit_callbacks
+):
+    missed_bin_form()
+    draft = form_start(web, "missed-bin")
+    web.post(step_url(draft, 1), {"bin_type": "Recycling"})
+    web.post(step_url(draft, 3), {**address("address"), "action": "save"})
+    saved_url = reverse("forms_engine:saved", kwargs={"slug": "missed-bin", "draft": draft.pk})
+    empty = _html(web.post(saved_url, {"send_by": "sms", "email": "typed@example.org", "phone": ""}))
+    assert "Enter a mobile phone number to get the link by text" in empty
+    assert 'value="sms" checked' in empty  # the choice is kept, and its question shown
+    landline = _html(web.post(saved_url, {"send_by": "sms", "phone": "01632 960 123"}))
+    assert "Enter a UK mobile number, like 07700 900 982, or choose email" in landline
+    assert 'value="01632 960 123"' in landline  # what was typed is kept
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _html(web.post(saved_url, {"send_by": "sms", "phone": "07700 900123"}))
+    assert "Check your text messages" in sent and "07700 900123" in sent
+    (text,) = fake_notify.sent
+    assert text.json["phone_number"] == "07700900123"
+    assert "/forms/resume/" in text.json["personalisation"]["body"]
+    outbox = Notification.objects.get(template="forms_engine/resume_link")
+    assert outbox.channel == "sms" and "/forms/resume/" not in outbox.body_text
 
 
 def test_closed_and_unpublished_forms(web):

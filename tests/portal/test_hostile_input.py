@@ -390,3 +390,13 @@ def test_wagtails_own_views_answer_400_not_500_to_ids_that_are_not_ids(client, u
         return
     assert response.status_code == 400
     assert "There is a problem with the web address or what was sent" in response.text
+
+
+def test_an_admin_chooser_search_with_full_text_syntax_is_not_an_error(client):
+    """SQLite's full-text engine gives quotes and brackets a meaning: a search in a chooser for
+    them finds nothing instead of failing (portal/search_backend.py)."""
+    staff = StaffFactory(email="chooser-staff@council.example", is_superuser=True)
+    sign_in(client, staff)
+    for search in ("'\"><", 'bin"', "(waste", "bulky*", "^x", "a:b", "NEAR(", "\"\""):
+        response = client.get("/admin/snippets/choose/forms_engine/serviceform/", {"q": search})
+        assert response.status_code == 200, search

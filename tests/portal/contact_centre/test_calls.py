@@ -683,3 +683,34 @@ def test_before_making_a_record_the_agent_sees_people_already_known_by_that_phon
     response = desk.post(RECORD_CREATE, {**answers, "new_record": "yes"})
     assert response.status_code == 302 and response["Location"] == RECORD
     assert User.objects.get(full_name="Someone Else").has_account is False
+
+
+def test_identity_by_a_texted_code_read_back(desk, resident, fake_notify, django_capture_on_commit_callbacks):
+    call = take_call(desk)
+    choose(desk, resident)
+    page = text(desk.get(identify_url(resident)))
+    assert "Text a code" in page and "the number ending 982" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(identify_url(resident), {"action": "send_code_sms"}, follow=True)
+    assert "Code sent to their mobile ending 982" in text(response)
+    (sent,) = fake_notify.sent
+    assert sent.json["phone_number"] == "07700900982" and not mail.outbox
+    code = re.search(r"\b(\d{6})\b", sent.json["personalisation"]["body"]).group(1)
+    row = Notification.objects.get(template="contact_centre/call_code")
+    assert row.channel == "sms" and code not in row.body_text
+
+    response = desk.post(identify_url(resident), {"action": "check_code", "code": code})
+    assert response.status_code == 302 and response["Location"] == RECORD
+    entry = StaffAccess.objects.get()
+    assert (entry.identity, entry.call) == (IdentityCheck.TEXTED_CODE, call.pk)
+
+
+def test_no_text_code_for_a_record_without_a_mobile(desk, django_capture_on_commit_callbacks):
+    landline = UserFactory(email="lan.line@example.org", full_name="Lan Line", phone="01632960123")
+    take_call(desk)
+    choose(desk, landline)
+    assert "Text a code" not in text(desk.get(identify_url(landline)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(identify_url(landline), {"action": "send_code_sms"}, follow=True)
+    assert "This resident has no mobile number, so check who they are another way" in text(response)
+    assert not Notification.objects.filter(template="contact_centre/call_code").exists()

@@ -92,6 +92,8 @@ def test_the_list_shows_texts_waiting_and_reading_one_is_audited(desk, agent, re
     page = desk.get(TEXTS).text
     assert "Pat Lee" in page and "When are you coming?" in page
     assert "Unknown number ending 111" in page
+    # The menu says how many are waiting, on every admin page.
+    assert "Text messages to triage (2)" in desk.get("/admin/").text
 
     page = desk.get(text_url(text)).text
     assert "When are you coming?" in page and "Add it to one of their requests" in page

@@ -16,6 +16,7 @@ from accounts.services import support_needs_update
 from portal.interactions.constants import InteractionType
 from portal.interactions.models import Interaction
 from portal.notifications.constants import NotificationStatus
+from portal.notifications.messages import PLACEHOLDER, message_type, message_types
 from portal.notifications.models import Notification
 from portal.notifications.services import InvalidMessage, message_route, message_send, sms_opt_out
 from tests.accounts.factories import UserFactory
@@ -210,3 +211,38 @@ def test_a_notify_outage_on_a_text_is_retried_with_backoff_and_never_lost(
     assert (notification.status, notification.provider_id) == ("sending", sent.id)
     assert _queued() == []
     assert Interaction.objects.filter(extras__notification=str(notification.pk)).count() == 1
+
+
+def _every_type_and_channel():
+    ways = []
+    for message in message_types():
+        ways.append((message.key, "email", "email"))
+        if message.sms_body:
+            ways.append((message.key, "sms", "sms"))
+        if message.letter_body:
+            ways.append((message.key, "post", "letter"))
+    return ways
+
+
+@pytest.mark.parametrize(("key", "preference", "path"), _every_type_and_channel())
+def test_every_message_type_goes_by_every_channel_it_offers(
+    fake_notify, django_capture_on_commit_callbacks, key, preference, path
+):
+    """Each kind of message, in its published wording with its example values, reaches Notify on
+    each channel it has wording for, with every placeholder filled and its secrets kept out of
+    the outbox."""
+    message = message_type(key)
+    user = _resident(preference)
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = message_send(key=key, context=dict(message.placeholders), user=user)
+    notification.refresh_from_db()
+    (sent,) = fake_notify.sent
+    assert sent.path == f"/v2/notifications/{path}"
+    assert notification.channel == path and notification.template == key
+    assert notification.message_template.key == key and notification.template_revision_id
+    body = sent.json["personalisation"]["body"]
+    assert body.strip() and not PLACEHOLDER.search(body)
+    for secret in message.secret_placeholders:
+        value = message.placeholders[secret]
+        assert value in body  # the person gets it...
+        assert value not in notification.body_text  # ...the outbox does not keep it
