@@ -546,6 +546,12 @@ class ResumeEmailForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         send_by = data.get("send_by") or "email"
+        if (
+            send_by == "email"
+            and not data.get("email")
+            and self.data.get(self.add_prefix("phone"), "").strip()
+        ):
+            send_by = "sms"  # Enter pressed in the mobile number field submits the first button
         data["send_by"] = send_by
         if send_by == "sms":
             data["email"] = ""

@@ -263,12 +263,13 @@ def test_an_anonymous_resident_can_get_the_link_by_text_instead(
     saved_url = reverse("forms_engine:saved", kwargs={"slug": "missed-bin", "draft": draft.pk})
     empty = _html(web.post(saved_url, {"send_by": "sms", "email": "typed@example.org", "phone": ""}))
     assert "Enter a mobile phone number to get the link by text" in empty
-    assert 'value="sms" checked' in empty  # the choice is kept, and its question shown
+    assert 'value="typed@example.org"' in empty  # what was typed is kept
     landline = _html(web.post(saved_url, {"send_by": "sms", "phone": "01632 960 123"}))
     assert "Enter a UK mobile number, like 07700 900 982, or choose email" in landline
     assert 'value="01632 960 123"' in landline  # what was typed is kept
     with django_capture_on_commit_callbacks(execute=True):
-        sent = _html(web.post(saved_url, {"send_by": "sms", "phone": "07700 900123"}))
+        # Enter in the mobile field submits the form's first button (email): the number is used.
+        sent = _html(web.post(saved_url, {"send_by": "email", "email": "", "phone": "07700 900123"}))
     assert "Check your text messages" in sent and "07700 900123" in sent
     (text,) = fake_notify.sent
     assert text.json["phone_number"] == "07700900123"
