@@ -1,8 +1,7 @@
-from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.models import EmailAddress
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -10,24 +9,16 @@ from django.utils.http import urlencode
 
 from cms.models import CouncilSettings
 from portal.lib.client import client_ip
-from portal.notifications.constants import NotificationChannel
-from portal.notifications.services import message_route, message_send, notification_email_send
+from portal.notifications.services import notification_email_send
 
-from .constants import ContactPreference
 from .mfa import has_admin_access
-from .models import User
 from .selectors import contact_flags_unseen
-
-# allauth's template prefix for the sign-in code ("login by code").
-LOGIN_CODE_PREFIX = "account/email/login_code"
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth, adapted to the portal: emails go through the notifications outbox."""
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        if template_prefix == LOGIN_CODE_PREFIX and _login_code_by_text(email, context):
-            return
         request = context.get("request") or self.request
         ctx = {"request": request, "email": email, "council_name": _council_name(request)}
         ctx.update(context)
@@ -40,13 +31,17 @@ class AccountAdapter(DefaultAccountAdapter):
             ),
             "",
         )
+        resident = get_user_model().objects.filter(email__iexact=email, has_account=True).first()
         notification_email_send(
             to=email,
+            user=resident,
             subject=message.subject,
             body_text=message.body,
             body_html=html,
             template=template_prefix,
             secrets=_secrets(context),
+            # A message to a resident is contact; one to staff, or to an address with no account, is not.
+            log_interaction=resident is not None and not has_admin_access(resident),
         )
 
     def login(self, request, user) -> None:
@@ -87,37 +82,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def populate_username(self, request, user) -> None:
         """Email is the username; there is nothing to populate."""
-
-
-def _login_code_by_text(email: str, context: dict) -> bool:
-    """Text the sign-in code instead of emailing it, for a resident who chose text messages.
-
-    Only when the address is already confirmed (entering the code would otherwise confirm an
-    email address by a text to a phone), the account has a mobile number that can take texts
-    (not STOP, not undeliverable), and the code is a login code. True when it was texted.
-    """
-    code = context.get("code")
-    if not code:
-        return False
-    user = User.objects.filter(email__iexact=email, is_active=True, has_account=True).first()
-    if user is None or user.contact_preference != ContactPreference.SMS or not user.phone:
-        return False
-    if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
-        return False
-    if has_admin_access(user):
-        return False  # staff sign-in codes stay by email: staff accounts are looked after by IT
-    if message_route(user=user, channels=(NotificationChannel.SMS,)) is None:
-        return False
-    minutes = max(1, round(allauth_settings.LOGIN_BY_CODE_TIMEOUT / 60))
-    return (
-        message_send(
-            key="accounts/login_code",
-            user=user,
-            channel=NotificationChannel.SMS,
-            context={"code": code, "minutes": minutes},
-        )
-        is not None
-    )
 
 
 def _secrets(context: dict) -> dict[str, str]:

@@ -116,24 +116,6 @@ message_type_register(
         "((council_name))",
     ),
     MessageType(
-        key="accounts/login_code",
-        name="Sign-in code by text",
-        description="The code to sign in without a password, by text, for a resident who chose "
-        "text messages and whose email address is confirmed. Everyone else gets the sign-in "
-        "code email (its wording is in the account emails). Never by post; the code is kept out "
-        "of the outbox.",
-        group="My account",
-        placeholders={"code": "ABC123", "minutes": "3"},
-        required=("code",),
-        secret_placeholders=("code",),
-        email_subject="Your sign-in code",
-        email_body="Use this code to sign in:\n\n((code))\n\nThe code expires soon, so use it now.\n\n"
-        "If you did not ask to sign in, you do not need to do anything. Nobody can sign in "
-        "without the code.\n\n((council_name))",
-        sms_body="((code)) is your ((council_name)) sign-in code. It expires in ((minutes)) "
-        "minutes. If you did not ask to sign in, ignore this text: nobody can sign in without it.",
-    ),
-    MessageType(
         key="accounts/phone_changed",
         name="Your mobile number was changed",
         description="By email to the account's own address whenever the resident's phone number "

@@ -29,7 +29,7 @@ from portal.lib.validation import (
     uprn_clean,
 )
 from portal.notifications.constants import NotificationChannel
-from portal.notifications.services import message_send, sms_opt_in
+from portal.notifications.services import message_send
 
 from .archive import archive_write
 from .constants import (
@@ -138,9 +138,9 @@ def profile_update(*, user: User, by_resident: bool = False, **changes: str | bo
     address. Changing the address without a UPRN clears the old one, which belonged to the
     old address.
 
-    ``by_resident``: the resident changed it themselves (My account). When they choose text
-    messages, turn on bill reminders by text or give a new number, they are asking for texts
-    again, so a STOP their number sent before no longer blocks them (``sms_opt_in``).
+    ``by_resident``: the resident changed it themselves (My account). A STOP their number sent
+    is not undone here: a number is typed, not proved, so only START texted from the number
+    itself asks for texts again (``portal.notifications.inbound``).
     """
     unknown = set(changes) - set(PROFILE_EDITABLE)
     if unknown:
@@ -182,11 +182,6 @@ def profile_update(*, user: User, by_resident: bool = False, **changes: str | bo
             field="phone" if "phone" in changes else "bill_reminders_by_text",
         )
 
-    wants_texts = by_resident and (
-        (cleaned.get("contact_preference") == ContactPreference.SMS)
-        or (cleaned.get("bill_reminders_by_text") is True)
-        or ("phone" in cleaned and cleaned["phone"] != user.phone)
-    )
     phone_before = user.phone
     for name, value in cleaned.items():
         setattr(user, name, value)
@@ -194,12 +189,6 @@ def profile_update(*, user: User, by_resident: bool = False, **changes: str | bo
         user.save(update_fields=list(cleaned))
     if user.phone != phone_before and user.email and user.has_account:
         _phone_change_tell(user)
-    if (
-        wants_texts
-        and user.phone
-        and (user.contact_preference == ContactPreference.SMS or user.bill_reminders_by_text)
-    ):
-        sms_opt_in(phone=user.phone)
     return user
 
 

@@ -18,6 +18,7 @@ message_type_register(
             "unsubscribe_link": "https://www.example.gov.uk/alerts/unsubscribe/abc123/",
         },
         required=("summary", "unsubscribe_link"),
+        secret_placeholders=("unsubscribe_link",),
         email_subject="((council_name)) alert: ((title))",
         email_body="((title))\n\n((summary))\n\nAreas: ((area))\n\nMore on our website: ((site_url))\n\n"
         "You get this because you asked for alerts from ((council_name)). "
@@ -36,6 +37,7 @@ message_type_register(
             "confirm_link": "https://www.example.gov.uk/alerts/confirm/abc123/",
         },
         required=("confirm_link",),
+        secret_placeholders=("confirm_link",),
         email_subject="Confirm you want alerts from ((council_name))",
         email_body="You asked for service alerts from ((council_name)) for ((area)): bins delayed, "
         "roads closed, offices closed.\n\nTo start getting them, follow this link within 7 days:\n"

@@ -459,8 +459,6 @@ def alert_subscribe(
     )
     subscription.unsubscribe_token_hash = _token_hash(alert_unsubscribe_token(subscription))
     subscription.save()
-    if channel == AlertChannel.SMS and own:
-        sms_opt_in(phone=phone)  # asking for texts in My account undoes an earlier STOP
     if not own:
         _confirmation_send(subscription)
     return subscription
@@ -486,7 +484,8 @@ def alert_subscription_confirm(*, token: str) -> AlertSubscription | None:
     subscription.confirm_token_hash = ""
     subscription.save(update_fields=["confirmed_at", "confirm_token_hash"])
     if subscription.channel == AlertChannel.SMS:
-        sms_opt_in(phone=subscription.phone)  # they asked for texts again
+        # The link came by text to this number: whoever follows it has the phone.
+        sms_opt_in(phone=subscription.phone)
     return subscription
 
 

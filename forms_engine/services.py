@@ -513,6 +513,12 @@ def draft_resume_link_request(
         f"forms_engine:resume_links:{draft.pk}", limit=RESUME_LINKS_PER_HOUR, window_seconds=3600
     ):
         return False
+    # Texts cost money and reach a person: a few an hour to one number, however many drafts ask.
+    digits = "".join(c for c in phone if c.isdigit())
+    if digits and ratelimit_hit(
+        f"forms_engine:resume_links:phone:{digits}", limit=RESUME_LINKS_PER_HOUR, window_seconds=3600
+    ):
+        return False
     draft_resume_link_send(
         draft=draft, email=email, phone=phone, request=request, channel=channel, staff=staff
     )

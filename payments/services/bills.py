@@ -32,11 +32,18 @@ def bill_find(*, reference: str, postcode: str) -> Bill | None:
     return bill
 
 
+def _postcode_key(postcode: str) -> str:
+    return "".join(postcode.split()).upper()
+
+
 def bill_resident_set(*, bill: Bill, user: "User | AnonymousUser | None") -> bool:
     """The bill is ``user``'s: they found it by its reference and postcode, or paid towards it,
-    while signed in. Only a bill no resident has yet (the first to show it is theirs keeps it;
-    staff never). Returns whether it changed. Bill reminders by text go to this resident."""
+    while signed in, and the postcode on their own account is the bill's (a relative or a
+    landlord paying from another address does not take it over). Only a bill no resident has
+    yet; staff never. Returns whether it changed. Bill reminders by text go to this resident."""
     if user is None or not user.is_authenticated or user.is_staff or bill.resident_id is not None:
+        return False
+    if _postcode_key(getattr(user, "postcode", "")) != _postcode_key(bill.postcode) or not bill.postcode:
         return False
     changed = Bill.objects.filter(pk=bill.pk, resident__isnull=True).update(resident=user)
     if changed:

@@ -111,8 +111,7 @@ def inbound_keyword(message: str) -> str:
 
 
 def inbound_sender(digits: str) -> "User | None":
-    """The resident whose phone number this is; of several, the one with the most recent open
-    case (else the newest account). None when nobody has it."""
+    """The resident whose phone number this is: None when nobody has it, or more than one does."""
     if len(digits) < 6:
         return None
     # Stored numbers may carry spaces; their last three digits are always together.
@@ -121,16 +120,9 @@ def inbound_sender(digits: str) -> "User | None":
         for user in get_user_model().objects.filter(phone__endswith=digits[-3:], is_active=True)
         if phone_digits(user.phone) == digits
     ]
-    if len(candidates) <= 1:
-        return candidates[0] if candidates else None
-    latest = (
-        Case.objects.filter(resident__in=candidates, status__in=OPEN_STATUSES)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if latest is not None:
-        return next(user for user in candidates if user.pk == latest.resident_id)
-    return max(candidates, key=lambda user: (user.date_joined, user.pk))
+    # Two accounts with the same number (a shared family phone, or a number typed by someone
+    # else): the text could be either's, so it goes to the contact centre unmatched.
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _awaiting_case(user: "User") -> Case | None:

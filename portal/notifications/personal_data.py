@@ -6,7 +6,6 @@ from django.db.models import Q
 from portal.lib.personal_data import register
 
 from .models import InboundText, Notification
-from .selectors import phone_digits
 
 
 def _sent_to(user):
@@ -54,9 +53,9 @@ register(
 
 
 def _texts_from(user):
-    """Texts matched to the resident, and any others from their current number."""
-    digits = phone_digits(user.phone or "")
-    return InboundText.objects.filter(Q(user=user) | (Q(phone_digits=digits) if digits else Q(pk__in=[])))
+    """Texts matched to the resident. Not every text from the number on their profile: a number
+    is typed, never proved, and may be someone else's."""
+    return InboundText.objects.filter(user=user)
 
 
 def _export_texts(user) -> list[dict]:

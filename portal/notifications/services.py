@@ -255,6 +255,11 @@ def message_route(
     email = email or (user.message_email if user else "")
     phone = phone or (user.phone if user else "")
     undeliverable = undeliverable_addresses(user) if user and user.pk else {}
+    # Once the resident has been asked to check an address since it failed (at sign-in) and
+    # kept it, it is tried again: a new failure flags it, and asks them, again.
+    asked = getattr(user, "contact_check_shown_at", None)
+    if asked:
+        undeliverable = {c: n for c, n in undeliverable.items() if n.updated_at > asked}
     order: list[str]
     if channel:
         order = [channel]
@@ -337,15 +342,19 @@ def message_send(
     message = message_type(key)
     if message is None:
         raise ValueError(f"Unknown message type {key!r}: register it with message_type_register")
-    wording = MessageTemplate.objects.filter(key=key).first()
+    wording = _published_wording(key)
     source: Any = wording if wording is not None else message
-    offered = [
+    offered: list[str] = [
         c
         for c in (NotificationChannel.EMAIL, NotificationChannel.SMS, NotificationChannel.LETTER)
         if channel_offered(message, wording, c)
     ]
     if channel and channel not in offered:
-        raise InvalidMessage(f"This message cannot be sent by {_NOUNS.get(channel, 'email')}")
+        if not channel_offered(message, None, channel):
+            raise InvalidMessage(f"This message cannot be sent by {_NOUNS.get(channel, 'email')}")
+        # Editors left this way blank, but the message must go this way (a code the agent
+        # texts, a text alert): the default wording, so it is never lost.
+        source, wording, offered = message, None, [channel]
     route = message_route(user=user, email=email, phone=phone, channels=offered, channel=channel)
     if route is None:
         return None
@@ -390,13 +399,22 @@ def message_send(
     )
 
 
+def _published_wording(key: str) -> MessageTemplate | None:
+    """The editors' wording as published: none when the message was unpublished (its row may
+    then hold an unreviewed draft), so the defaults are sent instead."""
+    wording = MessageTemplate.objects.filter(key=key).first()
+    return wording if wording is not None and wording.live else None
+
+
 def message_rendered(*, key: str, context: Mapping[str, Any], channel: str) -> tuple[str, str]:
     """(subject, body) of a message on ``channel`` in the published wording: for a held
     message amended before it goes (``notification_release_amended``)."""
     message = message_type(key)
     if message is None:
         raise ValueError(f"Unknown message type {key!r}")
-    source: Any = MessageTemplate.objects.filter(key=key).first() or message
+    source: Any = _published_wording(key) or message
+    if channel != NotificationChannel.EMAIL and not channel_offered(message, source, channel):
+        source = message
     values = {**common_context(), **{name: ("" if v is None else str(v)) for name, v in context.items()}}
     if channel == NotificationChannel.SMS:
         return "", render(source.sms_body, values)

@@ -87,60 +87,17 @@ def test_an_invitation_with_an_end_date_says_until_when(texter, django_capture_o
     assert re.search(r"/my-account/act-for/[^/\s]+/", body)  # the real link goes to the person
 
 
-# --- The sign-in code by text -----------------------------------------------------------------------
+# --- Sign-in codes stay by email --------------------------------------------------------------------
 
 
-def _request_code(client, email):
-    response = client.post(reverse("account_request_login_code"), {"email": email})
-    assert response["Location"] == reverse("account_confirm_login_code")
-    return client.get(response["Location"]).content.decode()
-
-
-def test_a_resident_who_chose_texts_gets_the_sign_in_code_by_text(
-    texter, fake_notify, django_capture_on_commit_callbacks
+def test_the_sign_in_code_is_emailed_even_to_a_resident_who_chose_texts(
+    texter, django_capture_on_commit_callbacks
 ):
-    client = Client()
+    """A phone number is typed, never proved: a code sent to it would let whoever set it sign in."""
     with django_capture_on_commit_callbacks(execute=True):
-        page = _request_code(client, texter.email)
-    assert mail.outbox == []  # no email: the code went by text
-    row = Notification.objects.get(template="accounts/login_code")
-    assert (row.channel, row.to) == ("sms", MOBILE)
-    [sent] = fake_notify.sent
-    code = re.search(r"^(\S+) is your", sent.json["personalisation"]["body"]).group(1)
-    assert code not in row.body_text and "[code not kept]" in row.body_text
-    # The page says where a code goes without saying whether the account exists.
-    assert "Check your email or phone" in page and "by text message to the account’s mobile phone" in page
-
-    response = client.post(reverse("account_confirm_login_code"), {"code": code})
-    assert response.status_code == 302
-    assert client.get(reverse("account_profile")).status_code == 200
-
-
-def test_the_page_is_the_same_for_an_address_with_no_account(texter):
-    page = _request_code(Client(), "nobody@example.org")
-    assert "Check your email or phone" in page and "by text message to the account’s mobile phone" in page
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"contact_preference": "email"},  # they chose email
-        {"verified": False},  # an address not yet confirmed is confirmed by an email only
-        {"stopped": True},  # the number replied STOP
-    ],
-)
-def test_otherwise_the_sign_in_code_is_emailed(change, django_capture_on_commit_callbacks):
-    user = UserFactory(
-        email="kim@example.org",
-        phone=MOBILE,
-        contact_preference=change.get("contact_preference", "sms"),
-        verified=change.get("verified", True),
-    )
-    if change.get("stopped"):
-        sms_opt_out(phone=MOBILE)
-    with django_capture_on_commit_callbacks(execute=True):
-        _request_code(Client(), user.email)
-    assert mail.outbox[-1].subject == "Your sign-in code"
+        response = Client().post(reverse("account_request_login_code"), {"email": texter.email})
+    assert response["Location"] == reverse("account_confirm_login_code")
+    assert mail.outbox[-1].subject == "Your sign-in code" and mail.outbox[-1].to == [texter.email]
     assert not Notification.objects.filter(channel="sms").exists()
 
 
@@ -204,16 +161,17 @@ def test_no_flag_no_question_and_the_page_sends_you_on(texter):
 PREFERENCE = reverse("account_profile_change", args=["contact-preference"])
 
 
-def test_choosing_texts_in_my_account_clears_a_past_stop(fake_notify):
+def test_choosing_texts_in_my_account_does_not_undo_a_stop(fake_notify):
+    """A number is typed, never proved: only START from the number itself undoes its STOP."""
     user = UserFactory(email="kim@example.org", phone=MOBILE)
     sms_opt_out(phone=MOBILE)
     client = Client()
     client.force_login(user)
     page = client.get(PREFERENCE).content.decode()
-    assert "reply STOP" in page
+    assert "reply STOP" in page and "text START to the same number" in page
     response = client.post(PREFERENCE, {"contact_preference": "sms", "phone": "07700 900982"})
     assert response.status_code == 302
-    assert not SmsOptOut.objects.exists()
+    assert SmsOptOut.objects.exists()
 
 
 def test_choosing_email_does_not_clear_a_stop():
@@ -246,7 +204,7 @@ def test_bill_reminders_by_text_need_a_mobile_number():
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.bill_reminders_by_text, user.phone, user.contact_preference) == (True, MOBILE, "email")
-    assert not SmsOptOut.objects.exists()  # asking for texts again
+    assert SmsOptOut.objects.exists()  # a STOP stands until START comes from the number
 
     client.post(PREFERENCE, {"contact_preference": "email"})
     user.refresh_from_db()

@@ -330,3 +330,12 @@ def test_sending_with_an_answer_missing_says_which_step_to_fix(web):
     assert response.status_code == 400
     assert "There is a problem" in _html(response) and step_url(draft, 3, change=True) in _html(response)
     assert not Submission.objects.exists()
+
+
+def test_one_mobile_number_gets_a_few_links_an_hour_however_many_drafts_ask(web, fake_notify):
+    from forms_engine.services import draft_resume_link_request
+
+    missed_bin_form()
+    drafts = [form_start(web, "missed-bin") for _ in range(4)]
+    sent = [draft_resume_link_request(draft=draft, phone="07700900123") for draft in drafts]
+    assert sent == [True, True, True, False]

@@ -179,6 +179,8 @@ NOON = datetime(2027, 3, 10, 12, 0, tzinfo=LONDON)
 
 def _bill_for(resident, **kwargs) -> Bill:
     bill = bill_make(**{"due_date": date(2027, 3, 14), **kwargs})
+    type(resident).objects.filter(pk=resident.pk).update(postcode=bill.postcode)
+    resident.postcode = bill.postcode  # the resident lives at the bill's address
     assert bill_resident_set(bill=bill, user=resident)
     return bill
 
@@ -281,7 +283,9 @@ def test_a_bill_already_claimed_by_another_run_is_not_sent_again():
 
 
 def test_a_bill_becomes_the_residents_when_they_pay_or_find_it_signed_in(web):
-    resident = UserFactory()
+    resident = UserFactory(postcode="ab1 2cd")
+    # Someone paying from another address (a relative, a landlord) does not take it over.
+    assert not bill_resident_set(bill=bill_make(reference="INV-9"), user=UserFactory(postcode="ZZ9 9ZZ"))
     bill = bill_make()
     bill_payment_create(bill=bill, user=resident)
     bill.refresh_from_db()

@@ -124,16 +124,17 @@ def test_an_unknown_number_goes_to_the_contact_centre(notify, live_server, resid
     assert (received.channel, received.user) == (Channel.SMS, None)
 
 
-def test_of_several_residents_with_the_number_the_one_with_the_latest_open_case(notify, live_server):
+def test_a_number_two_residents_have_goes_to_triage_unmatched(notify, live_server):
+    """A shared phone, or a number someone else typed: the text could be either's."""
     first = UserFactory(phone="07700900123")
     second = UserFactory(phone="+447700900123")
-    case_make(resident=second, status="in_progress")
-    case = case_make(resident=first, status="awaiting_resident")
+    case_make(resident=second, status="awaiting_resident")
+    case_make(resident=first, status="awaiting_resident")
 
     notify.post_inbound(live_server.url, PHONE, "Here you are", TOKEN)
 
     text = InboundText.objects.get()
-    assert (text.user, text.case) == (first, case)
+    assert (text.user, text.case, text.outcome) == (None, None, InboundOutcome.TRIAGE)
 
 
 @pytest.mark.parametrize(

@@ -106,14 +106,14 @@ def test_a_message_with_no_wording_for_the_preferred_way_goes_the_next_way(
     django_capture_on_commit_callbacks,
 ):
     user = _resident("post")
-    # A sign-in code is never posted: someone who prefers post gets it by email.
+    # A caller's identity code is never posted: someone who prefers post gets it by email.
     notification = message_send(
-        key="accounts/login_code", context={"code": "ABC123", "minutes": "3"}, user=user
+        key="contact_centre/call_code", context={"code": "123456", "minutes": "10"}, user=user
     )
     assert notification.channel == "email"
-    assert "ABC123" not in notification.body_text  # a secret is kept out of the outbox
+    assert "123456" not in notification.body_text  # a secret is kept out of the outbox
     with pytest.raises(InvalidMessage):
-        message_send(key="accounts/login_code", context={"code": "ABC123"}, user=user, channel="letter")
+        message_send(key="contact_centre/call_code", context={"code": "123456"}, user=user, channel="letter")
 
 
 def test_a_new_address_clears_the_undeliverable_flag():
@@ -246,3 +246,13 @@ def test_every_message_type_goes_by_every_channel_it_offers(
         value = message.placeholders[secret]
         assert value in body  # the person gets it...
         assert value not in notification.body_text  # ...the outbox does not keep it
+
+
+def test_an_address_the_resident_kept_after_being_asked_is_tried_again():
+    from django.utils import timezone
+
+    user = _resident("email")
+    _undeliverable(user, "email", user.email)
+    assert message_route(user=user).channel == "sms"
+    user.contact_check_shown_at = timezone.now()  # asked at sign-in, and kept it
+    assert message_route(user=user).channel == "email"
