@@ -117,15 +117,17 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             subscription = _subscribe(form, user=request.user)
             where = f"for {subscription.area}" if subscription.area else "for all of the council area"
-            if subscription.confirmed_at:
+            if subscription.confirmed_at and subscription.user_id == request.user.pk:
                 messages.success(
                     request, f"You will get alerts {where} by {subscription.get_channel_display().lower()}."
                 )
             else:
+                # The same words whether or not the address was already subscribed by someone
+                # else: this page never tells whether another person gets alerts.
                 messages.info(
                     request,
-                    f"We have sent a link to {subscription.address}. "
-                    f"Your alerts {where} start when you follow it.",
+                    f"We have sent a link to {subscription.address}, unless it already gets these "
+                    f"alerts. Alerts {where} start when the link is followed.",
                 )
             return redirect("alert_subscriptions")
     else:

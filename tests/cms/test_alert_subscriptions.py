@@ -596,3 +596,16 @@ def test_a_residents_subscriptions_are_in_their_data_and_deleted_with_it():
     part.erase(resident)
     assert not AlertSubscription.objects.filter(user=resident).exists()
     assert AlertSubscription.objects.count() == 1
+
+
+def test_my_account_does_not_say_whether_someone_elses_address_is_subscribed(client):
+    _subscribed(address="neighbour@example.org")
+    resident = UserFactory(email="sam.own@example.org")
+    client.force_login(resident)
+    response = client.post(
+        MINE, {"channel": "email", "email": "neighbour@example.org", "where": "all"}, follow=True
+    )
+    page = response.content.decode()
+    assert "You will get alerts" not in page
+    assert "unless it already gets these alerts" in page
+    assert not AlertSubscription.objects.filter(user=resident).exists()
