@@ -240,12 +240,6 @@ class CaseEvent(models.Model):
         return self.data.get("notify") in SENT_OUTCOMES
 
     @property
-    def notify_channel_label(self) -> str:
-        """How the resident was told, for staff: "Emailed", "Sent by text message"..."""
-        outcome = self.data.get("notify")
-        return NotifyOutcome(outcome).label if outcome in SENT_OUTCOMES else ""
-
-    @property
     def notify_problem(self) -> str:
         """For staff: why the resident was not emailed about this event ("" if they were, or
         if no email was due)."""

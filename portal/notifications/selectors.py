@@ -8,7 +8,7 @@ from django.db.models.functions import Cast
 from wagtail.models import Revision
 
 from .constants import FINAL_STATUSES, InboundOutcome, NotificationChannel, NotificationStatus
-from .models import InboundText, MessageTemplate, Notification, SmsOptOut
+from .models import InboundText, Notification, SmsOptOut
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -76,11 +76,6 @@ def notifications_with_wording(notifications: QuerySet[Notification]) -> QuerySe
         .values("n")
     )
     return notifications.select_related("template_revision").annotate(wording_version=Subquery(versions))
-
-
-def message_template_for(key: str) -> MessageTemplate | None:
-    """The editors' wording for a message type, as published (None before it exists)."""
-    return MessageTemplate.objects.filter(key=key).select_related("live_revision").first()
 
 
 def inbound_texts_to_triage() -> QuerySet[InboundText]:

@@ -213,15 +213,6 @@ _PREFERRED: dict[str, str] = {
 }
 
 
-class MessageOutcome:
-    """How a message went (kept on a case event as ``data["notify"]``): its channel, or why not."""
-
-    EMAIL = "email"
-    SMS = "sms"
-    LETTER = "letter"
-    NO_ADDRESS = "no_address"
-
-
 @dataclass(frozen=True)
 class Route:
     """Where a message goes: the channel, the address, and why, for staff."""
