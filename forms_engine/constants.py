@@ -22,6 +22,7 @@ class FormState(models.TextChoices):
 class SubmissionChannel(models.TextChoices):
     WEB = "web", "Online"
     ASSISTED = "assisted", "Assisted (staff on the resident's behalf)"
+    API = "api", "Another app (Open311 or API)"
 
 
 class DraftStatus(models.TextChoices):

@@ -4,7 +4,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,18 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 logger = logging.getLogger(__name__)
+
+
+# Called with each new Submission inside the transaction that creates it, so what they write
+# (the integrations app's delivery rows) is saved with the submission or not at all. Apps above
+# the forms engine register here (``submission_listener_register``) instead of being imported.
+_SUBMISSION_LISTENERS: list[Callable[[Submission], None]] = []
+
+
+def submission_listener_register(listener: Callable[[Submission], None]) -> None:
+    """Have ``listener(submission)`` called in the transaction that creates each submission."""
+    if listener not in _SUBMISSION_LISTENERS:
+        _SUBMISSION_LISTENERS.append(listener)
 
 
 class SubmissionIncomplete(ValueError):
@@ -679,6 +691,7 @@ def submission_create(
     channel: str = Channel.WEB,
     staff: "User | None" = None,
     assisted: Assisted | None = None,
+    api_client: str = "",
 ) -> Submission:
     """Send a resident's answers: the Submission, its Case and (when a fee is due) its Payment,
     in one transaction.
@@ -703,7 +716,10 @@ def submission_create(
     """
     if assisted is not None:
         channel, staff = assisted.channel, assisted.staff
-    if (channel != Channel.WEB) != (staff is not None):
+    if channel == Channel.API:
+        if staff is not None or not api_client:
+            raise ValueError("An app submits on the API channel, with its name and no staff member")
+    elif (channel != Channel.WEB) != (staff is not None):
         raise ValueError("Staff submit on the caller's channel; residents submit on the web")
     if channel not in Channel.values:
         raise ValueError(f"Unknown channel {channel!r}")
@@ -720,7 +736,9 @@ def submission_create(
             existing = _submission_for(locked)
             if existing is not None:
                 return existing
-            return _submission_create(locked, request, channel=channel, staff=staff, assisted=assisted)
+            return _submission_create(
+                locked, request, channel=channel, staff=staff, assisted=assisted, api_client=api_client
+            )
     except IntegrityError:
         existing = _submission_for(draft)
         if existing is None:
@@ -754,10 +772,11 @@ def _submission_create(
     channel: str = Channel.WEB,
     staff: "User | None" = None,
     assisted: Assisted | None = None,
+    api_client: str = "",
 ) -> Submission:
-    by_staff = channel != Channel.WEB
-    if by_staff:
-        request = None  # the request is the staff member's: the events are the resident's
+    by_staff = channel not in (Channel.WEB, Channel.API)
+    if channel != Channel.WEB:
+        request = None  # the request is the staff member's or the app's: the events are the resident's
     version = draft.version
     schema = version.schema
     user = draft.user
@@ -806,7 +825,13 @@ def _submission_create(
         case=case,
         answers=answers,
         contact_email=email,
-        channel=SubmissionChannel.ASSISTED if by_staff else SubmissionChannel.WEB,
+        channel=(
+            SubmissionChannel.ASSISTED
+            if by_staff
+            else SubmissionChannel.API
+            if channel == Channel.API
+            else SubmissionChannel.WEB
+        ),
         fee_pence=fee,
         idempotency_key=draft.idempotency_key,
     )
@@ -839,7 +864,12 @@ def _submission_create(
         step="submit",
         outcome=case.status if case else "submitted",
         case_reference=case.reference if case else "",
-        extras={"fee_pence": fee, "version": version.number, "order": len(flow.steps) + 1},
+        extras={
+            "fee_pence": fee,
+            "version": version.number,
+            "order": len(flow.steps) + 1,
+            **({"client": api_client} if api_client else {}),
+        },
         channel=channel,
         staff=staff,
     )
@@ -858,6 +888,8 @@ def _submission_create(
         _caller_audit(
             assisted, action=StaffAccessAction.SUBMITTED, detail=case.reference if case else schema["title"]
         )
+    for listener in _SUBMISSION_LISTENERS:
+        listener(submission)  # in this transaction: e.g. the deliveries to back offices (outbox rows)
     _confirmation_send(submission, schema, hold=payment is not None and case is not None)
     submission.payment = payment  # type: ignore[attr-defined]  # not a field: for the caller's redirect
     return submission

@@ -36,6 +36,7 @@ urlpatterns = [
     # Residents' cases under /my-account/cases/, and /track/<token>/ for anonymous requests.
     path("", include("portal.cases.urls")),
     path("notifications/", include("portal.notifications.urls")),
+    path("", include("portal.integrations.urls")),
 ]
 
 if settings.DEBUG:

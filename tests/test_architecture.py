@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("portal", "cms", "accounts", "payments", "forms_engine")
 DOMAIN = ("forms_engine", "portal.cases", "payments", "accounts", "cms")
 PROJECT = (*APPS[1:], "portal")
-ON_TOP = ("portal.insights", "portal.contact_centre")
+ON_TOP = ("portal.insights", "portal.contact_centre", "portal.integrations")
 
 # Each domain app, most specific first (portal.cases before portal).
 DOMAIN_APPS = ("forms_engine", "portal.cases", "portal.notifications", "payments", "accounts", "cms")

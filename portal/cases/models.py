@@ -82,6 +82,9 @@ class Case(models.Model):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     sla_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True, db_index=True)
+    expected_on = models.DateField(
+        null=True, blank=True, help_text="When a back-office system expects to finish (its status updates)."
+    )
     paused_at = models.DateTimeField(null=True, blank=True, help_text="Set while awaiting the resident.")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -159,8 +159,9 @@ FIGURES: list[FigureDef] = [
         "Digital take-up",
         lambda m: m.digital_transactions,
         lambda m: m.transactions,
-        "Transactions completed on the web, out of transactions on all channels. A transaction "
-        "is a service request completed (and paid, if it has a fee) or a bill paid.",
+        "Transactions completed on the web or through another app (Open311, e.g. FixMyStreet), "
+        "out of transactions on all channels. A transaction is a service request completed (and "
+        "paid, if it has a fee) or a bill paid.",
         "transactions",
         lower_is_better=False,
     ),

@@ -40,7 +40,13 @@ from wagtail.models import Site
 
 from cms.models import CouncilSettings
 from forms_engine.stats import step_positions_for_forms
-from portal.interactions.constants import DISSATISFIED_SCORES, SATISFIED_SCORES, AvoidableCategory, Channel
+from portal.interactions.constants import (
+    DIGITAL_CHANNELS,
+    DISSATISFIED_SCORES,
+    SATISFIED_SCORES,
+    AvoidableCategory,
+    Channel,
+)
 from portal.interactions.measures import percent, rollup_version
 from portal.interactions.models import DailyRollup, MonthlyRollup, WebPersonSet
 from portal.interactions.rollups import COHORT_METRICS, bitmap_unpack, cohort_split
@@ -119,7 +125,7 @@ class Measures:
     def avoidable_by_channel(self) -> list[tuple[str, str, int, int, float | None]]:
         rows = []
         for value, label in Channel.choices:
-            if value == Channel.WEB:
+            if value in DIGITAL_CHANNELS:
                 continue
             assisted = self.by_channel.get("assisted_contacts", {}).get(value, 0)
             avoidable = self.by_channel.get("avoidable_contacts", {}).get(value, 0)
@@ -187,7 +193,8 @@ class Measures:
 
     @property
     def digital_transactions(self) -> int:
-        return self.by_channel.get("transactions", {}).get(Channel.WEB, 0)
+        by_channel = self.by_channel.get("transactions", {})
+        return sum(by_channel.get(channel, 0) for channel in DIGITAL_CHANNELS)
 
     @property
     def digital_take_up_percent(self) -> float | None:
@@ -455,7 +462,7 @@ def _services_ranked(start: date, end: date, limit: int) -> list[dict]:
             entry["avoidable"] += row["total"]
         else:
             entry["transactions"] += row["total"]
-            if row["channel"] == Channel.WEB:
+            if row["channel"] in DIGITAL_CHANNELS:
                 entry["web_transactions"] += row["total"]
     ranked = sorted(services.items(), key=lambda item: (-item[1]["assisted"], item[0]))[:limit]
     return [

@@ -37,6 +37,13 @@ class Channel(models.TextChoices):
     LETTER = "letter", "Letter"
     SOCIAL = "social", "Social media"
     SMS = "sms", "Text message (SMS)"
+    # Another app or site filing on a resident's behalf through the portal's APIs (Open311:
+    # FixMyStreet, a council's own app). The client's name is in the event's extras.
+    API = "api", "Other apps (API)"
+
+
+# Self-service channels: the resident did it themselves, on the portal or through an app.
+DIGITAL_CHANNELS = (Channel.WEB, Channel.API)
 
 
 ASSISTED_CHANNELS = (

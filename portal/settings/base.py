@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "portal.cases",
     "portal.insights",
     "portal.contact_centre",
+    "portal.integrations",
     "accounts",
     "cms",
     "forms_engine",

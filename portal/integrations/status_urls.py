@@ -1,0 +1,2 @@
+app_name = "back_office_api"
+urlpatterns: list = []
