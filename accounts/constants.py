@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db import models
 
 
@@ -19,6 +21,9 @@ class DataExportStatus(models.TextChoices):
 # each retry (seconds).
 DATA_EXPORT_MAX_ATTEMPTS = 4
 DATA_EXPORT_RETRY_DELAYS = (60, 300, 1800)
+# How long past its backoff a failed export waits before the housekeeping queues it again
+# (a retry the task backend deferred runs first).
+DATA_EXPORT_RESUME_MARGIN = timedelta(minutes=10)
 
 
 class SupportNeed(models.TextChoices):

@@ -132,6 +132,25 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "payments.change_bill",
         "payments.view_bill",
     ],
+    # Connect the portal to other systems (portal.integrations): API keys for the apps and back
+    # offices that call it, where each form's submissions are delivered, the delivery log (with
+    # "Resend"), and exports of a form's submissions. Read-only on what comes back.
+    "Integration managers": [
+        ADMIN,
+        "integrations.manage_integrations",
+        "integrations.view_apiclient",
+        "integrations.add_apiclient",
+        "integrations.change_apiclient",
+        "integrations.delete_apiclient",
+        "integrations.view_destination",
+        "integrations.add_destination",
+        "integrations.change_destination",
+        "integrations.delete_destination",
+        "integrations.view_delivery",
+        "integrations.view_deliveryattempt",
+        "integrations.view_apikeyuse",
+        "integrations.view_statusupdate",
+    ],
 }
 
 PAGE_PERMISSIONS: dict[str, list[str]] = {

@@ -34,6 +34,7 @@ from portal.notifications.services import message_send
 from .archive import archive_write
 from .constants import (
     DATA_EXPORT_MAX_ATTEMPTS,
+    DATA_EXPORT_RESUME_MARGIN,
     DATA_EXPORT_RETRY_DELAYS,
     ContactPreference,
     DataExportStatus,
@@ -308,9 +309,8 @@ def _export_expiry(start: datetime) -> datetime:
 def _enqueue_export(export_id: UUID | str, *, delay_seconds: int = 0) -> None:
     from .tasks import build_data_export  # imported late: accounts.tasks imports this module
 
-    # A backend that cannot defer (the immediate one) retries at once; the attempts cap ends it.
-    if not task_enqueue(build_data_export, str(export_id), delay_seconds=delay_seconds):
-        task_enqueue(build_data_export, str(export_id))
+    # A retry the backend cannot defer is left to ``data_exports_resume`` (tasks_housekeeping).
+    task_enqueue(build_data_export, str(export_id), delay_seconds=delay_seconds)
 
 
 @transaction.atomic
@@ -388,6 +388,29 @@ def data_export_build(*, export_id: UUID | str) -> DataExport | None:
             },
         )
     return export
+
+
+def data_exports_resume(*, now: datetime | None = None) -> int:
+    """Queue again the exports whose last attempt failed and whose retry is overdue.
+
+    A retry is normally queued with a delay (``DATA_EXPORT_RETRY_DELAYS``); a backend that
+    cannot defer does not run it at once (that would loop), so the housekeeping does. An
+    export is overdue when its backoff has passed since it was asked for, plus a margin, so
+    a retry the backend did defer is not run twice. Returns how many were queued.
+    """
+    from .tasks import build_data_export  # imported late: accounts.tasks imports this module
+
+    now = now or timezone.now()
+    waiting = DataExport.objects.filter(
+        status=DataExportStatus.PENDING, attempts__gt=0, expires_at__gt=now
+    ).exclude(last_error="")
+    queued = 0
+    for export in waiting.only("pk", "attempts", "requested_at"):
+        backoff = sum(backoff_delay(n, DATA_EXPORT_RETRY_DELAYS) for n in range(1, export.attempts + 1))
+        if export.requested_at + timedelta(seconds=backoff) + DATA_EXPORT_RESUME_MARGIN <= now:
+            task_enqueue(build_data_export, str(export.pk))
+            queued += 1
+    return queued
 
 
 def _data_exports_delete(exports: list[DataExport]) -> None:

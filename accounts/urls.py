@@ -3,7 +3,7 @@ from allauth.account.decorators import reauthentication_required
 
 from django.urls import path
 
-from . import proxy_views, record_views, views
+from . import views
 
 urlpatterns = [
     path("my-account/profile/", views.profile, name="account_profile"),
@@ -26,18 +26,24 @@ urlpatterns = [
         views.mfa_continue,
         name="account_mfa_continue",
     ),
-    path("my-account/people-who-act-for-you/", proxy_views.proxies, name="account_proxies"),
-    path("my-account/people-who-act-for-you/add/", proxy_views.proxy_add, name="account_proxy_add"),
+    path("my-account/people-who-act-for-you/", views.proxies.proxies, name="account_proxies"),
+    path("my-account/people-who-act-for-you/add/", views.proxies.proxy_add, name="account_proxy_add"),
     path(
         "my-account/people-who-act-for-you/<int:pk>/end/",
-        proxy_views.proxy_end_view,
+        views.proxies.proxy_end_view,
         name="account_proxy_end",
     ),
-    path("my-account/act-for/<str:token>/", proxy_views.proxy_invitation, name="account_proxy_invitation"),
-    path("my-account/people-you-act-for/<int:pk>/", proxy_views.acting_for_cases, name="account_acting_for"),
-    path("my-account/people-you-act-for/<int:pk>/stop/", proxy_views.acting_stop, name="account_acting_stop"),
-    path("my-account/records/claim/", record_views.record_claim_list, name="account_record_claims"),
-    path("my-account/records/<int:record_id>/claim/", record_views.record_claim, name="account_record_claim"),
+    path("my-account/act-for/<str:token>/", views.proxies.proxy_invitation, name="account_proxy_invitation"),
+    path(
+        "my-account/people-you-act-for/<int:pk>/", views.proxies.acting_for_cases, name="account_acting_for"
+    ),
+    path(
+        "my-account/people-you-act-for/<int:pk>/stop/", views.proxies.acting_stop, name="account_acting_stop"
+    ),
+    path("my-account/records/claim/", views.records.record_claim_list, name="account_record_claims"),
+    path(
+        "my-account/records/<int:record_id>/claim/", views.records.record_claim, name="account_record_claim"
+    ),
     path("my-account/your-data/", views.data_export, name="data_export"),
     path("my-account/your-data/download/", views.data_export_download, name="data_export_download"),
     path("my-account/delete/", views.account_delete_confirm, name="account_delete"),

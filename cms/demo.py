@@ -25,6 +25,7 @@ from .models import (
     ServicePage,
     StandardPage,
 )
+from .services import statutory_footer_links, statutory_page_unfinished
 
 EXTERNAL = "https://services.council.example"
 
@@ -834,55 +835,80 @@ COOKIES_BODY = [
 ]
 
 
+def _statutory_add(home, page, fields: dict):
+    """``page`` under ``home``, or the install's own page with its slug filled in with the demo
+    council's wording while it is still unfinished ("[to complete]", saved by no editor):
+    every install starts with these pages (``statutory_pages_ensure``), so the demo updates
+    them rather than making second ones."""
+    existing = home.get_children().filter(slug=page.slug).first()
+    if existing is None and isinstance(page, AccessibilityStatementPage):
+        existing = AccessibilityStatementPage.objects.first()
+    if existing is None:
+        return _add(home, page)
+    existing = existing.specific
+    if statutory_page_unfinished(existing):
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.save_revision().publish()
+    return existing, False
+
+
 def demo_statutory_pages_load(home) -> int:
     """The accessibility statement, privacy notice and cookies pages, and a footer that links them.
 
-    The footer links and the site's privacy notice are set only when an editor has not set them.
+    The footer links and the site's privacy notice are set only when an editor has not set them
+    (or they are still the ones every install starts with).
     """
     created = 0
     today = timezone.localdate()
-    accessibility, new = _add(
-        home,
-        AccessibilityStatementPage(
-            **ACCESSIBILITY_STATEMENT,
-            prepared_on=today - timedelta(days=60),
-            reviewed_on=today - timedelta(days=14),
-            tested_on=today - timedelta(days=21),
-            review_by=today + timedelta(days=365),
-        ),
+    accessibility_fields = {
+        **ACCESSIBILITY_STATEMENT,
+        "disproportionate_burden": "",
+        "prepared_on": today - timedelta(days=60),
+        "reviewed_on": today - timedelta(days=14),
+        "tested_on": today - timedelta(days=21),
+        "review_by": today + timedelta(days=365),
+    }
+    accessibility, new = _statutory_add(
+        home, AccessibilityStatementPage(**accessibility_fields), accessibility_fields
     )
     created += new
-    privacy, new = _add(
-        home,
-        StandardPage(
-            slug="privacy",
-            title="Privacy notice",
-            summary="How Anytown Council uses the information you give us on this website, and your rights.",
-            body=PRIVACY_BODY,
-            review_by=today + timedelta(days=365),
-        ),
-    )
+    privacy_fields = {
+        "slug": "privacy",
+        "title": "Privacy notice",
+        "summary": "How Anytown Council uses the information you give us on this website, and your rights.",
+        "body": PRIVACY_BODY,
+        "review_by": today + timedelta(days=365),
+    }
+    privacy, new = _statutory_add(home, StandardPage(**privacy_fields), privacy_fields)
     created += new
-    cookies, new = _add(
-        home,
-        StandardPage(
-            slug="cookies",
-            title="Cookies",
-            summary="The cookies this website uses and why. We only use cookies the website needs to work.",
-            body=COOKIES_BODY,
-            review_by=today + timedelta(days=365),
-        ),
-    )
+    cookies_fields = {
+        "slug": "cookies",
+        "title": "Cookies",
+        "summary": "The cookies this website uses and why. We only use cookies the website needs to work.",
+        "body": COOKIES_BODY,
+        "review_by": today + timedelta(days=365),
+    }
+    cookies, new = _statutory_add(home, StandardPage(**cookies_fields), cookies_fields)
     created += new
 
     settings = CouncilSettings.for_site(home.get_site() or Site.objects.get(is_default_site=True))
-    if not len(settings.footer_links) or settings.privacy_page_id is None:
-        if not len(settings.footer_links):
+    install_footer = [
+        (link["text"], link["page"].pk, "")
+        for _type, link in statutory_footer_links(
+            accessibility=accessibility, privacy=privacy, cookies=cookies
+        )
+    ]
+    footer = [
+        (link.value.get("text"), getattr(link.value.get("page"), "pk", None), link.value.get("url") or "")
+        for link in settings.footer_links
+    ]
+    footer_untouched = not footer or footer == install_footer
+    if footer_untouched or settings.privacy_page_id is None:
+        if footer_untouched:
             contact = home.get_children().filter(slug="contact-us").first()
             settings.footer_links = [
-                ("link", {"text": "Accessibility statement", "page": accessibility}),
-                ("link", {"text": "Privacy", "page": privacy}),
-                ("link", {"text": "Cookies", "page": cookies}),
+                *statutory_footer_links(accessibility=accessibility, privacy=privacy, cookies=cookies),
                 *([("link", {"text": "Contact us", "page": contact})] if contact else []),
             ]
         if settings.privacy_page_id is None:

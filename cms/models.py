@@ -22,6 +22,9 @@ from wagtail.models import DraftStateMixin, Page, RevisionMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from forms_engine.constants import FROM_SERVICE_PAGE
+from portal.lib.postcodes import postcode_compact
+
 from .blocks import RICH_TEXT_FEATURES, BodyBlock, GuidePartBlock, RelatedLinkBlock, TopTaskBlock
 from .constants import (
     ALERT_SUMMARY_MAX_LENGTH,
@@ -299,6 +302,15 @@ class ServicePage(ServiceCodeMixin, BasePage):
         if self.start_page_id:
             return self.start_page.url or ""
         return self.start_url
+
+    @property
+    def start_button_href(self) -> str:
+        """The start button's own link: ``start_link``, with a form marked as reached from this
+        page, which is its start page (GOV.UK's pattern). When this page says what to have
+        ready, the form then begins at its first question instead of showing a second "Before
+        you start" (``forms_engine.views.start``). The API gives ``start_link`` unmarked."""
+        link = self.start_link
+        return f"{link}?{FROM_SERVICE_PAGE}" if link and self.start_form_id else link
 
     @cached_property
     def category(self) -> str:
@@ -617,7 +629,7 @@ class AlertSeverity(models.TextChoices):
 
 def postcode_district(value: str) -> str:
     """A postcode's district (outward code): ``ls6 2ab`` → ``LS6``; ``LS6`` stays ``LS6``; "" if neither."""
-    compact = "".join((value or "").split()).upper()
+    compact = postcode_compact(value)
     if POSTCODE_DISTRICT_PATTERN.match(compact):
         return compact
     if len(compact) > 4 and POSTCODE_DISTRICT_PATTERN.match(compact[:-3]) and compact[-3].isdigit():
@@ -860,6 +872,10 @@ class CouncilSettings(BaseSiteSetting):
         help_text="Linked where people give us their details: creating an account, and every online "
         "form that has no privacy notice of its own.",
     )
+
+    # Set once ``statutory_pages_ensure`` has made the statutory pages: after that they are the
+    # editors' to rename, move or delete, and are not made again at the next migrate.
+    statutory_pages_made = models.BooleanField(default=False, editable=False)
 
     # Cost per transaction by channel, for the contact measures.
     cost_face_to_face = _cost_field("Face to face", "8.62")

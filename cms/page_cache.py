@@ -12,6 +12,14 @@ stored: anything but a 200 from a Wagtail page, pages behind a view restriction,
 whose type sets ``page_cache_enabled = False``, responses marked private/no-store, and
 responses that started a session.
 
+A hit is served by ``PageCacheFastPathMiddleware``, just inside the page-view log and
+before the session, authentication, messages, allauth, MFA and htmx middleware, none of
+which has anything to do for a visitor with no cookies: it fills in the two values,
+sets the CSRF cookie, the CSP and framing headers as those middleware would, and needs
+no database. ``AnonymousPageCacheMiddleware``, innermost, stores what Wagtail rendered.
+While the database is unavailable an entry is served even if its content version can't
+be checked (stale rather than an error).
+
 Entries carry the site-wide content version (``cms.cache``), so publishing,
 unpublishing, moving or deleting a page, changing a view restriction, an alert, the
 council settings, an image or a document makes every entry stale at once. Alerts start
@@ -25,13 +33,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Min, Q
 from django.http import HttpResponse
-from django.middleware.csp import get_nonce
-from django.middleware.csrf import get_token
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.csp import ContentSecurityPolicyMiddleware, get_nonce
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from wagtail.models import Page
 from wagtail.views import serve
+
+from portal.lib.outage import database_unavailable
 
 from .cache import CONTENT_VERSION_KEY, FRAGMENT_TIMEOUT, content_version
 from .models import Alert
@@ -73,12 +84,16 @@ def _key(kind: str, request) -> str:
 
 
 def _lookup(kind: str, request) -> tuple[str, str, dict | None]:
-    """One cache round trip for the current content version and the entry."""
+    """One cache round trip for the current content version and the entry.
+
+    An entry whose version is not the current one is stale: it is still served while the
+    database is unavailable (``database_unavailable``), rather than an error page.
+    """
     key = _key(kind, request)
     found = cache.get_many([CONTENT_VERSION_KEY, key])
     version = found.get(CONTENT_VERSION_KEY) or content_version()
     entry = found.get(key)
-    if entry is not None and entry.get("version") != version:
+    if entry is not None and entry.get("version") != version and not database_unavailable():
         entry = None
     return key, version, entry
 
@@ -129,6 +144,53 @@ def _fill_in_per_response_values(request, html: str) -> str:
     return html
 
 
+class PageCacheFastPathMiddleware:
+    """Serve a page-cache hit before the rest of the middleware stack (see module docstring).
+
+    Sits just inside ``InteractionLogMiddleware`` (so the hit is logged as a page view) and
+    after the security, input and static-file middleware (so their headers and checks
+    apply). It does for the hit exactly what the skipped middleware would: the CSRF
+    cookie (``CsrfViewMiddleware``), the CSP header with this response's nonce
+    (``ContentSecurityPolicyMiddleware``), ``X-Frame-Options`` and ``Content-Length``.
+    A miss goes down the stack as before, carrying the lookup so it is not repeated.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
+        self.csp = ContentSecurityPolicyMiddleware(get_response)
+        self.xframe = XFrameOptionsMiddleware(get_response)
+
+    def __call__(self, request):
+        if not enabled() or not anonymous_request(request) or not _serves_wagtail_page(request):
+            return self.get_response(request)
+        lookup = _lookup("page", request)
+        entry = lookup[2]
+        if entry is None:
+            request._page_cache_lookup = lookup
+            return self.get_response(request)
+        self.csrf.process_request(request)
+        self.csp.process_request(request)
+        response = _hit_response(request, entry)
+        response = self.csrf.process_response(request, response)
+        response = self.csp.process_response(request, response)
+        response = self.xframe.process_response(request, response)
+        response["Content-Length"] = str(len(response.content))
+        return response
+
+
+def _hit_response(request, entry: dict) -> HttpResponse:
+    if entry.get("service_code"):
+        request.interaction_service_code = entry["service_code"]
+    if entry.get("interaction_type"):
+        request.interaction_type = entry["interaction_type"]
+    response = HttpResponse(
+        _fill_in_per_response_values(request, entry["html"]), content_type=entry["content_type"]
+    )
+    response["Vary"] = "Cookie"
+    return response
+
+
 class AnonymousPageCacheMiddleware:
     """Serve council pages to visitors without a session from the cache (see module docstring).
 
@@ -143,9 +205,10 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not enabled() or not anonymous_request(request) or not _serves_wagtail_page(request):
             return self.get_response(request)
-        key, version, entry = _lookup("page", request)
+        lookup = getattr(request, "_page_cache_lookup", None) or _lookup("page", request)
+        key, version, entry = lookup
         if entry is not None:
-            return self._hit(request, entry)
+            return _hit_response(request, entry)
         response = self.get_response(request)
         page = _cacheable_page_response(request, response)
         if page is not None:
@@ -158,17 +221,6 @@ class AnonymousPageCacheMiddleware:
                 "interaction_type": getattr(page, "interaction_type", None),
             }
             cache.set(key, entry, _timeout())
-        return response
-
-    def _hit(self, request, entry: dict) -> HttpResponse:
-        if entry.get("service_code"):
-            request.interaction_service_code = entry["service_code"]
-        if entry.get("interaction_type"):
-            request.interaction_type = entry["interaction_type"]
-        response = HttpResponse(
-            _fill_in_per_response_values(request, entry["html"]), content_type=entry["content_type"]
-        )
-        response["Vary"] = "Cookie"
         return response
 
 

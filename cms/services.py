@@ -1,5 +1,6 @@
 """Things residents do with council content that change state: searching (logged), page
-feedback, and service alerts (subscriptions, and sending an alert when it is published)."""
+feedback, and service alerts (subscriptions, and sending an alert when it is published); and
+the statutory pages every install starts with."""
 
 import base64
 import hashlib
@@ -11,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
@@ -36,15 +38,19 @@ from portal.lib.retry import task_enqueue
 from portal.notifications.selectors import phone_digits
 from portal.notifications.services import message_send, sms_opt_in
 
-from . import selectors
+from . import selectors, statutory
 from .constants import AlertChannel, AlertDeliveryOutcome, AlertSubscriptionEnd
 from .models import (
+    AccessibilityStatementPage,
     Alert,
     AlertDelivery,
     AlertSending,
     AlertSubscription,
+    CouncilSettings,
     FeedbackHandled,
+    HomePage,
     ServicePage,
+    StandardPage,
     postcode_district,
 )
 
@@ -613,3 +619,111 @@ def _alert_deliver(*, alert: Alert, subscription: AlertSubscription, context: di
     except IntegrityError:  # another run sent it (the unique constraint): nothing to do
         return "skipped"
     return "sent" if notification is not None else "unreachable"
+
+
+# --- the statutory pages ------------------------------------------------------------------
+
+
+def _page_publish(parent: Page, page: Page) -> Page:
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+@transaction.atomic
+def statutory_pages_ensure() -> int:
+    """Give the default site the accessibility statement, privacy notice and cookies page it must
+    have, and a footer and privacy setting that link them (run after every migrate, so a council
+    that never loads the demo has them). Returns how many pages were made.
+
+    Done once per site (``CouncilSettings.statutory_pages_made``): after that the pages are the
+    editors' to rename, move or delete. Each page is made only if the home page has no child
+    page with its slug (nor, for the statement, any accessibility statement), and the footer
+    links and the privacy notice setting only when they are empty.
+    """
+    ContentType.objects.clear_cache()  # a test's flush may have renumbered them
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is None:  # a flushed test database: nothing to add pages to
+        return 0
+    home = site.root_page.specific
+    if not isinstance(home, HomePage):
+        return 0
+    council = CouncilSettings.for_site(site)
+    if council.statutory_pages_made:
+        return 0
+    children = home.get_children()
+    made = 0
+
+    def existing(slug: str) -> Page | None:
+        page = children.filter(slug=slug).first()
+        return page.specific if page is not None else None
+
+    today = timezone.localdate()
+    accessibility = existing(statutory.ACCESSIBILITY_SLUG) or AccessibilityStatementPage.objects.first()
+    if accessibility is None:
+        fields = statutory.accessibility_statement_fields(
+            council_name=council.council_name, phone=council.phone
+        )
+        accessibility = _page_publish(
+            home, AccessibilityStatementPage(**fields, prepared_on=today, review_by=today)
+        )
+        made += 1
+    privacy = existing(statutory.PRIVACY_SLUG)
+    if privacy is None:
+        privacy = _page_publish(
+            home,
+            StandardPage(
+                slug=statutory.PRIVACY_SLUG,
+                title="Privacy notice",
+                summary=f"How {council.council_name} uses the information you give us on this "
+                "website, and your rights.",
+                body=statutory.privacy_notice_body(council_name=council.council_name),
+                review_by=today,
+            ),
+        )
+        made += 1
+    cookies = existing(statutory.COOKIES_SLUG)
+    if cookies is None:
+        cookies = _page_publish(
+            home,
+            StandardPage(
+                slug=statutory.COOKIES_SLUG,
+                title="Cookies",
+                summary="The cookies this website uses and why. We only use cookies the website "
+                "needs to work.",
+                body=statutory.cookies_body(),
+                review_by=today,
+            ),
+        )
+        made += 1
+
+    changed = ["statutory_pages_made"]
+    council.statutory_pages_made = True
+    if not len(council.footer_links):
+        council.footer_links = statutory_footer_links(
+            accessibility=accessibility, privacy=privacy, cookies=cookies
+        )
+        changed.append("footer_links")
+    if council.privacy_page_id is None:
+        council.privacy_page = privacy
+        changed.append("privacy_page")
+    council.save(update_fields=changed)
+    return made
+
+
+def statutory_footer_links(*, accessibility: Page, privacy: Page, cookies: Page) -> list[tuple[str, dict]]:
+    """The footer links an install starts with (``CouncilSettings.footer_links``' stream data)."""
+    return [
+        ("link", {"text": "Accessibility statement", "page": accessibility}),
+        ("link", {"text": "Privacy", "page": privacy}),
+        ("link", {"text": "Cookies", "page": cookies}),
+    ]
+
+
+def statutory_page_unfinished(page: Page) -> bool:
+    """Whether ``page`` is still the install's "[to complete]" version that no editor has saved
+    (so ``load_demo`` may fill it in with the demo council's wording)."""
+    if page.revisions.exclude(user=None).exists():
+        return False
+    content = page.specific.serializable_data()
+    return statutory.TO_COMPLETE in str(content)

@@ -4,7 +4,7 @@ from django.urls import path
 
 from wagtail.contrib.sitemaps.views import sitemap
 
-from . import alert_views, views
+from . import views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
@@ -13,12 +13,12 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     # Service alerts by email or text: subscribe, confirm, unsubscribe (links in messages).
-    path("alerts/subscribe/", alert_views.subscribe, name="alert_subscribe"),
-    path("alerts/subscribe/check/", alert_views.subscribe_check, name="alert_subscribe_check"),
-    path("alerts/confirm/<str:token>/", alert_views.confirm, name="alert_confirm"),
-    path("alerts/unsubscribe/<str:token>/", alert_views.unsubscribe, name="alert_unsubscribe"),
-    path("my-account/alerts/", alert_views.subscriptions, name="alert_subscriptions"),
+    path("alerts/subscribe/", views.alerts.subscribe, name="alert_subscribe"),
+    path("alerts/subscribe/check/", views.alerts.subscribe_check, name="alert_subscribe_check"),
+    path("alerts/confirm/<str:token>/", views.alerts.confirm, name="alert_confirm"),
+    path("alerts/unsubscribe/<str:token>/", views.alerts.unsubscribe, name="alert_unsubscribe"),
+    path("my-account/alerts/", views.alerts.subscriptions, name="alert_subscriptions"),
     path(
-        "my-account/alerts/<int:pk>/stop/", alert_views.subscription_cancel, name="alert_subscription_cancel"
+        "my-account/alerts/<int:pk>/stop/", views.alerts.subscription_cancel, name="alert_subscription_cancel"
     ),
 ]

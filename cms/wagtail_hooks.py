@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import admin_views, insights_admin, permissions, selectors, services
+from . import admin_views, permissions, selectors, services
 
 
 @hooks.register("register_admin_urls")
@@ -51,15 +51,15 @@ def add_review_panel(request, panels):
 @hooks.register("register_admin_urls")
 def register_what_to_fix_urls():
     return [
-        path("reports/what-to-fix/", insights_admin.WhatToFixView.as_view(), name="cms_what_to_fix"),
+        path("reports/what-to-fix/", admin_views.WhatToFixView.as_view(), name="cms_what_to_fix"),
         path(
             "reports/what-to-fix/add-search-term/",
-            insights_admin.AddSearchTermView.as_view(),
+            admin_views.AddSearchTermView.as_view(),
             name="cms_what_to_fix_add_term",
         ),
         path(
             "reports/what-to-fix/handled/<int:interaction_id>/",
-            insights_admin.MarkFeedbackHandledView.as_view(),
+            admin_views.MarkFeedbackHandledView.as_view(),
             name="cms_what_to_fix_handled",
         ),
     ]

@@ -40,6 +40,7 @@ from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, In
 
 from portal.interactions.models import LgslService
 from portal.interactions.permissions import can_view_contact_insights
+from portal.lib.money import pounds
 
 from .constants import FeeType, FormState
 from .forms import ServiceFormAdminForm
@@ -67,7 +68,7 @@ permission_policy = ServiceFormPermissionPolicy(ServiceForm)
 def fee_display(form: ServiceForm) -> str:
     if form.fee_type == FeeType.NONE or not form.fee_amount_pence:
         return "No fee"
-    amount = f"£{form.fee_amount_pence / 100:,.2f}"
+    amount = pounds(form.fee_amount_pence, pence_always=True)
     return f"{amount} per item" if form.fee_type == FeeType.PER_ANSWER else amount
 
 

@@ -84,3 +84,9 @@ ASSISTED_PHRASE_DEFAULT = "with help from our staff"
 def assisted_phrase(channel: str) -> str:
     """ "by phone", "at a council office"... for a request staff made for a resident."""
     return ASSISTED_PHRASES.get(channel, ASSISTED_PHRASE_DEFAULT)
+
+
+# The query a service page's start button adds to its form's address: the resident has just
+# read the service page's "Before you start", so the form begins at its first question
+# (forms_engine.views.start; cms.models.ServicePage.start_button_href).
+FROM_SERVICE_PAGE = "from=service"

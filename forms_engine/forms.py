@@ -5,33 +5,31 @@ the fee question, and the key that makes saving from the add page safe to repeat
 Amounts stay in pence in the database; editors only ever see and type pounds.
 """
 
-import re
 import uuid
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from portal.lib.money import pounds, pounds_value
+from portal.lib.money import pence_from_pounds, pounds, pounds_value
 
 FEE_FORMAT_ERROR = "Enter the fee in pounds and pence, like 85 or 85.50"
 MAX_FEE_PENCE = 10_000_000  # £100,000: far above any council fee; catches a slip of the keyboard
-_POUNDS = re.compile(r"^£?\s*(\d{1,9})(?:\.(\d{1,2}))?$")
+# What the parser reads at all (nine digits of pounds); ``MAX_FEE_PENCE`` is the rule editors see.
+_MAX_TYPED_POUNDS = 999_999_999
 
 
 def pence_from_pounds_text(text: str) -> int:
-    """``"85"``, ``"85.5"``, ``"£85.50"`` or ``"1,250"`` in pence (8500, 8550, 8550, 125000).
+    """A fee typed in pounds, in pence (``portal.lib.money.pence_from_pounds``).
 
-    Raises ``ValidationError`` with ``FEE_FORMAT_ERROR`` for anything else (pence typed as
-    ``85p``, three decimal places, letters, a minus sign).
+    Raises ``ValidationError`` with ``FEE_FORMAT_ERROR`` (the fee's own words) for anything
+    the parser refuses.
     """
-    match = _POUNDS.match((text or "").strip().replace(",", ""))
-    if not match:
-        raise ValidationError(FEE_FORMAT_ERROR, code="invalid")
-    whole, fraction = match.group(1), (match.group(2) or "").ljust(2, "0")
-    return int(Decimal(f"{whole}.{fraction}") * 100)
+    try:
+        return pence_from_pounds(text, max_pounds=_MAX_TYPED_POUNDS)
+    except ValueError as exc:
+        raise ValidationError(FEE_FORMAT_ERROR, code="invalid") from exc
 
 
 class PoundsField(forms.CharField):

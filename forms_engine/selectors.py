@@ -205,3 +205,30 @@ def submission_answer_rows(submission: Submission) -> list[dict[str, Any]]:
             )
             rows.append({"step": step["title"], "label": q["label"], "value": value, "files": files})
     return rows
+
+
+def submission_answers_named(submission: Submission) -> list[dict[str, str]]:
+    """The answers of ``submission`` keyed by question name, as staff read them, for exports
+    and deliveries to other systems (which match answers by name, not by the wording of the
+    question): ``{"name", "label", "value"}`` in form order, files by their names, never contents.
+
+    Read against the submission's own FormVersion, as ``submission_answer_rows``.
+    """
+    schema = submission.version.schema
+    answers = submission.answers or {}
+    flow = Flow(schema, anonymous=CONTACT_FIELD in answers)
+    files: dict[str, list[str]] = {}
+    if any(q["type"] == "file" for q in flow.questions.values()):
+        for upload in Upload.objects.filter(submission=submission).order_by("created_at"):
+            files.setdefault(upload.field_name, []).append(upload.original_name)
+    rows = []
+    for _number, step in flow.visible_steps(answers):
+        for q in step["questions"]:
+            if q["name"] not in answers:
+                continue
+            if q["type"] == "file" and files.get(q["name"]):
+                value = ", ".join(files[q["name"]])
+            else:  # a file another app gave as a link shows as the link
+                value = answer_display(q, answers[q["name"]])
+            rows.append({"name": q["name"], "label": q["label"], "value": value})
+    return rows

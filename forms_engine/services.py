@@ -41,7 +41,17 @@ from .constants import (
     assisted_phrase,
     draft_transition_allowed,
 )
-from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity
+from .engine import (
+    CONTACT_FIELD,
+    ApiAnswerErrors,
+    Flow,
+    PendingUpload,
+    StepForm,
+    api_step_data,
+    fee_pence,
+    fee_quantity,
+    handler_for,
+)
 from .messages import RESUME_LINK, SUBMITTED, SUBMITTED_PAID
 from .models import Draft, FormVersion, ServiceForm, Submission, Upload, draft_lifetime
 from .schema import schema_build
@@ -279,8 +289,11 @@ def draft_create_for_caller(*, version: FormVersion, assisted: Assisted, session
 
 
 def _upload_ids(flow: Flow, answers: dict[str, Any]) -> set[str]:
+    # A link another app gave (``{"media_url": ...}``) is an answer but not an Upload.
     return {
-        str(answers[name]) for name, q in flow.questions.items() if q["type"] == "file" and answers.get(name)
+        str(answers[name])
+        for name, q in flow.questions.items()
+        if q["type"] == "file" and answers.get(name) and not isinstance(answers[name], dict)
     }
 
 
@@ -893,3 +906,87 @@ def _submission_create(
     _confirmation_send(submission, schema, hold=payment is not None and case is not None)
     submission.payment = payment  # type: ignore[attr-defined]  # not a field: for the caller's redirect
     return submission
+
+
+# Submitting for another app (Open311, an API)
+
+
+class SubmissionInvalid(ValueError):
+    """An app's answers that a resident could not have sent on the web either.
+
+    ``errors`` is ``{question name: message}``, one per failing question, in the web's words;
+    ``fields`` says, for a question of several inputs (an address, a location), which input
+    failed (``{question name: "address-postcode"}``), so the app can be told which of its
+    parameters to fix.
+    """
+
+    def __init__(self, errors: dict[str, str], *, fields: dict[str, str] | None = None) -> None:
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors = errors
+        self.fields = fields or {}
+
+
+def answers_check_for_app(
+    *, version: FormVersion, answers: dict[str, Any], email: str = ""
+) -> dict[str, Any]:
+    """The answers an app sent for a whole form, checked step by step as the web checks them
+    (``StepForm``), as they would be stored. Raises ``SubmissionInvalid`` naming every question
+    that fails (not only the first), so the app can fix them all at once.
+
+    Nobody signs in through an app: like an anonymous resident, the report needs an email
+    address, from the form's own email question or else ``email`` (the "Your email address"
+    step the web adds).
+    """
+    flow = Flow(version.schema, anonymous=True)
+    given = dict(answers)
+    if email and not given.get(CONTACT_FIELD):
+        given[CONTACT_FIELD] = email
+    errors: dict[str, str] = {}
+    fields: dict[str, str] = {}
+    kept: dict[str, Any] = {}
+    for number, step in enumerate(flow.steps, 1):
+        if not flow.step_visible(number, kept):
+            continue
+        try:
+            data, media = api_step_data(step, given)
+        except ApiAnswerErrors as exc:
+            errors.update(exc.errors)
+            continue
+        form = StepForm(data, {}, step=step, answers={**kept, **media})
+        form.is_valid()
+        for q in form.questions:
+            for field_name in handler_for(q).field_names(q):
+                if field_name in form.errors and q["name"] not in errors:
+                    errors[q["name"]] = str(form.errors[field_name][0])
+                    if field_name != q["name"]:
+                        fields[q["name"]] = field_name
+        kept.update(form.step_answers)
+        kept = flow.prune(kept)
+    if errors:
+        raise SubmissionInvalid(errors, fields=fields)
+    return kept
+
+
+def submission_create_for_app(
+    *, form: ServiceForm, answers: dict[str, Any], api_client: str, email: str = ""
+) -> Submission:
+    """Send a report another app (``api_client``, e.g. "FixMyStreet") made for a resident, as
+    if the resident had filled the form in on the web: the same checks
+    (``answers_check_for_app``), then ``submission_create`` on the API channel, so the case,
+    the confirmation to ``email``, the deliveries and the interaction log (with the app's name)
+    are exactly a web submission's.
+
+    ``answers`` are keyed by question name (``engine.api`` says what each type takes). Raises
+    ``SubmissionInvalid`` for answers the web would refuse (or when the form is not open), and
+    ``SubmissionIncomplete`` if ``submission_create`` still finds something missing.
+    """
+    version = form_version_current(form=form)
+    if version is None:
+        raise SubmissionInvalid({"service_code": "This service is not taking requests at the moment"})
+    checked = answers_check_for_app(version=version, answers=answers, email=email)
+    with transaction.atomic():
+        draft = draft_create(version=version, channel=Channel.API)
+        draft.answers = checked
+        draft.current_step = "check"
+        draft.save(update_fields=["answers", "current_step", "updated_at"])
+        return submission_create(draft=draft, channel=Channel.API, api_client=api_client)

@@ -35,7 +35,7 @@ from portal.lib.ratelimit import retry_after_message
 from portal.lib.uploads import UploadLimits, upload_limit
 from portal.lib.validation import phone_display, phone_is_uk_mobile, phone_normalise
 
-from .constants import SignIn, assisted_phrase
+from .constants import FROM_SERVICE_PAGE, SignIn, assisted_phrase
 from .engine import Flow, PendingUpload, StepForm, fee_pence, fee_quantity, handler_for
 from .models import Draft, FormVersion, ServiceForm, Submission, Upload
 from .selectors import (
@@ -231,7 +231,7 @@ def _after_submit(request: HttpRequest, submission: Submission) -> HttpResponse:
     if assisted is not None:
         return _after_caller_submit(request, assisted, submission)
     payment = getattr(submission, "payment", None) or submission_payment(submission)
-    if payment is not None and payment.status not in ("success",):
+    if payment is not None and not payment.is_success:
         return redirect("payments:pay", reference=payment.reference)
     return redirect("forms_engine:done", slug=submission.version.form.slug, key=submission.idempotency_key)
 
@@ -244,7 +244,7 @@ def _after_caller_submit(request: HttpRequest, assisted: Assisted, submission: S
     reference = case.reference if case is not None else submission.version.schema.get("title", "the form")
     messages.success(request, f"Sent {reference} for {name} {assisted_phrase(assisted.channel)}")
     payment = getattr(submission, "payment", None) or submission_payment(submission)
-    if payment is not None and payment.status != "success":
+    if payment is not None and not payment.is_success:
         messages.warning(
             request, f"A fee of {pounds(submission.fee_pence)} is due: send a payment link from the record"
         )
@@ -278,30 +278,32 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     if existing is not None and not existing.answers:
         # Opened but nothing answered: nothing to "continue with", and no second empty draft.
         unanswered, existing = existing, None
+    service_page = form_introduced_by(service_form)
+    if (
+        request.method == "GET"
+        and FROM_SERVICE_PAGE in request.META.get("QUERY_STRING", "").split("&")
+        and service_page is not None
+        and existing is None
+    ):
+        # The service page was the start page and said what to have ready (GOV.UK's pattern):
+        # begin at the first question, which shows the privacy notice and the offer to sign
+        # in. A saved form in progress still gets this page, to continue or start again.
+        if sign_in == SignIn.REQUIRED and not request.user.is_authenticated:
+            return redirect(_login_url(request.get_full_path()))
+        return _begin(request, version, unanswered)
     if request.method == "POST":
         if sign_in == SignIn.REQUIRED and not request.user.is_authenticated:
             return redirect(_login_url(request.path))
         if request.POST.get("action") == "continue" and existing is not None:
             return redirect("forms_engine:resume_draft", slug=slug, draft=existing.pk)
-        if unanswered is not None and unanswered.version_id == version.pk:
-            return redirect(_step_url(unanswered, 1))
-        anonymous = not request.user.is_authenticated
-        draft = draft_create(
-            version=version,
-            user=request.user,
-            session_key=_session_key(request) if anonymous else "",
-            request=request,
-        )
-        if anonymous:
-            _session_list_add(request, SESSION_DRAFTS, str(draft.pk))
-        return redirect(_step_url(draft, 1))
+        return _begin(request, version, unanswered)
     return render(
         request,
         "forms_engine/start.html",
         {
             "service_form": service_form,
             "schema": schema,
-            "service_page": form_introduced_by(service_form),
+            "service_page": service_page,
             "sign_in": sign_in,
             "existing": existing,
             "existing_expires_at": existing.expires_at if existing else None,
@@ -311,6 +313,23 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             "fee_text": pounds(int((schema.get("fee") or {}).get("amount_pence") or 0)),
         },
     )
+
+
+def _begin(request: HttpRequest, version: FormVersion, unanswered: Draft | None) -> HttpResponse:
+    """The resident's new draft, at its first question; the one they opened and left
+    unanswered, if any, rather than a second empty one."""
+    if unanswered is not None and unanswered.version_id == version.pk:
+        return redirect(_step_url(unanswered, 1))
+    anonymous = not request.user.is_authenticated
+    draft = draft_create(
+        version=version,
+        user=request.user,
+        session_key=_session_key(request) if anonymous else "",
+        request=request,
+    )
+    if anonymous:
+        _session_list_add(request, SESSION_DRAFTS, str(draft.pk))
+    return redirect(_step_url(draft, 1))
 
 
 def _start_for_caller(
@@ -433,7 +452,10 @@ def step(request: HttpRequest, draft: Draft, number: int) -> HttpResponse:
     elif previous:
         back_url = _step_url(draft, previous)
     else:
-        back_url = draft.version.form.get_absolute_url()
+        # Back to the service page when it is the form's start page (its start button skips
+        # the form's own), else to the form's start page.
+        service_page = form_introduced_by(draft.version.form)
+        back_url = service_page.url if service_page is not None else draft.version.form.get_absolute_url()
     heading_row = (
         rows[0]
         if len(rows) == 1 and not this_step.get("intro") and _same(rows[0]["q"]["label"], this_step["title"])
@@ -456,6 +478,16 @@ def step(request: HttpRequest, draft: Draft, number: int) -> HttpResponse:
             "has_location": any(q["type"] == "location" for q in form.questions),
             "has_reveal": form.reveals,
             "signed_in": resident is not None,
+            # The first question is where the privacy notice is sure to be seen (the start page
+            # is skipped from a service page), and the offer to sign in and save the answers.
+            "first_question": number == 1 and not change,
+            "sign_in_url": (
+                _login_url(_step_url(draft, 1))
+                if assisted is None
+                and resident is None
+                and (draft.version.schema.get("sign_in") or SignIn.OPTIONAL) == SignIn.OPTIONAL
+                else ""
+            ),
         },
     )
 
@@ -692,7 +724,7 @@ def done(request: HttpRequest, slug: str, key) -> HttpResponse:
             "case": submission.case,
             "schema": schema,
             "payment": payment,
-            "paid": payment is not None and payment.status == "success",
+            "paid": payment is not None and payment.is_success,
             "fee_text": pounds(submission.fee_pence) if submission.fee_pence else "",
             "rows": submission_answer_rows(submission),
         },

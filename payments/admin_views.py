@@ -41,10 +41,11 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from portal.cases.selectors import staff_can_view_case
 from portal.lib.csv import SafeSpreadsheetExportMixin
 from portal.lib.dates import datetime_display
+from portal.lib.money import pounds_value
 from portal.lib.postcodes import postcode_display
 
 from .constants import BillStatus, PaymentStatus, Provider, bill_status_choices
-from .forms import BillImportForm, RefundForm, pence_from_pounds
+from .forms import BillImportForm, RefundForm, amount_clean
 from .models import Bill, Payment
 from .reconciliation import reconciliation_report, report_csv
 from .services import PaymentError, bill_status_set, bills_import, payment_refund
@@ -363,10 +364,10 @@ class BillForm(WagtailAdminModelForm):
         self.fields["status"].choices = bill_status_choices(self.instance.status)
         self.fields["status"].initial = self.instance.status
         if self.instance.pk:
-            self.fields["amount_due"].initial = f"{self.instance.amount_due_pence / 100:.2f}"
+            self.fields["amount_due"].initial = pounds_value(self.instance.amount_due_pence)
 
     def clean_amount_due(self) -> int:
-        amount = pence_from_pounds(self.cleaned_data["amount_due"])
+        amount = amount_clean(self.cleaned_data["amount_due"])
         if amount <= 0:
             raise forms.ValidationError("Enter an amount more than £0")
         return amount

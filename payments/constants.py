@@ -19,6 +19,10 @@ The rules that make out-of-order and repeated payment messages converge:
 
 from django.db import models
 
+# The most that can be typed as an amount to pay, refund or bill, in whole pounds (seven
+# digits): a bound on a slip of the keyboard, far above any council bill.
+MAX_AMOUNT_POUNDS = 9_999_999
+
 
 class PaymentStatus(models.TextChoices):
     CREATED = "created", "Created"

@@ -2,29 +2,22 @@
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from portal.lib.money import pounds
+from portal.lib.money import MONEY_FORMAT_ERROR, pence_from_pounds, pounds
 
+from .constants import MAX_AMOUNT_POUNDS
 from .providers.sandbox import TEST_CARDS
 
-_MONEY = re.compile(r"^£?\s*(\d{1,7})(?:\.(\d{1,2}))?$")
 
-
-def pence_from_pounds(value: str) -> int:
-    """``"12.50"``, ``"£12.5"`` or ``"12"`` in pence; raises ``ValidationError`` in GOV.UK words."""
-    cleaned = (value or "").strip().replace(",", "")
-    match = _MONEY.match(cleaned)
-    if not match:
-        raise ValidationError("Enter an amount in pounds and pence, like 12.50")
+def amount_clean(value: str) -> int:
+    """An amount typed in pounds, in pence (``portal.lib.money.pence_from_pounds``), or a form error."""
     try:
-        amount = Decimal(f"{match.group(1)}.{(match.group(2) or '0').ljust(2, '0')}")
-    except InvalidOperation as exc:
-        raise ValidationError("Enter an amount in pounds and pence, like 12.50") from exc
-    return int(amount * 100)
+        return pence_from_pounds(value, max_pounds=MAX_AMOUNT_POUNDS)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def _money_field(label: str, *, hint: str = "", required: str = "Enter an amount") -> forms.CharField:
@@ -37,7 +30,7 @@ def _money_field(label: str, *, hint: str = "", required: str = "Enter an amount
         ),
         error_messages={
             "required": required,
-            "max_length": "Enter an amount in pounds and pence, like 12.50",
+            "max_length": MONEY_FORMAT_ERROR,
         },
     )
 
@@ -90,7 +83,7 @@ class BillAmountForm(forms.Form):
             del self.fields["amount"]
 
     def clean_amount(self) -> int:
-        amount = pence_from_pounds(self.cleaned_data["amount"])
+        amount = amount_clean(self.cleaned_data["amount"])
         outstanding = self.bill.outstanding_pence
         if amount <= 0:
             raise ValidationError("Enter an amount more than £0")
@@ -236,7 +229,7 @@ class RefundForm(forms.Form):
                 self.add_error("amount", "Enter the amount to refund")
             else:
                 try:
-                    amount = pence_from_pounds(raw)
+                    amount = amount_clean(raw)
                 except ValidationError as exc:
                     self.add_error("amount", exc)
                 else:

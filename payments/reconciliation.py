@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.lib import csv as safe_csv
-from portal.lib.money import pounds
+from portal.lib.money import pounds, pounds_value
 
 from .constants import PaymentStatus, RefundStatus
 from .models import Payment, Refund
@@ -252,8 +252,8 @@ def report_csv(report: Report) -> str:
                 line.kind,
                 line.reference,
                 line.provider_id,
-                f"{line.local_pence / 100:.2f}" if line.local_pence is not None else "",
-                f"{line.provider_pence / 100:.2f}" if line.provider_pence is not None else "",
+                pounds_value(line.local_pence),
+                pounds_value(line.provider_pence),
                 line.issue or "ok",
                 line.note,
             ]

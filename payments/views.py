@@ -13,7 +13,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,10 +22,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.models import CouncilSettings
-from portal.cases.constants import CaseStatus
 from portal.lib.client import client_ip
-from portal.lib.money import pounds
+from portal.lib.money import pounds, pounds_value
 from portal.lib.ratelimit import (
+    ratelimit_count,
     ratelimit_exceeded,
     ratelimit_hit,
     ratelimit_retry_after,
@@ -215,7 +214,7 @@ def result(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _can_retry(payment: Payment) -> bool:
     if payment.case_id:
-        return payment.case.status == CaseStatus.AWAITING_PAYMENT
+        return payment.case.is_awaiting_payment
     if payment.bill_id:
         return payment.bill.is_payable
     return True
@@ -281,20 +280,17 @@ def _lookup_keys(request: HttpRequest, reference: str) -> dict[str, str]:
 
 
 def _lookup_blocked(keys: dict[str, str]) -> bool:
-    counts = cache.get_many(keys.values())
-    count = {name: counts.get(key) or 0 for name, key in keys.items()}
-    if count["client"] >= LOOKUP_LIMIT:
+    # ``ratelimit_exceeded`` is "more than limit": blocked once a count reaches the limit.
+    if ratelimit_exceeded(keys["client"], limit=LOOKUP_LIMIT - 1):
         return True
-    return count["bill"] >= GUARDED_BILL_AFTER and count["client_bill"] >= GUARDED_BILL_CLIENT_LIMIT
+    return ratelimit_exceeded(keys["bill"], limit=GUARDED_BILL_AFTER - 1) and ratelimit_exceeded(
+        keys["client_bill"], limit=GUARDED_BILL_CLIENT_LIMIT - 1
+    )
 
 
 def _lookup_failed(keys: dict[str, str]) -> None:
     for key in keys.values():
-        cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+        ratelimit_count(key, window_seconds=LOOKUP_WINDOW_SECONDS)
 
 
 @never_cache
@@ -356,7 +352,7 @@ def bill_amount(request: HttpRequest) -> HttpResponse:
             request.session.pop(SESSION_BILL, None)
             return redirect("payments:pay", reference=payment.reference)
     if not form.is_bound and "amount" in form.fields:
-        form.initial["amount"] = f"{bill.outstanding_pence / 100:.2f}"
+        form.initial["amount"] = pounds_value(bill.outstanding_pence)
     return render(
         request,
         "payments/bill_amount.html",
@@ -482,15 +478,6 @@ def _unverified_key(request: HttpRequest) -> str:
     return f"payments:webhook-unverified:{who}"
 
 
-def _unverified_count(key: str) -> int:
-    cache.add(key, 0, WEBHOOK_UNVERIFIED_WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, WEBHOOK_UNVERIFIED_WINDOW_SECONDS)
-        return 1
-
-
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest, provider: str) -> HttpResponse:
@@ -501,7 +488,7 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     if not _webhook_live(provider):
         raise Http404
     key = _unverified_key(request)
-    over_limit = (cache.get(key) or 0) >= WEBHOOK_UNVERIFIED_LIMIT
+    over_limit = ratelimit_exceeded(key, limit=WEBHOOK_UNVERIFIED_LIMIT - 1)
     status, reason = services.webhook_receive(
         provider_name=provider,
         body=request.body,
@@ -510,7 +497,9 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     )
     if status == 400:
         if not over_limit:
-            over_limit = _unverified_count(key) > WEBHOOK_UNVERIFIED_LIMIT
+            over_limit = ratelimit_hit(
+                key, limit=WEBHOOK_UNVERIFIED_LIMIT, window_seconds=WEBHOOK_UNVERIFIED_WINDOW_SECONDS
+            )
             if over_limit:
                 logger.warning(
                     "A client sent more than %s unverified %s webhooks: they are refused with 429, "

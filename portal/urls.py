@@ -57,3 +57,5 @@ urlpatterns += [
 
 # allauth answers its own rate limits with this view: "Too many attempts", and when to try again.
 handler429 = "accounts.views.rate_limited"
+# A database outage answers 503 "try again shortly" (portal.views.server_error).
+handler500 = "portal.views.server_error"

@@ -1,9 +1,12 @@
 import logging
+import sys
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -11,6 +14,7 @@ from accounts.selectors import acting_for, resident_record_offers
 from forms_engine.selectors import draft_list_for_user
 from payments.selectors import payment_list_for_user
 from portal.cases.selectors import case_claimable_for_resident, case_list_for_resident
+from portal.lib.outage import database_unavailable_mark
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +54,25 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.error("Health check: database unreachable: %s", exc)
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# Seconds a client is asked to wait when the database is unavailable.
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler: 503 "try again shortly" when the database is what failed.
+
+    A database that can't be reached (or a connection that broke) is an outage, not a bug:
+    the page says to try again, with ``Retry-After``, and the outage is marked so that the
+    page cache serves what it has (``portal.lib.outage``). Nothing here touches the
+    database. Every other error gets the usual 500 page.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        database_unavailable_mark()
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return defaults.server_error(request)

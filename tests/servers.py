@@ -18,7 +18,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def portal_server(env: dict[str, str], *, timeout: float = 30.0):
+def portal_server(
+    env: dict[str, str],
+    *,
+    timeout: float = 30.0,
+    workers: int = 1,
+    app: str = "portal.wsgi",
+    cwd: Path = ROOT,
+):
     """Run gunicorn (the production server) on a free port with ``env`` added."""
     port = free_port()
     full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", **env}
@@ -27,15 +34,15 @@ def portal_server(env: dict[str, str], *, timeout: float = 30.0):
             sys.executable,
             "-m",
             "gunicorn",
-            "portal.wsgi",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "1",
+            str(workers),
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=full_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

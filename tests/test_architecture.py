@@ -173,3 +173,104 @@ def test_function_level_imports_say_why():
     """Imports go at the top of the module; one inside a function says, in a comment, why it must be there."""
     missing = _function_level_imports_without_reason()
     assert not missing, "Function-level imports without a reason comment:\n" + "\n".join(missing)
+
+
+# Module names (docs/design.md, "Module names"): every app names its modules the same way, so
+# a behaviour is found from its URL in two hops. A module that grows becomes a package of the
+# same name (``views/``, ``admin_views/``, ``forms/``, ``services/``), free to name its parts
+# by concern; only an app's own top-level modules and packages are checked here.
+SCHEME_NAMES = frozenset(
+    {
+        "models", "constants", "services", "selectors", "permissions", "views", "admin_views",
+        "forms", "urls", "wagtail_hooks", "tasks", "apps", "personal_data", "demo", "messages",
+        "signals", "middleware", "checks", "housekeeping", "blocks", "api", "admin", "migrations",
+        "management", "templatetags",
+    }
+)  # fmt: skip
+# Single-concern modules that exist today, each named for its one concern. Keep this list
+# short and explicit: a new module takes a scheme name, or joins a package of one, before
+# it is added here (with a reason in review).
+ALLOWED = {
+    "accounts": {
+        "adapter", "archive", "audit", "devices", "groups", "mfa", "proxies", "ratelimits", "records",
+    },
+    "cms": {"api_blocks", "cache", "page_cache", "receivers", "statutory"},
+    "forms_engine": {"engine", "lifecycle", "schema", "stats"},
+    "payments": {"providers", "reconciliation"},
+    # The project package: Django's entry points and settings, and the site-wide search backend.
+    "portal": {"asgi", "wsgi", "settings", "search_backend"},
+    "portal/cases": {"sla"},
+    "portal/contact_centre": {"web_activity"},
+    "portal/insights": {
+        "coverage", "dashboard", "exports", "figures", "measures", "receivers", "report",
+        "satisfaction", "targets", "trend",
+    },
+    # Being built (issue 19). ``status_urls``/``status_views`` are the status API's own URL
+    # module and views, outside the scheme for now: to become part of ``urls``/``views``.
+    "portal/integrations": {
+        "exports", "files", "open311", "openapi", "payloads", "transports", "status_urls", "status_views",
+    },
+    "portal/interactions": {"buffer", "data", "measures", "receivers", "rollups", "satisfaction", "visitor"},
+    "portal/notifications": {"inbound", "providers"},
+    "portal/worker": {"heartbeat"},
+}  # fmt: skip
+# The shared helpers are one concern per module by design; the project's settings are one package.
+NOT_APPS = ("portal/lib", "portal/settings", "portal/templatetags", "portal/management")
+
+
+def _app_dirs() -> list[Path]:
+    """Every app package: the top-level apps, and ``portal``'s own apps below it."""
+    found = [ROOT / app for app in ("accounts", "cms", "forms_engine", "payments", "portal")]
+    for child in sorted((ROOT / "portal").iterdir()):
+        relative = child.relative_to(ROOT).as_posix()
+        if (child / "apps.py").exists() and relative not in NOT_APPS:
+            found.append(child)
+    return found
+
+
+def _name_allowed(app: str, name: str) -> bool:
+    return name in SCHEME_NAMES or name in ALLOWED.get(app, set())
+
+
+def _modules_outside_the_scheme() -> list[str]:
+    found = []
+    app_dirs = _app_dirs()
+    for app_dir in app_dirs:
+        app = app_dir.relative_to(ROOT).as_posix()
+        for child in sorted(app_dir.iterdir()):
+            if child in app_dirs or child.relative_to(ROOT).as_posix() in NOT_APPS:
+                continue
+            if child.is_dir():
+                if not (child / "__init__.py").exists():
+                    continue  # static files, templates: not Python
+                name = child.name
+            elif child.suffix == ".py" and child.name != "__init__.py":
+                name = child.stem
+            else:
+                continue
+            if not _name_allowed(app, name):
+                found.append(f"{app}/{child.name}")
+    return found
+
+
+def test_module_names_follow_the_scheme():
+    outside = _modules_outside_the_scheme()
+    assert not outside, (
+        "Modules named outside the scheme (docs/design.md, 'Module names'): use a scheme name or a "
+        "package of one (views/, admin_views/, forms/), or add a single-concern name to ALLOWED:\n"
+        + "\n".join(outside)
+    )
+
+
+def test_the_name_check_refuses_the_old_names():
+    assert _name_allowed("accounts", "views") and _name_allowed("portal/cases", "sla")
+    for app, name in [
+        ("accounts", "proxy_views"),
+        ("portal/contact_centre", "call_views"),
+        ("portal/contact_centre", "text_forms"),
+        ("cms", "alert_views"),
+        ("cms", "insights_admin"),
+        ("portal/insights", "target_admin"),
+        ("portal/cases", "reopen_views"),
+    ]:
+        assert not _name_allowed(app, name), name

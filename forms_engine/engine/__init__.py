@@ -7,13 +7,23 @@ resident (``flow.py``); and the fee the answers owe (``fees.py``). ``parsing.py`
 what was typed. Other modules import from here, not from the files.
 """
 
+from .api import ApiAnswerErrors, api_step_data
 from .conditions import answer_text, condition_met, condition_text
 from .fees import fee_pence, fee_quantity
 from .flow import CONTACT_FIELD, CONTACT_STEP, CONTACT_STEP_ID, Flow
-from .question_types import HANDLERS, FieldErrors, Handler, PendingUpload, answer_display, handler_for
+from .question_types import (
+    HANDLERS,
+    FieldErrors,
+    Handler,
+    PendingUpload,
+    answer_display,
+    handler_for,
+    media_answer,
+)
 from .step_form import FIELDSET_TYPES, StepForm, step_data
 
 __all__ = [
+    "ApiAnswerErrors",
     "CONTACT_FIELD",
     "CONTACT_STEP",
     "CONTACT_STEP_ID",
@@ -25,11 +35,13 @@ __all__ = [
     "PendingUpload",
     "StepForm",
     "answer_display",
+    "api_step_data",
     "answer_text",
     "condition_met",
     "condition_text",
     "fee_pence",
     "fee_quantity",
     "handler_for",
+    "media_answer",
     "step_data",
 ]

@@ -579,11 +579,27 @@ class FileHandler(Handler):
                 raise _error(q, exc.messages[0]) from None
             return PendingUpload(new, content_type, extension)
         existing = form.uploads.get(q["name"])
+        if existing is None:
+            # A file another app gave as a link (Open311's media_url): kept as the link.
+            media = media_answer(form.answers.get(q["name"]))
+            if media:
+                return media
         return str(existing.pk) if existing is not None else None
 
     def display(self, q, value, uploads=None):
         upload = (uploads or {}).get(q["name"])
+        if upload is None and media_answer(value):
+            return value["media_url"]
         return upload.original_name if upload is not None else ""
+
+
+def media_answer(value: Any) -> dict[str, str] | None:
+    """A file question's answer given as a link by another app (``{"media_url": "https://..."}``),
+    or None. Only apps set it (``services.submission_create_for_app``): a browser's answer to a
+    file question is always an Upload's id, so a link is never mistaken for a stored file."""
+    if isinstance(value, dict) and isinstance(value.get("media_url"), str) and value["media_url"]:
+        return {"media_url": value["media_url"]}
+    return None
 
 
 HANDLERS: dict[str, Handler] = {

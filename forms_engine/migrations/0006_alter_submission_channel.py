@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forms_engine', '0005_draft_progress'),
+        ("forms_engine", "0005_draft_progress"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='submission',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Online'), ('assisted', "Assisted (staff on the resident's behalf)"), ('api', 'Another app (Open311 or API)')], default='web', max_length=10),
+            model_name="submission",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("web", "Online"),
+                    ("assisted", "Assisted (staff on the resident's behalf)"),
+                    ("api", "Another app (Open311 or API)"),
+                ],
+                default="web",
+                max_length=10,
+            ),
         ),
     ]

@@ -9,6 +9,7 @@ through exactly the same verification, storage and processing as Stripe's.
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import time
 from datetime import date, datetime, timedelta
@@ -17,9 +18,10 @@ import stripe
 
 from django.conf import settings
 from django.db import transaction
-from django.tasks import default_task_backend
 from django.urls import reverse
 from django.utils import timezone
+
+from portal.lib.retry import task_enqueue
 
 from ..constants import FailureCode, PaymentStatus, RefundStatus, SandboxStatus
 from ..models import Refund, SandboxCheckout, SandboxRefund
@@ -145,11 +147,8 @@ def _schedule_settlement(checkout: SandboxCheckout) -> None:
     from ..tasks import sandbox_settle  # circular: payments.tasks imports this module
 
     # Without a backend that can defer (tests, development), the housekeeping job settles it.
-    if default_task_backend.supports_defer:
-        transaction.on_commit(
-            lambda: sandbox_settle.using(run_after=checkout.settle_after).enqueue(),
-            robust=True,
-        )
+    delay = max(1, math.ceil((checkout.settle_after - timezone.now()).total_seconds()))
+    transaction.on_commit(lambda: task_enqueue(sandbox_settle, delay_seconds=delay), robust=True)
 
 
 def sandbox_settle_due(*, now: datetime | None = None) -> int:

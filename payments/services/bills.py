@@ -5,14 +5,12 @@ import io
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from portal.lib.money import pounds
+from portal.lib.money import pence_from_pounds, pounds
 from portal.lib.postcodes import postcode_compact, postcode_display
 
-from ..constants import BillStatus, VatStatus
-from ..forms import pence_from_pounds
+from ..constants import MAX_AMOUNT_POUNDS, BillStatus, VatStatus
 from ..models import Bill, Payment
 from .checkout import payment_create
 from .errors import PaymentError
@@ -32,10 +30,6 @@ def bill_find(*, reference: str, postcode: str) -> Bill | None:
     return bill
 
 
-def _postcode_key(postcode: str) -> str:
-    return "".join(postcode.split()).upper()
-
-
 def bill_resident_set(*, bill: Bill, user: "User | AnonymousUser | None") -> bool:
     """The bill is ``user``'s: they found it by its reference and postcode, or paid towards it,
     while signed in, and the postcode on their own account is the bill's (a relative or a
@@ -43,7 +37,8 @@ def bill_resident_set(*, bill: Bill, user: "User | AnonymousUser | None") -> boo
     yet; staff never. Returns whether it changed. Bill reminders by text go to this resident."""
     if user is None or not user.is_authenticated or user.is_staff or bill.resident_id is not None:
         return False
-    if _postcode_key(getattr(user, "postcode", "")) != _postcode_key(bill.postcode) or not bill.postcode:
+    user_postcode = postcode_compact(getattr(user, "postcode", ""))
+    if not bill.postcode or user_postcode != postcode_compact(bill.postcode):
         return False
     changed = Bill.objects.filter(pk=bill.pk, resident__isnull=True).update(resident=user)
     if changed:
@@ -137,10 +132,10 @@ def bills_import(*, text: str) -> tuple[int, int, list[str]]:
         if not row.get("description"):
             problems.append("enter what the bill is for (description)")
         try:
-            amount = pence_from_pounds(row.get("amount", ""))
+            amount = pence_from_pounds(row.get("amount", ""), max_pounds=MAX_AMOUNT_POUNDS)
             if amount <= 0:
                 problems.append("the amount must be more than £0")
-        except ValidationError:
+        except ValueError:
             amount = 0
             problems.append(f"amount '{row.get('amount', '')}' is not an amount in pounds, like 120.50")
         part = row.get("allows_part_payment", "").lower()

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
-from portal.cases.constants import CaseStatus
+from portal.interactions.constants import InteractionType
 from portal.interactions.services import interaction_record
 from portal.lib.assisted import assisted_for
 from portal.lib.money import pounds
@@ -165,7 +165,7 @@ def _checkout_open(payment: Payment, *, request: HttpRequest | None = None) -> N
         actor=request.user if request is not None and request.user.is_authenticated else None,
     )
     interaction_record(
-        type="payment_start",
+        type=InteractionType.PAYMENT_START,
         **_logged_by(request),
         # the payment's resident, not whoever's browser it is (a payment link: a desk, a relative)
         user=payment.user,
@@ -189,7 +189,7 @@ def _checkout_reuse(payment: Payment, *, request: HttpRequest | None = None) -> 
 
 def _payable_check(payment: Payment) -> None:
     if payment.case_id:
-        if payment.case is None or payment.case.status != CaseStatus.AWAITING_PAYMENT:
+        if payment.case is None or not payment.case.is_awaiting_payment:
             raise PaymentError("This request does not need paying for any more")
         if Payment.objects.filter(case_id=payment.case_id, status=PaymentStatus.SUCCESS).exists():
             raise PaymentError("This request has already been paid for")

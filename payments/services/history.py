@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from portal.cases.constants import Actor
 from portal.cases.services import case_event_add
-from portal.interactions.constants import Channel
+from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.services import interaction_record, transaction_record
 from portal.lib.assisted import assisted_for
 
@@ -62,7 +62,7 @@ def payment_started_channel(payment: Payment) -> str:
 
 def _result_record(payment: Payment, *, request: HttpRequest | None = None) -> None:
     interaction_record(
-        type="payment_result",
+        type=InteractionType.PAYMENT_RESULT,
         **_logged_by(request, payment),
         # the payment's resident, not whoever's browser it is (a payment link: a desk, a relative)
         user=payment.user,

@@ -21,7 +21,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.cases.constants import CaseStatus
 from portal.lib.dates import datetime_display
 from portal.lib.money import pounds
 from portal.notifications.constants import NotificationChannel
@@ -57,11 +56,7 @@ def _owed_check(*, payment: Payment | None, bill: Bill | None) -> None:
         attempts = _fee_attempts(payment)
         if attempts.filter(status=PaymentStatus.SUCCESS).exists():
             raise PaymentError("This fee has already been paid, so there is nothing to send a link for")
-        if (
-            payment.case_id
-            and payment.case is not None
-            and payment.case.status != CaseStatus.AWAITING_PAYMENT
-        ):
+        if payment.case_id and payment.case is not None and not payment.case.is_awaiting_payment:
             raise PaymentError(f"Request {payment.case.reference} is not waiting for payment any more")
         if attempts.filter(
             status__in=[s.value for s in IN_PROGRESS_STATUSES if s != PaymentStatus.STARTED]
@@ -257,7 +252,7 @@ def payment_link_payable(link: PaymentLink) -> bool:
     assert payment is not None  # a link is for a bill or a fee (a database constraint)
     if _fee_attempts(payment).filter(status=PaymentStatus.SUCCESS).exists():
         return False
-    return payment.case is None or payment.case.status == CaseStatus.AWAITING_PAYMENT
+    return payment.case is None or payment.case.is_awaiting_payment
 
 
 def payment_link_open(*, link: PaymentLink) -> PaymentLink:
@@ -313,7 +308,7 @@ def _fee_attempt(link: PaymentLink) -> Payment:
     attempts = _fee_attempts(payment)
     if attempts.filter(status=PaymentStatus.SUCCESS).exists():
         raise PaymentError("This has already been paid")
-    if payment.case is not None and payment.case.status != CaseStatus.AWAITING_PAYMENT:
+    if payment.case is not None and not payment.case.is_awaiting_payment:
         raise PaymentError("This request does not need paying for any more")
     latest = attempts.order_by("-created_at", "-pk").first()
     assert latest is not None  # the link's own payment is among them

@@ -16,6 +16,7 @@ from accounts.models import Proxy
 from portal.cases.constants import Actor, CaseStatus, EventType
 from portal.cases.models import Case
 from portal.cases.services import case_transition
+from portal.interactions.constants import Channel
 from portal.lib.money import pounds
 
 from ..constants import (
@@ -277,10 +278,10 @@ def _case_paid(payment: Payment) -> None:
     assert payment.case_id is not None  # only called for a payment made for a case
     case = Case.objects.select_for_update().get(pk=payment.case_id)
     others_paid = payment_other_attempts(payment=payment).filter(status=PaymentStatus.SUCCESS).exists()
-    if case.status == CaseStatus.AWAITING_PAYMENT:
+    if case.is_awaiting_payment:
         case_transition(case=case, to=CaseStatus.SUBMITTED, actor_role=Actor.SYSTEM)
         # the request with a fee is complete now that it is paid (once: later payments are refunded)
-        _transaction_record(payment, kind="form", channel=case.channel or "web")
+        _transaction_record(payment, kind="form", channel=case.channel or Channel.WEB)
     # The payer made the payment: a "resident" entry, so the case does not email them about
     # it on top of the receipt. Someone who paid for the resident is named, for them.
     payer, proxy = _proxy_payer(payment)
@@ -305,7 +306,7 @@ def _case_paid(payment: Payment) -> None:
             source=EventSource.SYSTEM,
             reason=f"Request {case.reference} was already paid for, so we refunded this second payment.",
         )
-    elif case.status not in (CaseStatus.AWAITING_PAYMENT, CaseStatus.SUBMITTED):
+    elif not case.is_awaiting_payment and case.status != CaseStatus.SUBMITTED:
         text = (
             f"Payment {payment.reference} was taken but the request is {case.status}: "
             "check whether it needs refunding."

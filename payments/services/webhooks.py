@@ -29,8 +29,9 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.tasks import default_task_backend
 from django.utils import timezone
+
+from portal.lib.retry import backoff_delay, task_enqueue
 
 from ..constants import EventSource, FailureCode, PaymentStatus, WebhookStatus
 from ..models import Payment, Refund, WebhookEvent
@@ -113,12 +114,8 @@ def webhook_receive(
 def _enqueue(event_pk: int, *, delay_seconds: int = 0) -> None:
     from ..tasks import process_webhook_event  # imported late: payments.tasks imports this package
 
-    task = process_webhook_event
-    if delay_seconds:
-        if not default_task_backend.supports_defer:
-            return  # retried by the next delivery or by the housekeeping job, never in a tight loop
-        task = task.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
-    task.enqueue(event_pk)
+    # A retry the backend cannot defer is left to the next delivery or the housekeeping job.
+    task_enqueue(process_webhook_event, event_pk, delay_seconds=delay_seconds)
 
 
 def webhook_events_retry() -> int:
@@ -176,7 +173,7 @@ def webhook_event_process(*, event_pk: int) -> WebhookEvent | None:
             event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             event.save(update_fields=["status", "last_error", "attempts"])
             if event.attempts < MAX_ATTEMPTS:
-                delay = RETRY_DELAYS[min(event.attempts - 1, len(RETRY_DELAYS) - 1)]
+                delay = backoff_delay(event.attempts, RETRY_DELAYS)
                 transaction.on_commit(lambda: _enqueue(event.pk, delay_seconds=delay))
             return event
         now = timezone.now()

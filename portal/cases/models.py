@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.interactions.constants import Channel
+
 from .constants import (
     CHANNEL_PHRASES,
     OPEN_STATUSES,
@@ -148,6 +150,11 @@ class Case(models.Model):
         return self.status == CaseStatus.AWAITING_RESIDENT
 
     @property
+    def is_awaiting_payment(self) -> bool:
+        """Waiting for the fee: payments may still move it on (``payments`` asks this, not the string)."""
+        return self.status == CaseStatus.AWAITING_PAYMENT
+
+    @property
     def is_resolved(self) -> bool:
         return self.status == CaseStatus.RESOLVED
 
@@ -159,6 +166,17 @@ class Case(models.Model):
     def channel_phrase(self) -> str:
         """How the request was made, in the resident's words: "by phone", "face to face"."""
         return CHANNEL_PHRASES.get(self.channel, "another way")
+
+    @property
+    def submitted_for_resident(self) -> bool:
+        """Made for the resident by staff (on the phone, at a desk, from an email or a letter,
+        or by another system), not online by the resident."""
+        return bool(self.channel) and self.channel != Channel.WEB
+
+    @property
+    def submitted_for_you_phrase(self) -> str:
+        """Where staff made it, in the resident's words: "at a council office", "by phone"."""
+        return "at a council office" if self.channel == Channel.FACE_TO_FACE else self.channel_phrase
 
     @property
     def is_decided(self) -> bool:
@@ -230,6 +248,11 @@ class CaseEvent(models.Model):
     @property
     def is_officer_message(self) -> bool:
         return self.type == EventType.OFFICER_MESSAGE
+
+    @property
+    def is_by_text(self) -> bool:
+        """A resident's message that came by text message (``case_text_message_add``)."""
+        return self.is_resident_message and self.data.get("channel") == Channel.SMS
 
     @property
     def by_proxy(self) -> bool:

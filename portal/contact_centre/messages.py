@@ -1,5 +1,5 @@
 """The messages an agent sends a caller from the contact centre, with their default wording
-(editors change it in Wagtail: Messages). Sent by ``call_views`` through
+(editors change it in Wagtail: Messages). Sent by ``admin_views.calls`` through
 ``portal.notifications.services.message_send``: by the caller's preference, or by the
 channel the agent chose with them (a link by text to the phone they are calling from)."""
 

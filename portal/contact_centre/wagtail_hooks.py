@@ -8,14 +8,17 @@ from portal.interactions.models import AssistedContact
 from portal.notifications.selectors import inbound_texts_to_triage
 
 from .admin_views import (
+    HELP_CALLERS,
     RECORD_LABEL,
+    TAKE_A_CALL,
+    TEXTS_TO_TRIAGE,
     AssistedContactViewSet,
     CaseAssistedContactView,
     ContactTeamViewSet,
+    call_urlpatterns,
     permission_policy,
+    text_urlpatterns,
 )
-from .call_views import HELP_CALLERS, TAKE_A_CALL, call_urlpatterns
-from .text_views import TEXTS_TO_TRIAGE, text_urlpatterns
 
 # Before the viewset is registered: Wagtail 8 reads policies from this registry.
 register_permission_policy(AssistedContact, permission_policy, exact_class=True)

@@ -9,10 +9,9 @@ from wagtail.permissions import register_permission_policy
 
 from portal.interactions.permissions import can_view_contact_insights
 
-from .admin_views import ContactInsightsView, DefinitionsView
+from .admin_views import ContactInsightsView, DefinitionsView, MeasureTargetViewSet, permission_policy
 from .models import MeasureTarget
 from .report import CommitteeReportView
-from .target_admin import MeasureTargetViewSet, permission_policy
 from .targets import can_set_targets
 
 # Before the viewset is registered: Wagtail 8 reads policies from this registry.

@@ -113,4 +113,5 @@ class InteractionLogMiddleware:
             status_code=response.status_code,
             extras={"from_search": query} if query else None,
             fetch_id=False,
+            buffered=True,
         )

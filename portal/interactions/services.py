@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .buffer import buffer_enabled, page_view_buffer
 from .constants import (
     ASSISTED_CHANNELS,
     FOLLOW_UP_DAYS,
@@ -104,6 +105,7 @@ def interaction_record(
     occurred_at: datetime | None = None,
     handled_by: ContactTeam | None = None,
     fetch_id: bool = True,
+    buffered: bool = False,
 ) -> Interaction:
     """Write one interaction: the one API every feature records its events through.
 
@@ -111,6 +113,8 @@ def interaction_record(
     are taken from it. The write is a single INSERT; inside an open transaction it runs
     in a savepoint, so a failed log write can never break the caller's transaction.
     ``fetch_id=False`` (the page-view middleware) skips reading back the new row's id.
+    ``buffered=True`` (page views only) queues the row for a batch write when the page-view
+    buffer is on (``portal.interactions.buffer``); the row then has no id.
     """
     if type not in _TYPES:
         raise InteractionError(f"Unknown interaction type {type!r}")
@@ -148,6 +152,8 @@ def interaction_record(
         extras=extras or {},
         **fields,
     )
+    if buffered and buffer_enabled() and page_view_buffer(interaction):
+        return interaction
     write = (
         (lambda: interaction.save(force_insert=True))
         if fetch_id

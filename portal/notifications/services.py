@@ -602,9 +602,8 @@ def _unredacted_key(notification_id: UUID | str) -> str:
 def _enqueue_delivery(notification_id: UUID | str, *, delay_seconds: int = 0) -> None:
     from .tasks import deliver_notification  # imported late: notifications.tasks imports this module
 
-    # A backend that cannot defer (the immediate one) retries at once; the attempts cap ends it.
-    if not task_enqueue(deliver_notification, str(notification_id), delay_seconds=delay_seconds):
-        task_enqueue(deliver_notification, str(notification_id))
+    # A retry the backend cannot defer is left to ``notification_housekeeping`` (it is overdue then).
+    task_enqueue(deliver_notification, str(notification_id), delay_seconds=delay_seconds)
 
 
 def notification_deliver(*, notification_id: UUID | str) -> Notification | None:

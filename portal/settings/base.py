@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost after static files, so it sees the response every other middleware made.
     "portal.interactions.middleware.InteractionLogMiddleware",
+    # Page-cache hits for visitors without cookies, before the rest (cms/page_cache.py).
+    "cms.page_cache.PageCacheFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -472,6 +474,11 @@ PORTAL_TRUSTED_PROXY_COUNT = env("PORTAL_TRUSTED_PROXY_COUNT", default=0, cast=i
 
 # Interaction log
 INTERACTIONS_ENABLED = env("INTERACTIONS_ENABLED", default=True, cast=bool)
+# Page views pushed to Redis and written in batches (portal.interactions.buffer): on by
+# default when the cache is Redis. Other events are always written at once.
+INTERACTIONS_PAGE_VIEW_BUFFER = env("INTERACTIONS_PAGE_VIEW_BUFFER", default=bool(REDIS_URL), cast=bool)
+INTERACTIONS_BUFFER_FLUSH_SECONDS = env("INTERACTIONS_BUFFER_FLUSH_SECONDS", default=0.5, cast=float)
+INTERACTIONS_BUFFER_FLUSH_AT = env("INTERACTIONS_BUFFER_FLUSH_AT", default=500, cast=int)
 INTERACTIONS_RETENTION_DAYS = env("INTERACTIONS_RETENTION_DAYS", default=396, cast=int)  # 13 months
 INTERACTIONS_EXCLUDED_PATH_PREFIXES = (
     "/healthz",
@@ -496,3 +503,11 @@ LOGGING = {
         "django.tasks": {"level": "WARNING"},
     },
 }
+
+# Integrations (portal.integrations): the Open311 server's discovery details and limits, and how
+# long a back office has to answer a delivery.
+OPEN311_JURISDICTION = env("OPEN311_JURISDICTION", default="")
+OPEN311_CONTACT = env("OPEN311_CONTACT", default="")
+OPEN311_KEY_SERVICE = env("OPEN311_KEY_SERVICE", default="")
+OPEN311_PUBLIC_RATE_PER_MINUTE = env("OPEN311_PUBLIC_RATE_PER_MINUTE", default=300, cast=int)
+INTEGRATIONS_HTTP_TIMEOUT_SECONDS = env("INTEGRATIONS_HTTP_TIMEOUT_SECONDS", default=10, cast=float)

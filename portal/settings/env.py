@@ -28,7 +28,7 @@ def _to_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-_CASTS: dict[type, Callable[[str], Any]] = {bool: _to_bool, list: _to_list, int: int, str: str}
+_CASTS: dict[type, Callable[[str], Any]] = {bool: _to_bool, list: _to_list, int: int, float: float, str: str}
 
 
 def env(name: str, default: Any = _MISSING, cast: type = str) -> Any:

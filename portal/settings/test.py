@@ -26,3 +26,6 @@ STORAGES = {
         "OPTIONS": {"location": tempfile.mkdtemp(prefix="portal-test-private-"), "base_url": None},
     },
 }
+# Page views are written in the request (tests read them at once); the batch writer has its
+# own tests (tests/portal/interactions/test_page_view_buffer.py).
+INTERACTIONS_PAGE_VIEW_BUFFER = env("INTERACTIONS_PAGE_VIEW_BUFFER", default=False, cast=bool)

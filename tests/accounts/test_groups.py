@@ -134,3 +134,25 @@ def test_a_permission_that_does_not_exist_stops_the_sync(monkeypatch):
     monkeypatch.setitem(groups.STAFF_GROUPS, "Finance", ["payments.launder_money"])
     with pytest.raises(LookupError, match="payments.launder_money"):
         staff_groups_sync()
+
+
+def test_integration_managers_manage_integrations_and_see_no_cases():
+    state = _state("Integration managers")["global"]
+    assert {"wagtailadmin.access_admin", "integrations.manage_integrations"} <= state
+    assert {
+        f"integrations.{action}_{model}"
+        for action in ("view", "add", "change", "delete")
+        for model in ("apiclient", "destination")
+    } <= state
+    assert {
+        "integrations.view_delivery",
+        "integrations.view_deliveryattempt",
+        "integrations.view_apikeyuse",
+        "integrations.view_statusupdate",
+    } <= state
+    # Read-only on the audit and what comes back; nothing of cases, residents or staff accounts.
+    assert not {p for p in state if p.split(".")[0] in ("cases", "accounts", "auth", "contact_centre")}
+    assert not {"integrations.change_delivery", "integrations.delete_apikeyuse"} & state
+    # Nobody else may.
+    others = {name for name in STAFF_GROUPS if "integrations.manage_integrations" in _state(name)["global"]}
+    assert others == {"Integration managers"}

@@ -73,7 +73,7 @@ def test_bill_search_429_says_when_to_try_again(web):
 
 
 def test_page_feedback_429_says_when_to_try_again(client, monkeypatch):
-    monkeypatch.setattr("cms.views.MAX_ANSWERS_PER_HOUR", 1)  # the limit, not the limiter
+    monkeypatch.setattr("cms.views.pages.MAX_ANSWERS_PER_HOUR", 1)  # the limit, not the limiter
     browser = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156 Safari/537.36"}
     assert client.post("/feedback/", {"path": "/one/", "useful": "yes"}, **browser).status_code == 302
     response = client.post("/feedback/", {"path": "/two/", "useful": "yes"}, **browser)

@@ -95,7 +95,7 @@ def test_every_internal_link_and_start_button_in_the_demo_resolves(client, demo)
                 to_check.setdefault(path, set()).add(page.url)
         start_buttons += len(found.start_buttons)
         if isinstance(page, ServicePage) and page.start_link.startswith("/"):
-            assert page.start_link in found.start_buttons, page.url
+            assert page.start_button_href in found.start_buttons, page.url
     assert len(to_check) > 50 and start_buttons >= 10  # the walk found the demo's links
 
     broken = []
@@ -130,7 +130,8 @@ def test_no_demo_page_promises_an_online_service_it_has_no_start_button_for(clie
         ("street-light-fault", "/forms/report-a-street-light-fault/"),
     ):
         page = ServicePage.objects.get(slug=slug)
-        assert _parse(client.get(page.url, **BROWSER).text).start_buttons == [form]
+        # The form begins at its first question: the service page was its "Before you start".
+        assert _parse(client.get(page.url, **BROWSER).text).start_buttons == [f"{form}?from=service"]
         form_page = client.get(form, **BROWSER)
         assert form_page.status_code == 200
 

@@ -9,13 +9,14 @@ from io import StringIO
 import pytest
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from wagtail.models import GroupPagePermission, WorkflowState
+from wagtail.models import GroupPagePermission, Workflow, WorkflowPage, WorkflowState
 
 from accounts.groups import staff_groups_sync
-from cms.models import ServiceIndexPage, ServicePage
+from cms.models import HomePage, ServiceIndexPage, ServicePage
 from tests.cms.factories import BROWSER
 
 pytestmark = [
@@ -131,3 +132,38 @@ def test_a_section_permission_given_in_the_admin_survives_the_groups_sync(demo):
     # ... while the root's are still exactly as declared (tests/accounts/test_groups.py).
     root = GroupPagePermission.objects.filter(group__name="Editors", page__depth=1)
     assert set(root.values_list("permission__codename", flat=True)) == {"add_page", "change_page"}
+
+
+def test_a_council_puts_the_workflow_on_some_sections_only(client, demo):
+    """Settings → Workflows: the Moderation workflow taken off the home page (and Wagtail's
+    default one off the root) and assigned to the Bins section alone. Bins pages still go to a
+    moderator; in a section with no workflow an editor whose group may publish there publishes
+    directly, and one who may not can only save drafts (nothing to submit to): turning
+    moderation off is giving Publish on the section."""
+    moderation = Workflow.objects.get(name="Moderation")
+    # Off the home page, and Wagtail's own "Moderators approval" off the tree's root (pages
+    # with no workflow of their own take the nearest one above them, the root's included).
+    WorkflowPage.objects.filter(page__depth__lte=HomePage.objects.get().depth).delete()
+    WorkflowPage.objects.create(
+        page=ServiceIndexPage.objects.get(slug="bins-and-recycling"), workflow=moderation
+    )
+    editor = User.objects.get(email="officer@example.com")
+    editors = Group.objects.get(name="Editors")
+    publish = Permission.objects.get(content_type__app_label="wagtailcore", codename="publish_page")
+
+    bins = _draft("bins-and-recycling", "recycling-sacks", editor)
+    housing = _draft("housing", "housing-advice-line", editor)
+    assert bins.get_workflow() == moderation and housing.get_workflow() is None
+
+    _sign_in(client, "officer@example.com")
+    edit = client.get(reverse("wagtailadmin_pages:edit", args=[bins.pk])).text
+    assert "Submit to Moderation" in edit and 'name="action-publish"' not in edit
+    edit = client.get(reverse("wagtailadmin_pages:edit", args=[housing.pk])).text
+    assert "Submit to" not in edit and 'name="action-publish"' not in edit  # drafts only
+
+    GroupPagePermission.objects.create(
+        group=editors, page=ServiceIndexPage.objects.get(slug="housing"), permission=publish
+    )
+    assert _edit(client, housing, "action-publish").status_code == 302
+    housing.refresh_from_db()
+    assert housing.live and not housing.workflow_states.exists()

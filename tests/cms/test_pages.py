@@ -222,8 +222,8 @@ def test_standard_page_renders(client, home):
     page = _publish(
         home,
         StandardPage(
-            title="Accessibility statement",
-            slug="accessibility",
+            title="About this website",
+            slug="about-this-website",
             body=[("paragraph", "<p>We aim to meet WCAG 2.2 AA.</p>")],
         ),
     )

@@ -15,7 +15,15 @@ from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text
 
 from cms.demo import demo_statutory_pages_load
-from cms.models import AccessibilityStatementPage, ComplianceStatus, CouncilSettings, HomePage, StandardPage
+from cms.models import (
+    AccessibilityStatementPage,
+    ComplianceStatus,
+    CouncilSettings,
+    HomePage,
+    ServicePage,
+    StandardPage,
+)
+from cms.services import statutory_pages_ensure
 from tests.accounts.factories import StaffFactory
 from tests.cms.factories import publish
 
@@ -48,6 +56,109 @@ def _footer(html: str) -> str:
 
 def _footer_links(html: str) -> list[tuple[str, str]]:
     return re.findall(r'<a class="govuk-footer__link" href="([^"]*)">([^<]*)</a>', _footer(html))
+
+
+# --- Every install has them, demo or not (``statutory_pages_ensure`` runs after migrate) ---
+
+
+def test_after_migrate_the_three_pages_answer_and_the_footer_links_them(client, db):
+    """The test database is made by migrate alone: no demo here."""
+    assert not ServicePage.objects.exists()  # no demo content
+    for path, h1 in [
+        ("/accessibility/", "Accessibility statement for the Anytown Council website"),
+        ("/privacy/", "Privacy notice"),
+        ("/cookies/", "Cookies"),
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        assert f'<h1 class="govuk-heading-xl">{h1}</h1>' in html, path
+        assert _footer_links(html) == [
+            ("/accessibility/", "Accessibility statement"),
+            ("/privacy/", "Privacy"),
+            ("/cookies/", "Cookies"),
+        ]
+    settings = CouncilSettings.for_site(Site.objects.get(is_default_site=True))
+    assert settings.privacy_page.specific == StandardPage.objects.get(slug="privacy")
+    assert 'href="/privacy/">privacy notice</a>' in client.get("/accounts/signup/").content.decode()
+
+
+def test_the_install_statement_has_the_model_structure_and_marks_what_to_complete(client, db):
+    html = client.get("/accessibility/").content.decode()
+    headings = _headings(html)
+    expected = [h for h in MODEL_HEADINGS if h != "Enforcement procedure"]  # always there: checked below
+    positions = [headings.index(h) for h in expected]
+    assert positions == sorted(positions)
+    assert "Enforcement procedure" in headings
+    assert html.count("[to complete") >= 6  # scope, problems, contact, non-compliance, plans, testing
+    privacy = client.get("/privacy/").content.decode()
+    assert "[to complete: your lawful basis" in privacy
+    for page in [
+        AccessibilityStatementPage.objects.get(),
+        *StandardPage.objects.filter(slug__in=["privacy", "cookies"]),
+    ]:
+        assert page.live and page.review_by == date.today()  # top of the editors' review list
+
+
+def test_ensuring_again_changes_nothing_an_editor_has_done(client, db):
+    assert statutory_pages_ensure() == 0  # already made by migrate
+    assert AccessibilityStatementPage.objects.count() == 1
+    assert StandardPage.objects.filter(slug__in=["privacy", "cookies"]).count() == 2
+
+    # An editor removes the cookies link and the privacy setting, and unpublishes the cookies page.
+    settings = CouncilSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.footer_links = [("link", {"text": "Jobs", "page": None, "url": "https://jobs.council.example/"})]
+    settings.save()
+    StandardPage.objects.get(slug="cookies").unpublish()
+    assert statutory_pages_ensure() == 0
+    assert not StandardPage.objects.get(slug="cookies").live
+    assert _footer_links(client.get("/").content.decode()) == [("https://jobs.council.example/", "Jobs")]
+
+    # Once made, they are the editors': one renamed (or deleted) is not made again.
+    privacy = StandardPage.objects.get(slug="privacy")
+    privacy.slug = "privacy-notice"
+    privacy.save_revision().publish()
+    assert statutory_pages_ensure() == 0
+    assert not StandardPage.objects.filter(slug="privacy").exists()
+
+
+def test_an_install_that_never_had_them_gets_them_at_its_next_migrate(client, db):
+    """A site made before this existed: nothing made yet, a footer of its own."""
+    settings = CouncilSettings.for_site(Site.objects.get(is_default_site=True))
+    for page in StandardPage.objects.filter(slug__in=["privacy", "cookies"]):
+        page.delete()
+    AccessibilityStatementPage.objects.get().delete()
+    settings.refresh_from_db()
+    settings.statutory_pages_made = False
+    settings.footer_links = [("link", {"text": "Jobs", "page": None, "url": "https://jobs.council.example/"})]
+    settings.save()
+
+    call_command("migrate", verbosity=0)  # nothing to migrate: post_migrate runs all the same
+    for path in ("/accessibility/", "/privacy/", "/cookies/"):
+        assert client.get(path).status_code == 200, path
+    assert _footer_links(client.get("/").content.decode()) == [("https://jobs.council.example/", "Jobs")]
+    settings.refresh_from_db()
+    assert settings.privacy_page.specific == StandardPage.objects.get(slug="privacy")
+
+
+def test_the_demo_fills_in_the_install_pages_rather_than_adding_its_own(client, db):
+    statement = AccessibilityStatementPage.objects.get()
+    demo_statutory_pages_load(HomePage.objects.get())
+    assert AccessibilityStatementPage.objects.get().pk == statement.pk
+    assert StandardPage.objects.filter(slug="privacy").count() == 1
+    for path in ("/accessibility/", "/privacy/", "/cookies/"):
+        assert "[to complete" not in client.get(path).content.decode(), path
+
+
+def test_the_demo_leaves_a_statement_an_editor_has_saved(client, db):
+    editor = StaffFactory(is_superuser=True)
+    statement = AccessibilityStatementPage.objects.get()
+    statement.scope = "www.ourtown.gov.uk [to complete: the app]"
+    statement.save_revision(user=editor).publish()
+    demo_statutory_pages_load(HomePage.objects.get())
+    assert "This accessibility statement applies to www.ourtown.gov.uk [to complete: the app]." in (
+        client.get("/accessibility/").content.decode()
+    )
 
 
 @pytest.fixture
@@ -188,6 +299,9 @@ def test_editors_change_the_footer_links_in_the_settings(client, demo):
 
 
 def test_without_footer_links_the_footer_still_links_home_and_my_account(client, db):
+    settings = CouncilSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.footer_links = []
+    settings.save()
     html = client.get("/").content.decode()
     assert _footer_links(html)[:2] == [("/", "Home"), ("/my-account/", "My account")]
 
@@ -232,6 +346,7 @@ class TestAccessibilityStatementInTheAdmin(WagtailPageTestCase):
     def setUpTestData(cls):
         cls.home = HomePage.objects.get()
         cls.editor = StaffFactory(is_superuser=True)
+        AccessibilityStatementPage.objects.get().delete()  # the one every install starts with
 
     def setUp(self):
         self.client.force_login(self.editor)

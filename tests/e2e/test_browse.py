@@ -21,7 +21,7 @@ def test_resident_finds_a_service_by_category_and_a_to_z(journey):
     journey.click_and_check(page.get_by_role("link", name="Book a bulky waste collection"))
     assert page.get_by_role("heading", name="Before you start").is_visible()
     start = page.get_by_role("button", name="Start now")
-    assert start.get_attribute("href") == "/forms/book-a-bulky-waste-collection/"
+    assert start.get_attribute("href") == "/forms/book-a-bulky-waste-collection/?from=service"
     assert page.get_by_role("complementary").get_by_role("link", name="Report a missed bin").is_visible()
 
     breadcrumbs = page.get_by_role("navigation", name="Breadcrumb")

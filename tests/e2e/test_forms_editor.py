@@ -89,12 +89,13 @@ def test_an_editor_builds_publishes_and_links_a_form(journey):
     service_page.refresh_from_db()
     assert service_page.start_form_id == form.pk
 
-    # On the site: the service page's start button opens the form, whose first question shows.
+    # On the site: the service page's start button opens the form. The page says nothing about
+    # what to have ready, so the form's own start page does, then its first question shows.
     journey.goto("/streets/report-graffiti/")
     start = page.get_by_role("button", name="Start now")
-    assert start.get_attribute("href") == "/forms/report-graffiti/"
+    assert start.get_attribute("href") == "/forms/report-graffiti/?from=service"
     journey.click_and_check(start)
-    assert journey.path() == "/forms/report-graffiti/"
+    assert journey.path() == "/forms/report-graffiti/?from=service"
     assert page.get_by_role("heading", level=1).inner_text() == "Report graffiti"
     begin = page.get_by_role("button", name=re.compile("Start now"))
     if not begin.count():  # say what the page showed instead, so a failure can be read

@@ -38,3 +38,18 @@ def test_resident_reads_the_statutory_pages_and_sees_privacy_information(journey
         page.get_by_role("main").get_by_role("link", name="privacy notice").get_attribute("href")
         == "/privacy/"
     )
+
+
+def test_a_council_without_the_demo_has_them_to_complete(journey):
+    """Made after migrate (``statutory_pages_ensure``): linked from the footer, and plain about
+    what the council must still write."""
+    page = journey.page
+    footer = page.get_by_role("contentinfo")
+    journey.goto("/")
+    for name, path in (("Accessibility statement", "/accessibility/"), ("Privacy", "/privacy/")):
+        journey.click_and_check(footer.get_by_role("link", name=name))
+        assert journey.path() == path
+        assert page.get_by_text("[to complete:").first.is_visible()
+    journey.click_and_check(footer.get_by_role("link", name="Cookies"))
+    assert journey.path() == "/cookies/"
+    assert page.get_by_role("table").is_visible()

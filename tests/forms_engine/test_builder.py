@@ -3,6 +3,7 @@ and saving from the add page more than once (autosave, then Publish) without a c
 
 import re
 import threading
+import traceback
 import uuid
 
 import pytest
@@ -354,17 +355,23 @@ def test_saves_sent_at_once_from_one_add_page_make_one_live_form():
     key = str(uuid.uuid4())
     data = admin_data() | {"creation_key": key}
     work = [("autosave", data, AUTOSAVE), ("autosave", data, AUTOSAVE), ("publish", data | PUBLISH, {})]
+    # Signed in before the threads start, so the barrier waits only for the threads to be
+    # running, not for sign-ins (database writes on each thread's new connection): with the
+    # sign-in inside the thread and a 10 second barrier, one slow sign-in on a loaded machine
+    # breaks the barrier (BrokenBarrierError in every thread) although no save has failed.
+    clients = []
+    for _ in work:
+        clients.append(Client())
+        clients[-1].force_login(moderator)
     barrier = threading.Barrier(len(work))
     statuses, failures = {}, []
 
     def save(index, kind, post, headers):
-        client = Client()
-        client.force_login(moderator)
         try:
-            barrier.wait(timeout=10)
-            statuses[index] = (kind, client.post(ADD_URL, post, **headers).status_code)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            failures.append(repr(exc))
+            barrier.wait(timeout=120)
+            statuses[index] = (kind, clients[index].post(ADD_URL, post, **headers).status_code)
+        except Exception:  # noqa: BLE001 - reported below, with where it came from
+            failures.append(f"{kind}: {traceback.format_exc()}")
         finally:
             close_old_connections()
             connection.close()
@@ -373,8 +380,9 @@ def test_saves_sent_at_once_from_one_add_page_make_one_live_form():
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
-    assert not failures, failures
+        thread.join(timeout=240)
+    assert not any(thread.is_alive() for thread in threads), "a save was still running after 4 minutes"
+    assert not failures, "\n".join(failures)
     assert sorted(statuses.values()) == [("autosave", 200), ("autosave", 200), ("publish", 302)]
     form = ServiceForm.objects.get()
     assert form.live and FormVersion.objects.filter(form=form).count() == 1

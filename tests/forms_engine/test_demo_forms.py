@@ -59,7 +59,7 @@ def test_the_demo_loads_seven_live_forms_linked_from_their_service_pages(client)
         page = ServicePage.objects.get(slug=page_slug)
         assert page.start_form == form and not page.start_url
         assert page.start_link == f"/forms/{slug}/"
-        assert f'href="/forms/{slug}/"' in client.get(page.url).text
+        assert f'href="/forms/{slug}/?from=service"' in client.get(page.url).text
 
     bulky = forms["book-a-bulky-waste-collection"]
     assert (bulky.fee_amount_pence, bulky.fee_field) == (1250, "items")
@@ -150,7 +150,7 @@ def test_a_service_page_starts_a_published_form(client, service_page):
     service_page.refresh_from_db()
     assert service_page.start_link == "/forms/missed-bin-form/"
     html = client.get(service_page.url).text
-    assert 'href="/forms/missed-bin-form/"' in html and "Start now" in html
+    assert 'href="/forms/missed-bin-form/?from=service"' in html and "Start now" in html
 
     api = client.get(f"/api/v2/pages/{service_page.pk}/").json()
     assert api["start_link"] == "/forms/missed-bin-form/"
@@ -167,7 +167,9 @@ def test_a_draft_form_gives_no_start_button_until_it_is_published(client, servic
 
     form.save_revision().publish()
     service_page.refresh_from_db()
-    assert 'href="/forms/missed-bin-form/"' in client.get(service_page.url).text  # cache refreshed
+    assert (
+        'href="/forms/missed-bin-form/?from=service"' in client.get(service_page.url).text
+    )  # cache refreshed
 
 
 def test_an_archived_form_still_starts_from_its_page_to_show_the_closed_message(service_page):

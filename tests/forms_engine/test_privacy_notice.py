@@ -12,7 +12,7 @@ from wagtail.models import Site
 from cms.models import CouncilSettings, HomePage, StandardPage
 from tests.cms.factories import publish
 from tests.forms_engine.factories import form_republish, missed_bin_form
-from tests.forms_engine.helpers import check_url, form_start
+from tests.forms_engine.helpers import check_url, form_start, step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,9 @@ def _policy(slug: str) -> StandardPage:
 
 @pytest.fixture
 def site_privacy(db) -> StandardPage:
-    page = _policy("privacy")
-    settings = CouncilSettings.for_site(Site.objects.get(is_default_site=True))
-    settings.privacy_page = page
-    settings.save()
+    """The privacy notice every install starts with (``cms.services.statutory_pages_ensure``)."""
+    page = StandardPage.objects.get(slug="privacy")
+    assert CouncilSettings.for_site(Site.objects.get(is_default_site=True)).privacy_page_id == page.pk
     return page
 
 
@@ -76,6 +75,9 @@ def test_the_notice_follows_the_live_form(client, site_privacy):
 
 
 def test_with_no_privacy_notice_anywhere_nothing_is_linked(client, db):
+    settings = CouncilSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.privacy_page = None
+    settings.save()
     form = missed_bin_form()
     for html in _start_and_check(client, form):
         assert HEADING not in html
@@ -97,3 +99,12 @@ def test_the_editors_preview_shows_the_notice_residents_will_see(site_privacy):
     request.user = AnonymousUser()
     html = form.serve_preview(request, form.default_preview_mode).render().content.decode()
     assert _notice("https://partner.example/privacy") in html
+
+
+def test_the_first_question_shows_the_notice_too(client, site_privacy):
+    """A form reached from its service page begins at its first question (no start page), so
+    the notice is shown there as well as on 'Check your answers'."""
+    draft = form_start(client, missed_bin_form().slug)
+    first = client.get(step_url(draft, 1)).content.decode()
+    assert HEADING in first and _notice("/privacy/") in first
+    assert HEADING not in client.get(step_url(draft, 1, change=True)).content.decode()

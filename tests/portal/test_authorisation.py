@@ -114,7 +114,7 @@ def _from_regex(regex: str) -> str | None:
 
 
 def _from_route(route: str) -> str:
-    samples = {"int": "1", "uuid": str(uuid.uuid4()), "path": "x"}
+    samples = {"int": "1", "uuid": str(uuid.uuid4()), "path": "x", "o311fmt": "json"}
     return _CONVERTER.sub(lambda m: samples.get(m.group(1) or "str", "x"), route)
 
 

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_claimed_event_and_review'),
+        ("cases", "0002_claimed_event_and_review"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='expected_on',
-            field=models.DateField(blank=True, help_text='When a back-office system expects to finish (its status updates).', null=True),
+            model_name="case",
+            name="expected_on",
+            field=models.DateField(
+                blank=True,
+                help_text="When a back-office system expects to finish (its status updates).",
+                null=True,
+            ),
         ),
     ]

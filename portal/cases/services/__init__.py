@@ -12,10 +12,12 @@
 - ``support_needs``: support needs an officer records on a case
 - ``claim``: a resident adding their anonymous requests to their account
 - ``checks``: ``CaseError`` and who may act on a case
+- ``back_office``: updates a back-office system sends (status, message, note, expected date)
 """
 
 from .assignment import case_assign
 from .assisted import AssistedContactRecorded, case_assisted_contact_record
+from .back_office import case_back_office_update
 from .checks import CaseError
 from .claim import case_claim
 from .create import case_create, case_reference_next
@@ -55,6 +57,7 @@ __all__ = [
     "SupportNeedsError",
     "case_assign",
     "case_assisted_contact_record",
+    "case_back_office_update",
     "case_claim",
     "case_create",
     "case_deadline_digest_send",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.services import interaction_record
 
 from ..constants import Actor, CaseStatus, EventType
@@ -46,7 +47,7 @@ def case_view_record(*, case: Case, request: HttpRequest | None, by_proxy: bool 
         not by_proxy and case.is_open and unchanged and seen is not None and now - seen >= PROGRESS_CHASE_GAP
     )
     interaction_record(
-        type="case_view",
+        type=InteractionType.CASE_VIEW,
         request=request,
         service_code=case.service_code,
         journey=case.reference,
@@ -145,9 +146,12 @@ def case_message_by_text(*, case: Case, user: "User", message: str, staff: "User
     ``staff`` is the contact centre agent who added it, when it was triaged.
     """
     _resident_check(case, user)
-    data: dict[str, Any] = {"channel": "sms", **({"added_by": staff.pk} if staff is not None else {})}
+    data: dict[str, Any] = {
+        "channel": Channel.SMS.value,
+        **({"added_by": staff.pk} if staff is not None else {}),
+    }
     with transaction.atomic():
-        return _case_message_send(case, user, message, (), None, [], acting=data, channel="sms")
+        return _case_message_send(case, user, message, (), None, [], acting=data, channel=Channel.SMS)
 
 
 def _case_message_send(
@@ -178,7 +182,7 @@ def _case_message_send(
     case.save(update_fields=["last_public_event_at", "resident_seen_at", "updated_at"])
     _attachments_save(case, event, files, user, stored)
     interaction_record(
-        type="case_message",
+        type=InteractionType.CASE_MESSAGE,
         request=request,
         channel=channel,
         user=user if request is None else None,
@@ -221,9 +225,9 @@ def case_officer_message(
         case=case, type=EventType.OFFICER_MESSAGE, actor=actor, actor_role=Actor.STAFF, message=message
     )
     interaction_record(
-        type="case_message",
+        type=InteractionType.CASE_MESSAGE,
         request=request,
-        channel="web",
+        channel=Channel.WEB,
         service_code=case.service_code,
         journey=case.reference,
         step=case.status,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.services import interaction_record
 
 from ..constants import (
@@ -111,10 +112,10 @@ def case_transition(
     )
     case.save()
     interaction_record(
-        type="case_update",
+        type=InteractionType.CASE_UPDATE,
         request=request,
         user=case.resident if request is None else None,
-        channel="web",
+        channel=Channel.WEB,
         service_code=case.service_code,
         journey=case.reference,
         step=to,

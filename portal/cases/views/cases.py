@@ -22,7 +22,6 @@ from portal.lib.client import client_ip
 from portal.lib.ratelimit import ratelimit_hit
 from portal.lib.uploads import upload_limit
 
-from ..constants import CaseStatus
 from ..forms import ATTACHMENT_LIMITS, MessageForm, TrackMessageForm, WithdrawForm, reopen_form_class
 from ..models import Case, CaseAttachment
 from ..selectors import (
@@ -134,7 +133,7 @@ def _detail_context(
         "reopen_action": reverse("cases:reopen", kwargs={"reference": case.reference}),
         # Someone acting for the resident pays from here; the resident also has My account.
         "payment_due": payment_selectors.payment_open_for_case(case.pk)
-        if access.can_pay and case.status == CaseStatus.AWAITING_PAYMENT
+        if access.can_pay and case.is_awaiting_payment
         else None,
         # The outcome question is the resident's own to answer.
         **(satisfaction_context(case) if not access.is_proxy else {"satisfaction_form": None}),

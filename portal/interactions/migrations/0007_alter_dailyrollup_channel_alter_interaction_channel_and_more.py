@@ -4,30 +4,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interactions', '0006_sms_channel_and_messages'),
+        ("interactions", "0006_sms_channel_and_messages"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='dailyrollup',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Web'), ('phone', 'Telephone'), ('face_to_face', 'Face to face'), ('email', 'Email'), ('letter', 'Letter'), ('social', 'Social media'), ('sms', 'Text message (SMS)'), ('api', 'Other apps (API)')], max_length=16),
+            model_name="dailyrollup",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("web", "Web"),
+                    ("phone", "Telephone"),
+                    ("face_to_face", "Face to face"),
+                    ("email", "Email"),
+                    ("letter", "Letter"),
+                    ("social", "Social media"),
+                    ("sms", "Text message (SMS)"),
+                    ("api", "Other apps (API)"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='interaction',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Web'), ('phone', 'Telephone'), ('face_to_face', 'Face to face'), ('email', 'Email'), ('letter', 'Letter'), ('social', 'Social media'), ('sms', 'Text message (SMS)'), ('api', 'Other apps (API)')], default='web', max_length=16),
+            model_name="interaction",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("web", "Web"),
+                    ("phone", "Telephone"),
+                    ("face_to_face", "Face to face"),
+                    ("email", "Email"),
+                    ("letter", "Letter"),
+                    ("social", "Social media"),
+                    ("sms", "Text message (SMS)"),
+                    ("api", "Other apps (API)"),
+                ],
+                default="web",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='monthlyrollup',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Web'), ('phone', 'Telephone'), ('face_to_face', 'Face to face'), ('email', 'Email'), ('letter', 'Letter'), ('social', 'Social media'), ('sms', 'Text message (SMS)'), ('api', 'Other apps (API)')], max_length=16),
+            model_name="monthlyrollup",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("web", "Web"),
+                    ("phone", "Telephone"),
+                    ("face_to_face", "Face to face"),
+                    ("email", "Email"),
+                    ("letter", "Letter"),
+                    ("social", "Social media"),
+                    ("sms", "Text message (SMS)"),
+                    ("api", "Other apps (API)"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='satisfactioncomment',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Web'), ('phone', 'Telephone'), ('face_to_face', 'Face to face'), ('email', 'Email'), ('letter', 'Letter'), ('social', 'Social media'), ('sms', 'Text message (SMS)'), ('api', 'Other apps (API)')], max_length=16),
+            model_name="satisfactioncomment",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("web", "Web"),
+                    ("phone", "Telephone"),
+                    ("face_to_face", "Face to face"),
+                    ("email", "Email"),
+                    ("letter", "Letter"),
+                    ("social", "Social media"),
+                    ("sms", "Text message (SMS)"),
+                    ("api", "Other apps (API)"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

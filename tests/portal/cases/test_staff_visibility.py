@@ -39,9 +39,13 @@ from wagtail.models import ModelLogEntry
 
 from accounts.models import SupportNeeds
 from accounts.services import support_needs_update
+from forms_engine.models import FormVersion, ServiceForm, Submission
 from payments.models import Bill, Payment, Refund
 from portal.cases.models import Case, CaseAttachment, CaseEvent, CaseSupportNeeds
 from portal.cases.services import case_message_send, case_staff_transition
+from portal.integrations.constants import ApiScope, DeliveryStatus, DestinationKind
+from portal.integrations.models import ApiClient, Delivery, Destination
+from portal.integrations.services.api_keys import api_client_create
 from portal.interactions.constants import Channel
 from portal.interactions.models import AssistedContact, Interaction
 from portal.interactions.services import assisted_contact_record
@@ -119,6 +123,7 @@ def world(django_capture_on_commit_callbacks, waste, parking, waste_officer) -> 
         case_reference=case.reference,
         notes=NOTES,
     )
+    _integrations_make(case)
     return World(
         resident=resident,
         case=Case.objects.get(pk=case.pk),
@@ -140,6 +145,27 @@ def world(django_capture_on_commit_callbacks, waste, parking, waste_officer) -> 
             backend_name="default",
         ),
     )
+
+
+def _integrations_make(case) -> None:
+    """The case delivered to a back office (failed), and an API client: the integrations' screens."""
+    form = ServiceForm.objects.create(title="Book a bulky waste collection", slug="visibility-check")
+    version = FormVersion.objects.create(form=form, number=1, schema={"steps": []})
+    submission = Submission.objects.create(
+        version=version, case=case, answers={}, idempotency_key=uuid.uuid4()
+    )
+    destination = Destination.objects.create(
+        form=form, name="Waste system", kind=DestinationKind.WEBHOOK, url="https://waste.example/hook"
+    )
+    Delivery.objects.create(
+        destination=destination,
+        submission=submission,
+        case=case,
+        status=DeliveryStatus.FAILED,
+        attempts=10,
+        last_error="HTTP 500",
+    )
+    api_client_create(name="Waste system", scopes=[ApiScope.CASE_UPDATES], created_by=None)
 
 
 @pytest.fixture
@@ -230,6 +256,18 @@ def _bill(w):
 
 def _resident(w):
     return w.resident.pk
+
+
+def _delivery(w):
+    return Delivery.objects.get(case=w.case).pk
+
+
+def _destination(w):
+    return Delivery.objects.get(case=w.case).destination_id
+
+
+def _api_client(w):
+    return ApiClient.objects.get(name="Waste system").pk
 
 
 def _inbound_text(w):
@@ -382,6 +420,30 @@ CHECKS: dict[str, Check] = {
     "finance_bills:history_results": Check(url_for("finance_bills:history_results", _bill), "finance"),
     "finance_bills:usage": Check(url_for("finance_bills:usage", _bill), "finance"),
     "finance_bills:delete": Check(url_for("finance_bills:delete", _bill), None),
+    # Integrations: Integration managers only. The delivery log names residents' cases; API
+    # clients and destinations are the council's set-up. Case officers have no access at all.
+    "integrations_admin:delivery": Check(
+        url_for("integrations_admin:delivery", _delivery), "integrations", DENIED
+    ),
+    # POST only (then back to the delivery): nobody gets 200 from it.
+    "integrations_admin:delivery_resend": Check(
+        url_for("integrations_admin:delivery_resend", _delivery), None, DENIED, method="post"
+    ),
+    "integrations_admin:destination": Check(
+        url_for("integrations_admin:destination", _destination),
+        "integrations",
+        DENIED,
+        {"name": "Changed", "kind": "webhook", "url": "https://evil.example/hook"},
+    ),
+    "integrations_admin:api_client": Check(
+        url_for("integrations_admin:api_client", _api_client), "integrations", DENIED
+    ),
+    "integrations_admin:api_client_revoke": Check(
+        url_for("integrations_admin:api_client_revoke", _api_client), "integrations", DENIED
+    ),
+    "integrations_admin:api_client_rotate": Check(
+        url_for("integrations_admin:api_client_rotate", _api_client), "integrations", DENIED
+    ),
     # Residents' accounts: only superusers manage users; officers have no access to them at all.
     "wagtailusers_users:edit": Check(
         url_for("wagtailusers_users:edit", _resident), "superuser", DENIED, {"email": "x@y.z"}
@@ -531,6 +593,9 @@ def fingerprint() -> dict:
         "tasks": list(DBTaskResult.objects.values_list("pk", flat=True)),
         "editing_sessions": EditingSession.objects.count(),
         "log": ModelLogEntry.objects.count(),
+        "api_clients": list(ApiClient.objects.order_by("pk").values_list("pk", "key_hash", "revoked_at")),
+        "destinations": list(Destination.objects.order_by("pk").values_list("pk", "name", "url", "active")),
+        "deliveries": list(Delivery.objects.order_by("pk").values_list("pk", "status", "attempts")),
     }
 
 
@@ -584,6 +649,7 @@ def test_an_officer_of_another_team_reaches_nothing_and_the_right_person_does(
         "officer": _signed_in(waste_officer),
         "finance": _signed_in(staff_in("Finance")),
         "superuser": _signed_in(StaffFactory(is_superuser=True)),
+        "integrations": _signed_in(staff_in("Integration managers")),
     }
     for name, check in CHECKS.items():
         if check.allowed:

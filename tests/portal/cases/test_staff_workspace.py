@@ -11,6 +11,7 @@ from portal.cases.permissions import cases_visible_to_staff, staff_can_view_case
 from portal.interactions.models import Interaction
 from tests.accounts.factories import StaffFactory, UserFactory
 from tests.portal.cases.factories import case_make, officer_in, staff_in, team_make
+from tests.portal.notifications.factories import notification_retries_run
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +175,7 @@ def test_assign_note_and_message_from_the_case_view(web, waste):
     assert (EventType.OFFICER_MESSAGE, True) in types
     page = web.get(case_url(case)).text
     assert "Called the crew" in page and "Internal" in page
-    assert "Emails to the resident" in page and "Delivered" in page
+    assert "Messages to the resident" in page and "Delivered" in page
 
 
 def test_a_failed_email_shows_on_the_case_and_does_not_block_the_change(web, waste, settings):
@@ -184,6 +185,7 @@ def test_a_failed_email_shows_on_the_case_and_does_not_block_the_change(web, was
     web.force_login(officer)
     response = web.post(case_url(case), {"action": "status", "to": "in_progress"})
     assert response.status_code == 302
+    notification_retries_run()  # each retry, once it is due (portal.lib.retry)
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS
     page = web.get(case_url(case)).text

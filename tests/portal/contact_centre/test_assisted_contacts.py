@@ -2,7 +2,6 @@ from datetime import timedelta
 
 import pytest
 
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +10,7 @@ from wagtail.permissions import policy_registry
 from portal.interactions.constants import AvoidableCategory, Channel, InteractionType, Outcome
 from portal.interactions.models import AssistedContact, Interaction
 from portal.interactions.services import assisted_contact_record, interaction_record
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.factories import StaffFactory, UserFactory, staff_in
 from tests.portal.cases.factories import case_make, team_make
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +18,6 @@ pytestmark = pytest.mark.django_db
 LIST_URL = "/admin/assisted-contacts/"
 ADD_URL = "/admin/assisted-contacts/new/"
 POTHOLES, FLY_TIPPING = 557, 587
-
-
-def staff_in(group_name: str):
-    user = StaffFactory()
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
 
 
 @pytest.fixture
@@ -458,7 +451,7 @@ def test_the_list_finds_a_case_reference_or_resident_and_filters_by_date_and_rec
 
 
 def test_a_rule_the_service_enforces_is_shown_as_a_message(client, officer, monkeypatch):
-    from portal.contact_centre import admin_views
+    from portal.contact_centre.admin_views import contacts as admin_views
     from portal.interactions.services import InteractionError
 
     def refuse(**kwargs):

@@ -15,12 +15,12 @@ from portal.contact_centre.services import SESSION_CALL
 from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.models import Interaction
 from portal.notifications.constants import InboundHandled, InboundOutcome
-from portal.notifications.inbound import inbound_text_process, inbound_text_store
-from portal.notifications.models import InboundText, Notification
+from portal.notifications.models import Notification
 from portal.notifications.services import sms_opt_out
 from tests.accounts.factories import UserFactory, staff_in
 from tests.accounts.signin import sign_in
 from tests.portal.cases.factories import case_make, officer_in, team_make
+from tests.portal.contact_centre.factories import inbound_text_make as received
 
 pytestmark = pytest.mark.django_db
 
@@ -30,21 +30,6 @@ PHONE = "07700900982"
 
 def text_url(text) -> str:
     return reverse("contact_centre:text", kwargs={"pk": text.pk})
-
-
-def received(
-    message: str, number: str = "447700900982", notify_id: str = "", at: str = "2026-12-07T10:15:30.000000Z"
-) -> InboundText:
-    text, _ = inbound_text_store(
-        payload={
-            "id": notify_id or f"id-{InboundText.objects.count() + 1}",
-            "source_number": number,
-            "destination_number": "07700900000",
-            "message": message,
-            "date_received": at,
-        }
-    )
-    return inbound_text_process(inbound_id=text.pk)
 
 
 @pytest.fixture

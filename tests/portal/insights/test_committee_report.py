@@ -21,9 +21,9 @@ from portal.insights.dashboard import insights
 from portal.insights.measures import measures_for
 from portal.insights.models import MeasureTarget
 from portal.insights.report import committee_report, last_full_month, trend_months
-from portal.interactions.models import DailyRollup, LgslService
-from portal.interactions.rollups import rollup_month_build
+from portal.interactions.models import LgslService
 from tests.accounts.factories import StaffFactory
+from tests.portal.interactions.factories import rollup_make as rollup
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,6 @@ HEADLINE = ("avoidable", "failed_web", "digital", "completion", "fcr", "repeat")
 def text(response) -> str:
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
-
-
-def rollup(day, metric, value, service=WASTE, channel="phone", key=""):
-    DailyRollup.objects.create(
-        date=day, service_code=service, channel=channel, metric=metric, key=key, value=value
-    )
-    rollup_month_build(first=day.replace(day=1))  # as rebuilding the day does
 
 
 @pytest.fixture

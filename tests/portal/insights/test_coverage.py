@@ -18,7 +18,7 @@ from portal.insights.coverage import service_coverage
 from portal.interactions.constants import Channel
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record
-from tests.accounts.factories import StaffFactory
+from tests.accounts.factories import staff_in
 from tests.cms.factories import draft, publish
 from tests.forms_engine.factories import form_build, question, step
 
@@ -37,12 +37,6 @@ HOME_EDUCATION, CLOTHING, MEDICATION, NURSERY, PRIMARY, SECONDARY = 1, 2, 5, 12,
 def text(response) -> str:
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
-
-
-def staff_in(group: str):
-    user = StaffFactory()
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 def _form(slug: str, **fields):

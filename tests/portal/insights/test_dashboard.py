@@ -10,7 +10,6 @@ from io import StringIO
 
 import pytest
 
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -30,7 +29,7 @@ from portal.interactions.models import DailyRollup, LgslService
 from portal.interactions.rollups import rollup_build_day, rollup_month_build
 from portal.interactions.services import assisted_contact_record, interaction_record
 from portal.interactions.tasks import build_rollups
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.accounts.factories import StaffFactory, UserFactory, staff_in
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +47,6 @@ def text(response) -> str:
 
 def at(hour: int = 12, day: date = DAY) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
-
-
-def staff_in(group: str, **kwargs):
-    user = StaffFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from payments.services import payment_create, payment_transition
 from portal.insights.figures import figures_for
 from portal.insights.measures import measures_for
 from portal.interactions.constants import AvoidableCategory, Channel, InteractionType, Outcome
-from portal.interactions.models import DailyRollup, Interaction, LgslService, RollupRebuild, WebPersonDay
+from portal.interactions.models import Interaction, LgslService, RollupRebuild
 from portal.interactions.rollups import rollup_build_day, rollups_pending
 from portal.interactions.services import (
     assisted_contact_record,
@@ -37,6 +37,7 @@ from tests.accounts.factories import StaffFactory, UserFactory, staff_in
 from tests.forms_engine.factories import bulky_waste_form, missed_bin_form
 from tests.forms_engine.helpers import bulky_answers, check_url, form_start, missed_bin_answers, step_url
 from tests.payments.factories import bill_make
+from tests.portal.interactions.factories import rollup_rows as _rows
 
 pytestmark = pytest.mark.django_db
 
@@ -357,17 +358,6 @@ def test_searches_are_attributed_by_the_result_followed():
 
 
 # --- History that does not move ----------------------------------------------------------
-
-
-def _rows():
-    return (
-        sorted(
-            DailyRollup.objects.values_list(
-                "date", "service_code", "channel", "team", "metric", "key", "value"
-            )
-        ),
-        sorted(WebPersonDay.objects.values_list("date", "service_code", "person_key", "failed")),
-    )
 
 
 def test_deleting_an_account_changes_no_figure(staff):

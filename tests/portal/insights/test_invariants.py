@@ -27,6 +27,7 @@ from portal.interactions.models import DailyRollup, Interaction, RollupRebuild, 
 from portal.interactions.rollups import rollup_build_day
 from portal.interactions.services import assisted_contact_record, interaction_record
 from tests.accounts.factories import StaffFactory, UserFactory
+from tests.portal.interactions.factories import rollup_rows as _rows
 
 pytestmark = pytest.mark.django_db
 
@@ -98,17 +99,6 @@ def _record(kind, person, service, day, hour, minute, *, accounts, staff) -> Non
         attributed = {**web, "service_code": service if minute else None}
         outcome = Outcome.NO_RESULTS if hour % 2 else Outcome.RESULTS
         interaction_record(type=T.SEARCH, outcome=outcome, extras={"query": "q"}, **attributed)
-
-
-def _rows():
-    return (
-        sorted(
-            DailyRollup.objects.values_list(
-                "date", "service_code", "channel", "team", "metric", "key", "value"
-            )
-        ),
-        sorted(WebPersonDay.objects.values_list("date", "service_code", "person_key", "failed")),
-    )
 
 
 def _build_all() -> None:

@@ -5,15 +5,11 @@ service) with an explicit time, rebuilds the day's rollups, and checks the measu
 against figures worked out by hand in the comments.
 """
 
-from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
+from datetime import date, timedelta
 
 import pytest
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.test import RequestFactory
-from django.utils import timezone
 
 from wagtail.models import Site
 
@@ -23,95 +19,18 @@ from portal.interactions.constants import Channel, InteractionType, Outcome
 from portal.interactions.measures import bot_counter_key
 from portal.interactions.models import DailyRollup, WebPersonDay
 from portal.interactions.rollups import rollup_build_day
-from portal.interactions.services import assisted_contact_record, interaction_record
+from portal.interactions.services import interaction_record
 from tests.accounts.factories import StaffFactory, UserFactory
+from tests.portal.insights.factories import DAY, WASTE, assisted, at, build, transaction, web, web_request
 
 pytestmark = pytest.mark.django_db
 
 T = InteractionType
-DAY = date(2026, 3, 10)  # a Tuesday, well away from the clock changes
-WASTE = 524  # household waste collection
 POTHOLES = 557
-
-
-def at(day: date = DAY, hour: int = 12, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
-
-
-def web_request(ip: str = "192.0.2.1", session: str = "session-1", user=None):
-    """A web request from one visitor: its IP and user agent make the visitor key."""
-    request = RequestFactory().get("/", REMOTE_ADDR=ip, HTTP_USER_AGENT="Mozilla/5.0 (test)")
-    request.session = SimpleNamespace(session_key=session)
-    request.user = user or AnonymousUser()
-    return request
-
-
-def web(type: str, *, day: date = DAY, hour: int = 12, minute: int = 0, request=None, **fields):
-    return interaction_record(
-        type=type, request=request or web_request(), occurred_at=at(day, hour, minute), **fields
-    )
 
 
 # What forms_engine puts on every event of a draft started on DAY.
 STARTED = {"started": DAY.isoformat()}
-
-
-def transaction(
-    channel: str = Channel.WEB,
-    *,
-    kind: str = "form",
-    service_code: int | None = WASTE,
-    day: date = DAY,
-    hour: int = 12,
-    request=None,
-    staff=None,
-    resident=None,
-):
-    """A completed transaction, recorded as ``transaction_record`` records it (which has
-    no ``occurred_at``): on the web from the resident's request, otherwise by staff for
-    the resident on the channel of the contact."""
-    web = channel == Channel.WEB and staff is None
-    return interaction_record(
-        type=T.TRANSACTION,
-        request=(request or web_request()) if web else None,
-        channel=channel,
-        user=resident,
-        staff=staff,
-        service_code=service_code,
-        outcome=Outcome.SUCCESS,
-        extras={"kind": kind},
-        occurred_at=at(day, hour),
-    )
-
-
-def assisted(
-    *,
-    staff,
-    channel: str = Channel.PHONE,
-    service_code: int | None = WASTE,
-    avoidable: bool = False,
-    category: str = "",
-    resolved: bool = True,
-    resident=None,
-    day: date = DAY,
-    hour: int = 12,
-):
-    return assisted_contact_record(
-        staff=staff,
-        channel=channel,
-        service_code=service_code,
-        reason_code="enquiry",
-        avoidable=avoidable,
-        avoidable_category=category,
-        resolved_first_contact=resolved,
-        resident=resident,
-        occurred_at=at(day, hour),
-    )
-
-
-def build(*days: date) -> None:
-    for day in days or (DAY,):
-        rollup_build_day(day=day)
 
 
 def measures(service_code: int | None = WASTE, start: date = DAY, end: date = DAY, **kwargs):

@@ -11,9 +11,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from portal.insights.admin_views import MeasureTargetForm
 from portal.insights.figures import Figure
 from portal.insights.models import MeasureTarget
-from portal.insights.target_admin import MeasureTargetForm
 from portal.insights.targets import change_text, previous_period, rag, targets_for
 from portal.interactions.constants import Channel
 from portal.interactions.models import LgslService

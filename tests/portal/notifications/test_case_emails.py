@@ -9,6 +9,7 @@ from portal.cases.services import case_transition
 from portal.notifications.constants import MAX_ATTEMPTS, NotificationStatus
 from portal.notifications.models import Notification
 from tests.portal.cases.factories import case_make
+from tests.portal.notifications.factories import notification_retries_run
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,7 @@ def test_a_backend_that_always_fails_ends_in_technical_failure_and_the_case_stil
     case = case_make()
     with django_capture_on_commit_callbacks(execute=True):
         case_transition(case=case, to="in_progress", actor_role="staff")
+    notification_retries_run()  # each retry, once it is due (portal.lib.retry)
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS
     notification = Notification.objects.get(case=case, case_event__type=EventType.STATUS_CHANGE)

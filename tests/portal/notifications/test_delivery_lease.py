@@ -11,23 +11,10 @@ from django.utils import timezone
 from portal.notifications.constants import MAX_ATTEMPTS, NotificationStatus
 from portal.notifications.models import Notification
 from portal.notifications.services import notification_deliver, notification_housekeeping
+from tests.portal.notifications.factories import notification_sending as _sending
 
 pytestmark = pytest.mark.django_db
 LEASE = 300
-
-
-def _sending(*, claimed_ago: int, attempts: int = 1) -> Notification:
-    """A message an attempt claimed ``claimed_ago`` seconds ago and has not finished."""
-    claimed_at = timezone.now() - timedelta(seconds=claimed_ago)
-    return Notification.objects.create(
-        to="resident@example.org",
-        subject="Your collection",
-        body_text="Tuesday.",
-        status=NotificationStatus.SENDING,
-        attempts=attempts,
-        claimed_at=claimed_at,
-        lease_expires_at=claimed_at + timedelta(seconds=LEASE),
-    )
 
 
 @override_settings(NOTIFICATIONS_SEND_LEASE_SECONDS=LEASE)

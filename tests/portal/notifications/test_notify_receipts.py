@@ -18,13 +18,13 @@ from portal.notifications.constants import STATUS_REASONS, NotificationStatus
 from portal.notifications.models import Notification, NotifyReceipt
 from portal.notifications.selectors import undeliverable_addresses
 from portal.notifications.services import (
-    notification_email_send,
-    notification_letter_send,
     notification_receipts_poll,
-    notification_sms_send,
 )
 from tests.accounts.factories import UserFactory
 from tests.portal.cases.factories import case_make, officer_in, team_make
+from tests.portal.notifications.factories import email_sent as _email
+from tests.portal.notifications.factories import letter_sent as _letter
+from tests.portal.notifications.factories import sms_sent as _sms
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,27 +37,6 @@ RECEIPTS = "/notifications/callbacks/notify/receipts/"
 def notify(fake_notify, settings):
     settings.NOTIFY_CALLBACK_TOKEN = TOKEN
     return fake_notify
-
-
-def _email(to: str = "sam@example.org", user=None) -> Notification:
-    notification = notification_email_send(to=to, subject="Your request", body_text="We have it.", user=user)
-    notification.refresh_from_db()
-    assert notification.status == NotificationStatus.SENDING and notification.provider_id
-    return notification
-
-
-def _sms(to: str = "07700 900123", user=None) -> Notification:
-    notification = notification_sms_send(to=to, body="Your bin is due.", user=user)
-    notification.refresh_from_db()
-    assert notification.status == NotificationStatus.SENDING and notification.provider_id
-    return notification
-
-
-def _letter() -> Notification:
-    notification = notification_letter_send(address_lines=ADDRESS, subject="Decision", body="Approved.")
-    notification.refresh_from_db()
-    assert notification.status == NotificationStatus.SENDING and notification.provider_id
-    return notification
 
 
 def _post(live_server, body: bytes, headers: dict[str, str]) -> int:

@@ -108,7 +108,7 @@ def test_the_staff_case_page_lists_the_confirmation(web, client):
     _pay(web, payment)
     client.force_login(officer_in(team))
     page = client.get(f"/admin/cases/{submission.case_id}/").content.decode()
-    assert "No emails have been sent" not in page
+    assert "No messages have been sent" not in page
     assert "Book a bulky waste collection: we have your request and your payment" in page
 
 
