@@ -306,6 +306,8 @@ FORMS = [
             "intro": "<p>Report a pothole or damaged road surface. If it is dangerous, call us now on 01234 567890, day or night.</p>",
             "sign_in": SignIn.OPTIONAL,
             "reference_prefix": "PH",
+            # A street report: its position and status are public, so apps may file it.
+            "open311_listed": True,
             "sla_working_days": 10,
             "confirmation_text": "<p>We have your report of a pothole.</p>",
             "next_steps": "<p>An inspector will look at it within 10 working days and decide what repair it needs. We will tell you when it has been inspected.</p>",
@@ -456,6 +458,8 @@ FORMS = [
             "intro": "<p>Report rubbish that has been dumped illegally on a road, pavement, verge or other public land. We clear fly-tipping on private land only if it is dangerous.</p><p>Do not touch or move it: it may be dangerous, and it may be evidence. If it looks like chemicals, drums or asbestos, call us now on 01234 567890.</p>",
             "sign_in": SignIn.OPTIONAL,
             "reference_prefix": "FT",
+            # A street report: its position and status are public, so apps may file it.
+            "open311_listed": True,
             "sla_working_days": 5,
             "confirmation_text": "<p>We have your report of fly-tipping.</p>",
             "next_steps": "<p>We will clear it within 5 working days, or within 1 working day if it is blocking a road or pavement or is dangerous.</p><p>We check what was dumped for evidence of who dumped it, and we prosecute when we can.</p>",
@@ -548,6 +552,8 @@ FORMS = [
             "intro": "<p>Report a street light that is not working, flickering, on during the day or damaged.</p><p>If a street light has been knocked down, has exposed wires or its door is missing, call us now on 01234 567890, day or night.</p>",
             "sign_in": SignIn.OPTIONAL,
             "reference_prefix": "SL",
+            # A street report: its position and status are public, so apps may file it.
+            "open311_listed": True,
             "sla_working_days": 7,
             "confirmation_text": "<p>We have your report of a street light fault.</p>",
             "next_steps": "<p>We will fix most faults within 7 working days. If the electricity supply needs repairing, the power company does it, which can take up to 25 working days. We will tell you if it will take longer.</p>",

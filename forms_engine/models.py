@@ -150,6 +150,12 @@ class ServiceForm(
     )
 
     archived = models.BooleanField(default=False, help_text="Closed: residents see the message below.")
+    open311_listed = models.BooleanField(
+        "Take reports from other apps (Open311)",
+        default=False,
+        help_text="List this form as an Open311 service, so apps such as FixMyStreet can file "
+        "reports to it. Only for street reports: their position and status are public.",
+    )
     closed_message = RichTextField(
         "Message when closed",
         features=RICH_TEXT,
@@ -191,6 +197,7 @@ class ServiceForm(
                 FieldRowPanel([FieldPanel("team"), FieldPanel("sla_working_days")]),
                 FieldPanel("confirmation_text"),
                 FieldPanel("next_steps"),
+                FieldPanel("open311_listed"),
             ],
             heading="Case settings",
         ),

@@ -8,8 +8,8 @@ only after 2-step verification (accounts' middleware), so these views need not a
 An API key is shown once, on the page that answers the POST that made it (never stored,
 never cached: ``never_cache``), and never again: only its hash is kept. Staff actions are
 written to Wagtail's log (Settings → Reports → Site history): keys made, rotated and
-revoked, destinations added and changed, resends, and every export (they carry residents'
-personal data).
+revoked, destinations added and changed, webhook secrets replaced, resends, and every export
+(they carry residents' personal data).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -61,12 +62,17 @@ API_CLIENT_ROTATE = "integrations.api_client_rotate"
 API_CLIENT_REVOKE = "integrations.api_client_revoke"
 DELIVERY_RESEND = "integrations.delivery_resend"
 SUBMISSIONS_EXPORT = "integrations.submissions_export"
+DESTINATION_SECRET_REPLACE = "integrations.destination_secret_replace"
 LOG_ACTIONS = {
     API_CLIENT_CREATE: ("Create API client", "API client created, its key shown once"),
     API_CLIENT_ROTATE: ("Rotate API key", "API key replaced: the old key stopped working"),
     API_CLIENT_REVOKE: ("Revoke API key", "API key revoked"),
     DELIVERY_RESEND: ("Resend delivery", "Delivery sent again"),
     SUBMISSIONS_EXPORT: ("Export submissions", "Submissions exported"),
+    DESTINATION_SECRET_REPLACE: (
+        "Replace webhook signing secret",
+        "Webhook signing secret replaced: the old one signs too for 24 hours",
+    ),
 }
 
 
@@ -286,6 +292,7 @@ class DestinationEditView(IntegrationsView):
             form=form,
             destination=self.destination,
             signature_header=SIGNATURE_HEADER,
+            previous_secret_until=_previous_secret_until(self.destination),
             question_names=form_question_names(form_schema_current(service_form)) if service_form else {},
             errors=error_summary(form),
             status=status,
@@ -315,6 +322,57 @@ class DestinationEditView(IntegrationsView):
             outcome += ". Its signing secret is on its page"
         messages.success(request, f"{destination.name} {'added' if adding else 'saved'}: {outcome}.")
         return HttpResponseRedirect(reverse("integrations_admin:destinations"))
+
+
+class DestinationSecretReplaceView(IntegrationsView):
+    """Replace a webhook's signing secret: a confirmation page, then the POST that does it.
+
+    The old secret keeps signing alongside the new one for 24 hours (two ``v1=`` values), so
+    the receiver can change over without refusing deliveries.
+    """
+
+    page_title = "Replace the signing secret"
+    template_name = "integrations/admin/destination_secret_replace.html"
+    section = DESTINATIONS
+
+    destination: Destination
+
+    def load(self, **kwargs: Any) -> None:
+        self.destination = get_object_or_404(Destination, pk=kwargs["pk"], kind=DestinationKind.WEBHOOK)
+
+    def get_page_subtitle(self):
+        return self.destination.name
+
+    def get(self, request, pk):
+        return self.render(destination=self.destination, overlap_hours=_overlap_hours())
+
+    def post(self, request, pk):
+        with transaction.atomic():
+            destination = delivery_services.destination_secret_replace(destination=self.destination)
+            log(
+                instance=destination,
+                action=DESTINATION_SECRET_REPLACE,
+                user=request.user,
+                data={"previous_secret_until": destination.previous_secret_until.isoformat()}
+                if destination.previous_secret_until
+                else {},
+            )
+        messages.success(
+            request,
+            f"The signing secret of {destination.name} has been replaced. Give the new secret to the "
+            f"receiver: the old one also signs for {_overlap_hours()} hours.",
+        )
+        return HttpResponseRedirect(reverse("integrations_admin:destination", args=[destination.pk]))
+
+
+def _previous_secret_until(destination: Destination | None):
+    """When the replaced secret stops signing, while it still does (else None)."""
+    until = destination.previous_secret_until if destination is not None else None
+    return until if until is not None and until > timezone.now() else None
+
+
+def _overlap_hours() -> int:
+    return int(delivery_services.SECRET_OVERLAP.total_seconds() // 3600)
 
 
 # --- The delivery log -------------------------------------------------------------------------
@@ -443,5 +501,10 @@ def admin_urls():
         path("destinations/", DestinationListView.as_view(), name="destinations"),
         path("destinations/new/", DestinationEditView.as_view(), name="destination_add"),
         path("destinations/<int:pk>/", DestinationEditView.as_view(), name="destination"),
+        path(
+            "destinations/<int:pk>/replace-secret/",
+            DestinationSecretReplaceView.as_view(),
+            name="destination_secret_replace",
+        ),
         path("export/", ExportView.as_view(), name="export"),
     ]

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.utils import timezone
@@ -18,9 +19,12 @@ from forms_engine.services import form_version_current
 from .constants import ApiScope, DeliveryStatus, DestinationKind
 from .models import ApiClient, Destination
 from .selectors import form_question_names, form_schema_current, forms_for_destinations
+from .transports.net import address_refusal, private_addresses_allowed
 
-# http:// is for a receiver on this machine (development, the tests' local servers); anything
-# else goes over TLS, since the requests carry residents' answers.
+# http:// is for a receiver on this machine, and only in development or where private
+# addresses are allowed (the tests' local servers); anything else goes over TLS, since the
+# requests carry residents' answers. Private and local addresses are refused outside those
+# (``transports.net.address_refusal``), and again when sending.
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 ATTRIBUTE_LINE = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*(\S.*?)\s*$")
 MAX_EXPORT_DAYS = 366
@@ -82,8 +86,14 @@ def _url_check(value: str, what: str) -> str:
     except ValidationError:
         raise ValidationError(message) from None
     parts = urlsplit(value)
-    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+    local_allowed = settings.DEBUG or private_addresses_allowed()
+    if parts.scheme == "http" and not (local_allowed and parts.hostname in LOCAL_HOSTS):
         raise ValidationError(message)
+    refusal = address_refusal(value)
+    if refusal:
+        raise ValidationError(
+            f"Enter the address of the {what} on the internet: {refusal[0].lower()}{refusal[1:]}"
+        )
     return value
 
 

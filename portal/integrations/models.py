@@ -119,6 +119,10 @@ class Destination(models.Model):
     secret = models.CharField(
         max_length=100, default=_webhook_secret, editable=False, help_text="Webhook: the signing secret"
     )
+    # After the secret is replaced, the old one still signs (a second v1=) until this time, so
+    # receivers can change over without dropping deliveries.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     # Open311 client
     open311_api_key = models.CharField(max_length=200, blank=True, help_text="Open311: the key they gave us")
     open311_jurisdiction = models.CharField(max_length=100, blank=True)
@@ -176,6 +180,7 @@ class Delivery(models.Model):
     remote_id = models.CharField(max_length=100, blank=True, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     alerted_at = models.DateTimeField(null=True, blank=True)
+    final_alerted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -264,3 +269,21 @@ class StatusUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.update_id}"
+
+
+class AppSubmission(models.Model):
+    """An Open311 report an app filed, by a hash of what it sent: the same report sent twice
+    (a client retrying after a timeout) gives the first request's id, not a second case."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="submissions")
+    request_hash = models.CharField(max_length=64)
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "request_hash"], name="app_submission_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.request_hash[:12]}"

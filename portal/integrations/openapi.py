@@ -77,7 +77,10 @@ def _status_error(description: str) -> dict[str, Any]:
 O311_ERRORS = {
     "400": _o311_error("Bad input: one error per problem, naming the parameter"),
     "404": _o311_error("Unknown service, request, address or jurisdiction"),
-    "429": _o311_error("Too many calls: wait for the seconds in Retry-After"),
+    "405": _o311_error("A method the address does not take (the Allow header says which)"),
+    "429": _o311_error(
+        "Too many calls from this address, or with this key: wait for the seconds in Retry-After"
+    ),
 }
 KEY_ERRORS = {
     "403": _o311_error("No API key, an unknown or revoked key, or one not allowed to file reports"),
@@ -168,13 +171,16 @@ SCHEMAS: dict[str, Any] = {
     },
     "ServiceRequest": {
         "type": "object",
-        "description": "Public fields only: no description, name, email, phone or home address.",
+        "description": "Public fields only: description and media_url are always null; no name, "
+        "email, phone or home address. status_notes is a message staff or the back office "
+        "wrote on a report filed through an app, else null.",
         "required": [
             "service_request_id",
             "status",
             "status_notes",
             "service_name",
             "service_code",
+            "description",
             "agency_responsible",
             "service_notice",
             "requested_datetime",
@@ -183,6 +189,7 @@ SCHEMAS: dict[str, Any] = {
             "address",
             "lat",
             "long",
+            "media_url",
         ],
         "properties": {
             "service_request_id": {"type": "string", "description": "The case reference"},
@@ -190,6 +197,7 @@ SCHEMAS: dict[str, Any] = {
             "status_notes": _nullable("string"),
             "service_name": STRING,
             "service_code": STRING,
+            "description": {"type": "null", "description": "Never shown: a resident's own words"},
             "agency_responsible": _nullable("string"),
             "service_notice": _nullable("string"),
             "requested_datetime": _nullable("string", format="date-time"),
@@ -198,6 +206,7 @@ SCHEMAS: dict[str, Any] = {
             "address": _nullable("string", description="The location question's description"),
             "lat": _nullable("number"),
             "long": _nullable("number"),
+            "media_url": {"type": "null", "description": "Never shown: a photo may show a person"},
         },
     },
     "ServiceRequestCreated": {
@@ -236,8 +245,12 @@ SCHEMAS: dict[str, Any] = {
                             "enum": ["open", "in_progress", "fixed", "no_further_action", "closed"],
                         },
                         "updated_datetime": {"type": "string", "format": "date-time"},
-                        "description": STRING,
-                        "media_url": STRING,
+                        "description": {
+                            "type": "string",
+                            "description": "The message, where staff or the back office wrote it on "
+                            "a report filed through an app; else empty",
+                        },
+                        "media_url": {"type": "string", "description": "Always empty"},
                     },
                 },
             }
@@ -344,8 +357,16 @@ OPENAPI_OPERATION = {
 
 def _open311_paths() -> dict[str, Any]:
     window = [
-        _query("start_date", "Earliest requested (or update) time, W3C format, e.g. 2026-01-31T09:00:00Z"),
-        _query("end_date", "Latest time; at most 90 days after start_date (default: the last 90 days)"),
+        _query(
+            "start_date",
+            "Earliest requested (or update) time, W3C format, e.g. 2026-01-31T09:00:00Z; a date "
+            "alone (2026-01-31) is its start",
+        ),
+        _query(
+            "end_date",
+            "Latest time; a date alone is its end. At most 90 days after start_date (default: "
+            "the last 90 days)",
+        ),
     ]
     return {
         "/open311/v2/discovery.{format}": {
@@ -379,7 +400,7 @@ def _open311_paths() -> dict[str, Any]:
         "/open311/v2/requests.{format}": {
             "get": {
                 "summary": f"Public requests, newest first (at most {MAX_RESULTS})",
-                "description": "No key needed; public fields only.",
+                "description": "No key needed (a key that will not do is ignored); public fields only.",
                 "parameters": [
                     FORMAT,
                     JURISDICTION,
@@ -396,9 +417,21 @@ def _open311_paths() -> dict[str, Any]:
             "post": {
                 "summary": "File a report (checked as the web form checks it)",
                 "description": "Form-encoded, as the spec says. Needs a key with the open311_report scope "
-                "(api_key field, X-Api-Key header or Bearer token). Every call is audited.",
+                "(api_key field, X-Api-Key header or Bearer token). Every call is audited. The same "
+                "report sent again by the same client (the same parameters, or the same "
+                "Idempotency-Key header) files nothing new: the answer is the first one's.",
                 "security": [{"apiKeyField": []}, {"apiKeyHeader": []}, {"bearer": []}],
-                "parameters": [FORMAT],
+                "parameters": [
+                    FORMAT,
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "Any string of yours: a POST with one you have sent before "
+                        "gives the first answer (the parameters are compared instead when absent)",
+                        "schema": STRING,
+                    },
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {"application/x-www-form-urlencoded": {"schema": _ref("NewServiceRequest")}},
@@ -427,6 +460,9 @@ def _open311_paths() -> dict[str, Any]:
         "/open311/v2/servicerequestupdates.{format}": {
             "get": {
                 "summary": "Status updates in a period (FixMyStreet's extension), oldest first",
+                "description": "In XML the root is service_request_updates with request_update "
+                "items, as mySociety's Open311 endpoints write it; FixMyStreet reads the "
+                "request_update items whatever the root is called.",
                 "parameters": [FORMAT, JURISDICTION, *window],
                 "responses": {"200": _o311(_ref("ServiceRequestUpdates"), "The updates"), **O311_ERRORS},
             }
@@ -440,7 +476,10 @@ def _status_paths() -> dict[str, Any]:
         "401": _status_error("No key, or an unknown one (code unauthorised)"),
         "403": _status_error("A revoked key, or one without the case_updates scope (code forbidden)"),
         "404": _status_error("No such case for this client (code not_found)"),
-        "429": _status_error("Too many calls: wait for Retry-After (code rate_limited)"),
+        "429": _status_error(
+            "Too many calls: wait for Retry-After (code rate_limited); also answered before any key "
+            "is checked when an address has made too many calls without a valid key in the last minute"
+        ),
     }
     update = {
         "summary": "Update a case: status, public message, internal note, expected date",
@@ -458,6 +497,11 @@ def _status_paths() -> dict[str, Any]:
             **refusals,
             "405": _status_error("Not POST (code method_not_allowed; the Allow header says which)"),
             "413": _status_error("A body over 64 KB (code too_large)"),
+            "409": _status_error(
+                "The update_id was already used for an update to another case (field update_id). "
+                "Update ids must be unique across all of an API client's cases. Nothing is applied "
+                "or kept: send this update again with its own update_id."
+            ),
             "422": _status_error(
                 "A move the case's rules do not allow (field status), or a closing move without a "
                 "message (field public_message)"

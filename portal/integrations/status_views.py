@@ -4,7 +4,10 @@ by their own id for it (``Delivery.remote_id``).
 
 A key (scope ``case_updates``) reaches only the cases sent to a destination whose
 ``status_client`` is that key's client; any other case is "not found" (never "forbidden"), so
-nothing is learnt about cases that are not theirs. Every call with a key is audited.
+nothing is learnt about cases that are not theirs, and only once the case was delivered
+there. Every call with a known key is audited; calls with unknown keys once a minute an
+address (they are counted, and an address sending too many is refused before any key is
+looked up). An ``update_id`` already used for another case is refused with 409.
 """
 
 from __future__ import annotations
@@ -15,22 +18,42 @@ from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.cases.constants import OPEN311_STATUS, STAFF_LABELS, CaseStatus
 from portal.cases.models import Case
+from portal.lib.client import client_ip
+from portal.lib.ratelimit import ratelimit_count, ratelimit_exceeded, ratelimit_retry_after
 
-from .constants import ApiScope
+from .constants import ApiScope, DeliveryStatus
 from .models import ApiClient, Delivery
-from .services.api_keys import ApiKeyError, api_client_authenticate, api_key_use_record
-from .services.status import StatusUpdateRefused, status_known, status_update_apply
+from .services.api_keys import (
+    ApiKeyError,
+    api_client_authenticate,
+    api_key_use_record,
+    request_api_key,
+)
+from .services.status import (
+    StatusUpdateConflict,
+    StatusUpdateRefused,
+    status_known,
+    status_update_apply,
+)
 
 # An update is a few hundred bytes; a long message a few thousand.
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_CHARS = 5000
 MAX_UPDATE_ID_CHARS = 120
+# Calls a minute one address may make without a valid key before it is refused outright.
+BAD_KEYS_PER_MINUTE = 30
+ADDRESS_RATE_KEY = "back-office-api:bad-key"
+# A call with an unknown key is audited once in this many seconds an address.
+UNKNOWN_AUDIT_SECONDS = 60
 FIELDS = frozenset({"update_id", "status", "public_message", "internal_note", "expected_date", "updated_at"})
 
 _CODES = {
@@ -74,8 +97,15 @@ def _keyed(methods: tuple[str, ...]) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, **kwargs: str) -> HttpResponse:
             client: ApiClient | None = None
+            response: HttpResponse
             try:
-                client = api_client_authenticate(request, scope=ApiScope.CASE_UPDATES)
+                _address_check(request)
+                try:
+                    client = api_client_authenticate(request, scope=ApiScope.CASE_UPDATES)
+                except ApiKeyError as error:
+                    if error.status == 401:
+                        _address_count(request)
+                    raise
                 if request.method not in methods:
                     response = _error(405, f"Use {' or '.join(methods)} here", Allow=", ".join(methods))
                     raise _Answer(response, f"method {request.method} not allowed")
@@ -88,7 +118,8 @@ def _keyed(methods: tuple[str, ...]) -> Callable:
                 detail = error.message
             except _Answer as answer:
                 response, detail = answer.response, answer.detail
-            api_key_use_record(request, client=client, status_code=response.status_code, detail=detail)
+            if client is not None or (request_api_key(request) and _audit_unknown_due(request)):
+                api_key_use_record(request, client=client, status_code=response.status_code, detail=detail)
             return response
 
         return wrapped
@@ -96,13 +127,45 @@ def _keyed(methods: tuple[str, ...]) -> Callable:
     return decorate
 
 
+def _address(request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
+
+
+def _address_check(request: HttpRequest) -> None:
+    """Refuse an address that has sent too many calls without a valid key this minute: checked
+    before the key is looked up, so guessing keys costs no database reads."""
+    key = f"{ADDRESS_RATE_KEY}:{_address(request)}"
+    limit = getattr(settings, "BACK_OFFICE_API_BAD_KEYS_PER_MINUTE", BAD_KEYS_PER_MINUTE)
+    if ratelimit_exceeded(key, limit=limit - 1):  # ``limit`` failures made: refuse the next call
+        raise ApiKeyError(
+            "Too many requests from this address without a valid API key",
+            status=429,
+            retry_after=ratelimit_retry_after(key, window_seconds=60),
+        )
+
+
+def _address_count(request: HttpRequest) -> None:
+    ratelimit_count(f"{ADDRESS_RATE_KEY}:{_address(request)}", window_seconds=60)
+
+
+def _audit_unknown_due(request: HttpRequest) -> bool:
+    """Whether to audit a call with no known client: once a minute an address at most, so a
+    stream of made-up keys cannot fill the audit (the rate limit counts them all)."""
+    return cache.add(f"back-office-api:unknown-audit:{_address(request)}", 1, UNKNOWN_AUDIT_SECONDS)
+
+
 def _not_found(what: str) -> _Answer:
     return _Answer(_error(404, f"No case found with {what}"), f"not found: {what}"[:300])
 
 
+# A case the back office has been sent (delivered now, or once before a resend): one that is
+# still on its way, or never arrived, is not theirs to read or update.
+_DELIVERED = Q(deliveries__status=DeliveryStatus.DELIVERED) | Q(deliveries__delivered_at__isnull=False)
+
+
 def _case_for(client: ApiClient, reference: str) -> Case:
     case = (
-        Case.objects.filter(reference=reference, deliveries__destination__status_client=client)
+        Case.objects.filter(_DELIVERED, reference=reference, deliveries__destination__status_client=client)
         .distinct()
         .first()
     )
@@ -114,7 +177,12 @@ def _case_for(client: ApiClient, reference: str) -> Case:
 def _case_for_remote(client: ApiClient, remote_id: str) -> Case:
     # The most recent delivery, should a back office ever reuse an id (a later case wins).
     delivery = (
-        Delivery.objects.filter(remote_id=remote_id, destination__status_client=client, case__isnull=False)
+        Delivery.objects.filter(
+            Q(status=DeliveryStatus.DELIVERED) | Q(delivered_at__isnull=False),
+            remote_id=remote_id,
+            destination__status_client=client,
+            case__isnull=False,
+        )
         .select_related("case")
         .order_by("-created_at", "-pk")
         .first()
@@ -161,6 +229,11 @@ def remote_update(request: HttpRequest, *, client: ApiClient, remote_id: str) ->
 def _apply(client: ApiClient, case: Case, update: dict[str, Any]) -> HttpResponse:
     try:
         row = status_update_apply(source=f"client:{client.pk}", case=case, by_label=client.name, **update)
+    except StatusUpdateConflict as conflict:
+        raise _Answer(
+            _field_errors(409, [(conflict.field, conflict.message)]),
+            f"{case.reference} update {update['update_id']}: conflict: update_id used for another case",
+        ) from conflict
     except StatusUpdateRefused as refused:
         raise _Answer(
             _field_errors(422, [(refused.field, refused.message)]),
@@ -186,7 +259,7 @@ def _update_read(request: HttpRequest) -> dict[str, Any]:
         raise _Answer(_error(413, f"The body must be {MAX_BODY_BYTES // 1024} KB or less"), "body too large")
     try:
         body = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         body = None
     if not isinstance(body, dict):
         raise _bad([("body", "The body must be a JSON object")])

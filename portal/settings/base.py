@@ -511,3 +511,7 @@ OPEN311_CONTACT = env("OPEN311_CONTACT", default="")
 OPEN311_KEY_SERVICE = env("OPEN311_KEY_SERVICE", default="")
 OPEN311_PUBLIC_RATE_PER_MINUTE = env("OPEN311_PUBLIC_RATE_PER_MINUTE", default=300, cast=int)
 INTEGRATIONS_HTTP_TIMEOUT_SECONDS = env("INTEGRATIONS_HTTP_TIMEOUT_SECONDS", default=10, cast=float)
+# Off in production: a destination (webhook, Open311) on a loopback, private, link-local or
+# cloud-metadata address is refused when saved and when sent to, so a destination's URL can
+# never reach the portal's own network. On for local development and the tests' fake servers.
+INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES = env("INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES", default=False, cast=bool)

@@ -11,6 +11,8 @@ SECRET_KEY = "test-only-secret-key"
 PORTAL_ALLOW_DEMO_DATA = True
 # The tests pay with the sandbox (or a fake Stripe): no money is taken.
 PAYMENTS_SANDBOX_TAKES_NO_MONEY = True
+# The fake back offices (webhook receiver, Open311 server) listen on 127.0.0.1.
+INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES = True
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

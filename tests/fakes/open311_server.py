@@ -14,7 +14,8 @@ Serves, under ``/open311/v2``:
 
 ``received`` keeps every POSTed request as a dict of its fields (a repeated field, such as
 ``attribute[x][]``, as a list). ``fail_next`` and ``hang_next`` make the next requests fail
-or answer late; ``stop`` closes the port (an outage).
+or answer late; ``stop`` closes the port (an outage). Any path under ``/open311/v2/moved/``
+answers 302 to the same path without ``moved/`` (a server that has moved).
 
 The ``fake_open311`` fixture starts one.
 """
@@ -27,7 +28,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -91,6 +92,10 @@ class FakeOpen311:
         self.filed: dict[str, Filed] = {}
         self.updates: list[Update] = []
         self.answer_with_token = False
+        # As FixMyStreet: at most this many updates an answer (the oldest first), and a window
+        # longer than ``max_window_days`` refused with 400, as GeoReport servers do.
+        self.updates_limit = 1000
+        self.max_window_days = 90
         self._failures: deque[int] = deque()
         self._hangs: deque[float] = deque()
         self._lock = threading.Lock()
@@ -208,6 +213,14 @@ class _Handler(BaseHTTPRequestHandler):
         path = url.path
         fmt = "xml" if path.endswith(".xml") else "json"
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if path.startswith(PREFIX + "/moved/"):
+            # A server that has moved: 302 to the same call without ``/moved``.
+            self.fake.requests.append((method, self.path, 302))
+            self.send_response(302)
+            self.send_header("Location", self.path.replace("/moved/", "/", 1))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         failure, hang = self.fake._next()
         if failure:
             status, kind, payload = failure, "errors", _errors(failure, "Fake failure")
@@ -249,12 +262,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return 403, "errors", _errors(403, "Invalid api_key")
             start = _parse_time(query["start_date"]) if query.get("start_date") else None
             end = _parse_time(query["end_date"]) if query.get("end_date") else None
-            rows = []
+            if start and end and end - start > timedelta(days=self.fake.max_window_days):
+                return 400, "errors", _errors(400, "Dates cannot be more than 90 days apart")
+            found = []
             for update in list(self.fake.updates):
                 at = _parse_time(update.updated_datetime)
                 if at is None or (start and at < start) or (end and at > end):
                     continue
-                rows.append(update.as_dict())
+                found.append((at, update.as_dict()))
+            found.sort(key=lambda pair: pair[0])
+            rows = [row for _at, row in found[: self.fake.updates_limit]]
             return 200, "updates", {"service_request_updates": rows}
         if method == "GET" and name.startswith("requests/"):
             filed = self.fake.filed.get(name.split("/", 1)[1])

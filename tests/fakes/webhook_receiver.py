@@ -66,6 +66,10 @@ class WebhookReceiver:
         self.answer: dict[str, Any] = {"ok": True}
         self._failures: deque[int] = deque()
         self._hangs: deque[float] = deque()
+        # The next answer's body: (bytes in all, seconds between bytes), for ``big_answer_next``
+        # and ``trickle_next``; ``sent_bytes`` is how much of the last such body was written.
+        self._bodies: deque[tuple[int, float]] = deque()
+        self.sent_bytes = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._port = 0
@@ -98,6 +102,21 @@ class WebhookReceiver:
         """Wait ``seconds`` before answering the next request (the portal times out)."""
         with self._lock:
             self._hangs.append(seconds)
+
+    def big_answer_next(self, size: int) -> None:
+        """Answer the next request 200 with a body of ``size`` bytes (written as fast as taken)."""
+        with self._lock:
+            self._bodies.append((size, 0.0))
+
+    def trickle_next(self, size: int, every: float) -> None:
+        """Answer the next request 200 with ``size`` bytes, one every ``every`` seconds: each
+        read gets something in time, the whole answer takes ``size * every`` seconds."""
+        with self._lock:
+            self._bodies.append((size, every))
+
+    def _body(self) -> tuple[int, float] | None:
+        with self._lock:
+            return self._bodies.popleft() if self._bodies else None
 
     @property
     def valid(self) -> list[Received]:
@@ -134,6 +153,10 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if hang:
             time.sleep(hang)
+        special = self.receiver._body() if ok and not failure else None
+        if special is not None:
+            self._write_body(*special)
+            return
         data = json.dumps(answer).encode()
         try:
             self.send_response(status)
@@ -143,6 +166,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the portal gave up waiting (hang_next)
+
+    def _write_body(self, size: int, every: float) -> None:
+        self.receiver.sent_bytes = 0
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            step = 1 if every else 64 * 1024
+            while self.receiver.sent_bytes < size:
+                chunk = b"x" * min(step, size - self.receiver.sent_bytes)
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                self.receiver.sent_bytes += len(chunk)
+                if every:
+                    time.sleep(every)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass  # the portal stopped reading
+        self.close_connection = True
 
 
 @pytest.fixture

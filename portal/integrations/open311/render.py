@@ -4,12 +4,19 @@ JSON is the spec's lists and objects as they stand. XML wraps a list in its root
 each item in the item element (``<services><service>...``); a list inside an item wraps each
 entry in the singular of its name (``<attributes><attribute>``, ``<values><value>``,
 ``<endpoints><endpoint>``, ``<formats><format>``); ``null`` is an empty element and booleans
-are ``true``/``false``.
+are ``true``/``false``. Characters XML 1.0 cannot carry (control characters, lone surrogates,
+U+FFFE/U+FFFF: a resident's text may hold them) are left out, so the XML always parses.
+
+The updates' root is ``service_request_updates`` with ``request_update`` items, as mySociety's
+own Open311 endpoints (``Open311::Endpoint``) write it. FixMyStreet's client reads the
+``request_update`` items and ignores the root's name (XML::Simple without KeepRoot), so it
+reads this as it reads the ``service_requests_updates`` root its test fixtures use.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -28,6 +35,8 @@ ROOTS = {
     "errors": ("errors", "error"),
 }
 _ITEM_OF = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
+# What XML 1.0 does not allow in text (tab, newline and carriage return are allowed).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _text(value: Any) -> str:
@@ -35,7 +44,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value: Any, tag: str) -> None:

@@ -11,8 +11,13 @@ delivery at once; a worker that dies mid-send leaves a lease that runs out, and
 ``deliveries_due_run`` hands the delivery back. Every attempt is kept (``DeliveryAttempt``).
 Temporary failures (no answer, refused connection, HTTP 5xx, 408, 429) are retried with
 backoff (``DELIVERY_BACKOFF``) up to ``DELIVERY_MAX_ATTEMPTS``; a permanent refusal (other
-4xx, a destination with no address) fails at once. After ``DELIVERY_ALERT_AFTER`` failures
-in a row, or on failing for good, the form's team is told once.
+4xx, a destination with no address, an address inside the portal's own network) fails at
+once. After ``DELIVERY_ALERT_AFTER`` failures in a row the form's team is told once, and once
+more when the portal stops trying; the message goes after the attempt's record commits.
+
+Should writing a submission's deliveries fail (the listener carries on without them, so the
+resident's submission stands), ``deliveries_due_run`` finds the submissions of the last 7 days
+that lack them and writes them.
 
 A form with a fee: while the case waits for payment, its deliveries wait too (a back office
 should not start work that has not been paid for); they go once it is paid, and are
@@ -50,7 +55,7 @@ from ..constants import (
     DeliveryStatus,
 )
 from ..messages import DELIVERY_FAILING
-from ..models import Delivery, DeliveryAttempt, Destination
+from ..models import Delivery, DeliveryAttempt, Destination, _webhook_secret
 from ..payloads import case_staff_url, submission_answers_keyed, webhook_payload
 from ..transports import PermanentFailure, Result, TemporaryFailure, transport_for
 from ..transports.webhook import webhook_signature
@@ -62,6 +67,7 @@ __all__ = [
     "DeliveryStateError",
     "deliveries_create",
     "deliveries_due_run",
+    "destination_secret_replace",
     "delivery_attempt",
     "delivery_resend",
     "delivery_transition",
@@ -77,6 +83,10 @@ logger = logging.getLogger("portal.integrations")
 PAYMENT_WAIT = timedelta(minutes=5)
 # The most deliveries one housekeeping run queues (the rest wait for the next run).
 DUE_BATCH = 500
+# How long a replaced webhook secret still signs (a second ``v1=``), for receivers to change over.
+SECRET_OVERLAP = timedelta(hours=24)
+# How far back the housekeeping looks for submissions whose deliveries were never written.
+MISSING_LOOKBACK = timedelta(days=7)
 
 
 class DeliveryStateError(ValueError):
@@ -321,9 +331,32 @@ def _alert_address(delivery: Delivery) -> str:
 
 
 def _alert(delivery: Delivery, *, final: bool) -> None:
-    """Tell the form's team, once per run of failures (``alerted_at``; cleared on success and resend)."""
-    if not Delivery.objects.filter(pk=delivery.pk, alerted_at__isnull=True).update(alerted_at=timezone.now()):
+    """Tell the form's team: once per run of failures (``alerted_at``, cleared on success and
+    resend) while still trying, and once more when it stops trying (``final_alerted_at``,
+    cleared on resend).
+
+    Only the mark is written here, in the attempt's transaction; the message goes once that
+    commits, so an alert that cannot be sent never undoes the attempt's record.
+    """
+    column = "final_alerted_at" if final else "alerted_at"
+    if not Delivery.objects.filter(pk=delivery.pk, **{f"{column}__isnull": True}).update(
+        **{column: timezone.now()}
+    ):
         return
+    transaction.on_commit(partial(_alert_send, delivery.pk, final=final))
+
+
+def _alert_send(delivery_id: int, *, final: bool) -> None:
+    delivery = _load(delivery_id)
+    if delivery is None:
+        return
+    try:
+        _alert_message(delivery, final=final)
+    except Exception:
+        logger.exception("Could not send the alert about delivery %s", delivery_id)
+
+
+def _alert_message(delivery: Delivery, *, final: bool) -> None:
     address = _alert_address(delivery)
     if not address:
         logger.warning(
@@ -369,6 +402,7 @@ def delivery_resend(*, delivery: Delivery, by: User) -> Delivery:
         attempts=0,
         failures_in_row=0,
         alerted_at=None,
+        final_alerted_at=None,
         lease_until=None,
         next_attempt_at=timezone.now(),
         last_error="",
@@ -377,6 +411,27 @@ def delivery_resend(*, delivery: Delivery, by: User) -> Delivery:
     transaction.on_commit(partial(_enqueue, current.pk, resent_by_id=by.pk))
     delivery.refresh_from_db()
     return delivery
+
+
+@transaction.atomic
+def destination_secret_replace(*, destination: Destination, now: datetime | None = None) -> Destination:
+    """Give a webhook destination a new signing secret ("Replace the signing secret").
+
+    The old one keeps signing too, as a second ``v1=`` in the signature header, for
+    ``SECRET_OVERLAP`` (24 hours), so the receiver can take the new secret without refusing
+    the deliveries in between; after that only the new one signs. A second replacement within
+    the 24 hours keeps only the secret it replaces.
+    """
+    now = now or timezone.now()
+    locked = Destination.objects.select_for_update().get(pk=destination.pk)
+    locked.previous_secret = locked.secret
+    locked.previous_secret_until = now + SECRET_OVERLAP
+    locked.secret = _webhook_secret()
+    locked.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    destination.secret = locked.secret
+    destination.previous_secret = locked.previous_secret
+    destination.previous_secret_until = locked.previous_secret_until
+    return destination
 
 
 def _lease_lost(delivery: Delivery, now: datetime) -> bool:
@@ -423,16 +478,23 @@ def deliveries_due_run(now: datetime | None = None) -> int:
 
     Due: pending or retrying with ``next_attempt_at`` passed (a retry the task backend could
     not defer, a task lost between commit and queueing, a fee now paid), and any claimed
-    delivery whose lease ran out (handed back first). Returns how many were queued. Safe to
-    run twice at once: each attempt claims its delivery, and a second one finds it taken.
+    delivery whose lease ran out (handed back first). Deliveries that recent submissions
+    should have and lack are written first. Returns how many were queued. Safe to run twice
+    at once: each attempt claims its delivery, and a second one finds it taken. An error with
+    one delivery is logged and the run goes on (so does the polling the housekeeping runs next).
     """
     now = now or timezone.now()
+    _deliveries_missing_create(now)
     expired = Delivery.objects.filter(status=DeliveryStatus.SENDING).filter(
         Q(lease_until__lte=now)
         | Q(lease_until__isnull=True, updated_at__lte=now - timedelta(seconds=DELIVERY_LEASE_SECONDS))
     )
     for delivery in expired.select_related("destination__form__team", "case")[:DUE_BATCH]:
-        _lease_lost(delivery, now)
+        # One delivery that cannot be handed back must not stop the others (or the polling after).
+        try:
+            _lease_lost(delivery, now)
+        except Exception:
+            logger.exception("Could not hand back delivery %s after its lease ran out", delivery.pk)
     due = list(
         Delivery.objects.filter(status__in=DELIVERY_CLAIMABLE, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
@@ -442,5 +504,48 @@ def deliveries_due_run(now: datetime | None = None) -> int:
     real_now = timezone.now()
     Delivery.objects.filter(pk__in=due, next_attempt_at__gt=real_now).update(next_attempt_at=real_now)
     for pk in due:
-        transaction.on_commit(partial(_enqueue, pk))
+        transaction.on_commit(partial(_enqueue_logged, pk), robust=True)
     return len(due)
+
+
+def _enqueue_logged(delivery_id: int) -> None:
+    """Queue one due delivery; an error (with the immediate backend, the attempt's own) is
+    logged, so the rest of the run's deliveries are still queued."""
+    try:
+        _enqueue(delivery_id)
+    except Exception:
+        logger.exception("Could not queue delivery %s", delivery_id)
+
+
+def _deliveries_missing_create(now: datetime) -> int:
+    """Write the deliveries a recent submission should have and has not (writing them failed
+    in the submission's transaction, which carried on without them: ``_submission_made``).
+
+    Only submissions of the last ``MISSING_LOOKBACK`` made after the destination was, so a
+    new destination is not sent what came before it. Returns how many were written.
+    """
+    since = now - MISSING_LOOKBACK
+    made = 0
+    for destination in Destination.objects.filter(active=True).only("pk", "form_id", "created_at"):
+        missing = (
+            Submission.objects.filter(
+                version__form_id=destination.form_id,
+                submitted_at__gte=max(since, destination.created_at),
+            )
+            .exclude(deliveries__destination=destination)
+            .order_by("submitted_at")[:DUE_BATCH]
+        )
+        for submission in missing:
+            try:
+                created = deliveries_create(submission=submission)
+            except Exception:
+                logger.exception("Could not write the missing deliveries of submission %s", submission.pk)
+                continue
+            if created:
+                made += len(created)
+                logger.error(
+                    "Submission %s had no delivery to %s: written by the housekeeping",
+                    submission.pk,
+                    destination,
+                )
+    return made

@@ -1,9 +1,10 @@
 """The portal as an Open311 GeoReport v2 server: what it lists, how a form becomes a service
 definition, how a report filed by another app becomes a case, and what anyone may read back.
 
-Services are the forms an app can file without a person at a browser: live (published, not
-archived), opening a case, with no fee and no sign-in required (``open311_forms``). The
-``service_code`` is the form's web address (slug).
+Services are the forms an editor has opted in (``ServiceForm.open311_listed``: street reports,
+whose position and status are public) that an app can file without a person at a browser: live
+(published, not archived), opening a case, with no fee and no sign-in required
+(``open311_forms``). The ``service_code`` is the form's web address (slug).
 
 A form's questions map onto Open311 like this (``service_mapping``, the same for the service
 definition, for reading a POST and for naming errors):
@@ -22,20 +23,32 @@ definition, for reading a POST and for naming errors):
   web form names the input (``address-postcode``).
 
 Reading requests needs no key and shows no personal data: only cases of listed services, and
-only the spec's public fields. ``description`` is never shown (a resident's own words may name
-them), nor ``media_url`` (a photo may show a person), nor a name, email, phone or home
-address; ``address``/``lat``/``long`` come only from the location question (where the problem
-is); ``status_notes`` is the latest public message of a status change.
+only the spec's public fields. ``description`` is always null (a resident's own words may name
+them), as is ``media_url`` (a photo may show a person); no name, email, phone or home address;
+``address``/``lat``/``long`` come only from the location question (where the problem is).
+
+A message is published (``status_notes``, an update's ``description``) only when staff or the
+back office wrote it (``Actor.STAFF``) on a case filed through an app: a status change's message
+can be the resident's own words (why they withdrew, what was not fixed) or an officer's note to
+a resident who reported on the web, and those stay on the resident's case page.
+
+A report POSTed twice (an app retrying after a timeout) files one case: the first request's
+``service_request_id`` is given again (``AppSubmission``, by a hash of what was sent, or of the
+``Idempotency-Key`` header when the app sends one).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import Case as Choose
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -50,16 +63,19 @@ from forms_engine.services import (
     form_version_current,
     submission_create_for_app,
 )
-from portal.cases.constants import OPEN311_STATUS, CaseStatus, EventType
+from portal.cases.constants import OPEN311_STATUS, Actor, CaseStatus, EventType
 from portal.cases.models import Case, CaseEvent
 
-from ..models import ApiClient
+from ..models import ApiClient, AppSubmission
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The spec's limits: at most 90 days per search, and 1000 requests per answer.
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
 MAX_IDS = 100
+# The moments a search may name: a 90-day window either side still fits the calendar.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + MAX_SPAN + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - MAX_SPAN - timedelta(days=1)
 
 # FixMyStreet's statuses for its ``servicerequestupdates`` extension, from the case's.
 FMS_STATUS: dict[str, str] = {
@@ -90,7 +106,9 @@ class Open311Error(Exception):
 def open311_forms() -> QuerySet[ServiceForm]:
     """The forms offered as Open311 services (see the module's docstring), by title."""
     return (
-        ServiceForm.objects.filter(live=True, archived=False, creates_case=True, fee_type=FeeType.NONE)
+        ServiceForm.objects.filter(
+            open311_listed=True, live=True, archived=False, creates_case=True, fee_type=FeeType.NONE
+        )
         .exclude(sign_in=SignIn.REQUIRED)
         .select_related("service")
         .order_by("title")
@@ -405,10 +423,51 @@ def _answers_from_params(mapping: ServiceMapping, params: QueryDict) -> dict[str
     return answers
 
 
-def open311_request_create(*, params: QueryDict, client: ApiClient) -> list[dict[str, Any]]:
+def open311_request_hash(params: QueryDict, idempotency_key: str = "") -> str:
+    """What makes two POSTs the same report: the ``Idempotency-Key`` the app sent, or else every
+    parameter but the key (sorted, so their order does not matter)."""
+    if idempotency_key.strip():
+        material = "idempotency-key\n" + idempotency_key.strip()
+    else:
+        material = json.dumps(
+            sorted((name, value) for name in params if name != "api_key" for value in params.getlist(name))
+        )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _filed_answer(client: ApiClient, request_hash: str) -> list[dict[str, Any]] | None:
+    """The answer given to the first POST of this report, if ``client`` has sent it before."""
+    earlier = (
+        AppSubmission.objects.filter(client=client, request_hash=request_hash)
+        .select_related("submission__case", "submission__version")
+        .first()
+    )
+    if earlier is None or earlier.submission.case is None:
+        return None
+    return _created_answer(earlier.submission.case, earlier.submission.version)
+
+
+def _created_answer(case: Case, version: FormVersion) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_request_id": case.reference,
+            "service_notice": _service_notice(version.schema),
+            "account_id": None,
+        }
+    ]
+
+
+def open311_request_create(
+    *, params: QueryDict, client: ApiClient, idempotency_key: str = ""
+) -> list[dict[str, Any]]:
     """POST requests: file a report through the form's own checks and the web's submission
     path (``forms_engine.services.submission_create_for_app``), on the API channel with the
     client's name. Returns the spec's answer, with the case's reference as the request id.
+
+    The same report sent again by the same client (``open311_request_hash``) files nothing and
+    gets the first answer: an app that timed out and retried must not make a second case. Two
+    copies sent at once both try; the second to record its ``AppSubmission`` is rolled back
+    whole (its case, confirmation and deliveries with it) and answers with the first.
 
     Raises ``Open311Error``: 400 with one error per failing question (naming its Open311
     parameter), 404 for an unknown service.
@@ -416,13 +475,24 @@ def open311_request_create(*, params: QueryDict, client: ApiClient) -> list[dict
     code = params.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code: Enter the service_code of the service (see services.json)")
+    request_hash = open311_request_hash(params, idempotency_key)
+    earlier = _filed_answer(client, request_hash)
+    if earlier is not None:
+        return earlier
     form, version = open311_form(code)
     mapping = service_mapping(version.schema)
     answers = _answers_from_params(mapping, params)
     try:
-        submission = submission_create_for_app(
-            form=form, answers=answers, api_client=client.name, email=params.get("email", "").strip()
-        )
+        with transaction.atomic():
+            submission = submission_create_for_app(
+                form=form, answers=answers, api_client=client.name, email=params.get("email", "").strip()
+            )
+            AppSubmission.objects.create(client=client, request_hash=request_hash, submission=submission)
+    except IntegrityError:
+        earlier = _filed_answer(client, request_hash)
+        if earlier is None:
+            raise
+        return earlier
     except SubmissionInvalid as exc:
         # One error per parameter: a bad ``email`` fails the form's email question and then the
         # contact address the web asks for in its place; the app has one thing to fix.
@@ -436,13 +506,7 @@ def open311_request_create(*, params: QueryDict, client: ApiClient) -> list[dict
         raise Open311Error(400, f"email: {exc.message}") from None
     case = submission.case
     assert case is not None  # listed services open a case
-    return [
-        {
-            "service_request_id": case.reference,
-            "service_notice": _service_notice(version.schema),
-            "account_id": None,
-        }
-    ]
+    return _created_answer(case, version)
 
 
 def _service_notice(schema: dict[str, Any]) -> str:
@@ -456,22 +520,32 @@ def _service_notice(schema: dict[str, Any]) -> str:
 
 
 def _when(value: str, name: str, *, end: bool = False) -> datetime:
-    """A W3C date and time (or a date: its start, or its end for ``end``); 400 otherwise."""
+    """A W3C date and time, or a date alone (``YYYY-MM-DD``: its start, or for ``end`` its
+    end, so ``end_date=2026-01-31`` takes in the whole of 31 January); 400 otherwise.
+
+    A date alone is read as a date first: ``parse_datetime`` would take it as midnight, and an
+    end date would then miss its own day.
+    """
     text = value.strip().replace(" ", "+") if "T" in value else value.strip()
+    problem = f"{name}: Enter a date and time in W3C format, like 2026-01-31T09:00:00Z"
+    moment: datetime | None = None
     try:
-        moment = parse_datetime(text)
-    except ValueError:
-        moment = None
-    if moment is None:
-        try:
-            day = parse_date(text)
-        except ValueError:
-            day = None
-        if day is None:
-            raise Open311Error(400, f"{name}: Enter a date and time in W3C format, like 2026-01-31T09:00:00Z")
-        moment = datetime.combine(day + timedelta(days=1) if end else day, time.min)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        day = parse_date(text) if len(text) == 10 else None
+        if day is not None:
+            moment = datetime.combine(day, time.max if end else time.min)
+        else:
+            moment = parse_datetime(text)
+        if moment is None:
+            raise Open311Error(400, problem)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # A moment at the ends of the calendar cannot be searched (the window around it would
+        # overflow): refuse it here rather than fail later.
+        utc = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise Open311Error(400, problem) from None
+    if not _EARLIEST <= utc <= _LATEST:
+        raise Open311Error(400, f"{name}: Enter a date between the years 1 and 9999")
     return moment
 
 
@@ -528,8 +602,8 @@ def _location(case: Case) -> tuple[str | None, float | None, float | None]:
 
 
 def _public_request(case: Case, notes: str | None) -> dict[str, Any]:
-    """One case in the spec's public fields (see the module's docstring: no description, no
-    name, email, phone or home address)."""
+    """One case in the spec's public fields (see the module's docstring: ``description`` and
+    ``media_url`` null, no name, email, phone or home address)."""
     form = case.submission.version.form
     address, lat, long = _location(case)
     return {
@@ -538,6 +612,7 @@ def _public_request(case: Case, notes: str | None) -> dict[str, Any]:
         "status_notes": notes or None,
         "service_name": form.title,
         "service_code": form.slug,
+        "description": None,
         "agency_responsible": case.team.name if case.team is not None else None,
         "service_notice": _service_notice(case.submission.version.schema) or None,
         "requested_datetime": _moment(case.created_at),
@@ -546,15 +621,33 @@ def _public_request(case: Case, notes: str | None) -> dict[str, Any]:
         "address": address,
         "lat": lat,
         "long": long,
+        "media_url": None,
     }
 
 
+def _published(message: str) -> Choose:
+    """``message`` where it may be published (see the module's docstring), else null: the event
+    is by staff or the back office, on a case filed through an app."""
+    return Choose(
+        When(
+            Q(actor_role=Actor.STAFF) & Q(case__submission__channel=SubmissionChannel.API),
+            then=F(message),
+        ),
+        default=Value(None),
+        output_field=TextField(),
+    )
+
+
 def _with_notes(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case's ``public_notes``: the message of its latest status change that has one, if
+    that message may be published (a resident's reason for withdrawing is never replaced by an
+    officer's older message: it is null)."""
     latest = (
         CaseEvent.objects.filter(case=OuterRef("pk"), public=True, type=EventType.STATUS_CHANGE)
         .exclude(message="")
         .order_by("-created_at", "-pk")
-        .values("message")[:1]
+        .annotate(shown=_published("message"))
+        .values("shown")[:1]
     )
     return cases.annotate(public_notes=Subquery(latest))
 
@@ -602,10 +695,11 @@ def open311_request(reference: str) -> list[dict[str, Any]]:
 
 def open311_updates(params: QueryDict) -> list[dict[str, Any]]:
     """GET servicerequestupdates: the public updates of listed services' cases made in the
-    window, oldest first (at most 1000): each status change with its public message, and the
-    officer's messages on requests filed through an app (a web resident's messages may name
-    them, and stay on their own case page). ``status`` is FixMyStreet's word for the case's
-    status after the update (``FMS_STATUS``)."""
+    window, oldest first (at most 1000): each status change, and the officer's messages on
+    requests filed through an app. ``description`` is the message only where it may be
+    published (see the module's docstring), else "" (FixMyStreet's schema wants a string; it
+    reads a blank one as a change of status alone). ``status`` is FixMyStreet's word for the
+    case's status after the update (``FMS_STATUS``)."""
     start, end = search_window(params)
     status_then = (
         CaseEvent.objects.filter(
@@ -623,7 +717,7 @@ def open311_updates(params: QueryDict) -> list[dict[str, Any]]:
             | Q(type=EventType.OFFICER_MESSAGE, case__submission__channel=SubmissionChannel.API)
         )
         .select_related("case")
-        .annotate(status_then=Subquery(status_then))
+        .annotate(status_then=Subquery(status_then), shown=_published("message"))
         .order_by("created_at", "pk")[:MAX_RESULTS]
     )
     return [
@@ -632,7 +726,7 @@ def open311_updates(params: QueryDict) -> list[dict[str, Any]]:
             "service_request_id": event.case.reference,
             "status": FMS_STATUS.get(event.status_to or event.status_then or CaseStatus.SUBMITTED, "open"),
             "updated_datetime": _moment(event.created_at),
-            "description": event.message,
+            "description": getattr(event, "shown", None) or "",
             "media_url": "",
         }
         for event in events

@@ -54,6 +54,21 @@ class StatusUpdateRefused(Exception):
         self.field = field
 
 
+class StatusUpdateConflict(StatusUpdateRefused):
+    """An ``update_id`` the source already used for an update to another case.
+
+    Not a repeat (that would be the same case): two updates given one id, and only the
+    source can say which is which, so the second is refused rather than dropped as a copy.
+    """
+
+    def __init__(self, update_id: str) -> None:
+        super().__init__(
+            f"update_id {update_id} was already used for an update to another case: "
+            "give each update its own update_id",
+            field="update_id",
+        )
+
+
 def status_known(status: str) -> bool:
     """Whether ``status`` is one the portal understands (its own, Open311's or FixMyStreet's)."""
     key = _key(status)
@@ -107,7 +122,8 @@ def status_update_apply(
     than one already applied to the case from ``source``: kept, not applied); or duplicate
     (this ``update_id`` came before: the first row is returned, with ``outcome`` set to
     duplicate on the returned object only, and nothing is applied again, even when two
-    copies arrive at once). A refused update is kept too, and raises
+    copies arrive at once). The same id for another case raises ``StatusUpdateConflict``
+    (a ``StatusUpdateRefused``), nothing kept. A refused update is kept too, and raises
     ``StatusUpdateRefused`` (a repeat of it raises the same again). ``by_label`` is the
     system's name staff read on the timeline ("Highways system (back office)").
     """
@@ -116,7 +132,7 @@ def status_update_apply(
         raise ValueError("A status update needs its update id")
     existing = StatusUpdate.objects.filter(source=source, update_id=update_id).first()
     if existing is not None:
-        return _repeat(existing)
+        return _repeat(existing, case=case)
     fields = {
         "case": case,
         "status": status.strip()[:24],
@@ -164,7 +180,7 @@ def status_update_apply(
         first = StatusUpdate.objects.filter(source=source, update_id=update_id).first()
         if first is None:
             raise
-        return _repeat(first)
+        return _repeat(first, case=case)
     if refused is not None:
         logger.info("Status update %s %s for %s refused: %s", source, update_id, case.reference, refused)
         raise refused
@@ -202,8 +218,11 @@ def _detail(refused: StatusUpdateRefused) -> str:
     return f"{refused.field}: {refused.message}"[:300]
 
 
-def _repeat(first: StatusUpdate) -> StatusUpdate:
-    """The answer to an update id seen before: the same refusal, or the first row as a duplicate."""
+def _repeat(first: StatusUpdate, *, case: Case) -> StatusUpdate:
+    """The answer to an update id seen before: the same refusal, or the first row as a
+    duplicate; ``StatusUpdateConflict`` when the id was used for another case."""
+    if first.case_id != case.pk:
+        raise StatusUpdateConflict(first.update_id)
     if first.outcome == UpdateOutcome.REFUSED:
         field, _, message = first.detail.partition(": ")
         raise StatusUpdateRefused(message or first.detail, field=field if message else "status")

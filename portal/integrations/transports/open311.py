@@ -20,11 +20,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from ..files import file_url
 from ..payloads import submission_answers_keyed, submission_labels, submission_questions, submission_uploads
-from .base import PermanentFailure, Result, TemporaryFailure, http_failure, http_timeout
+from .base import PermanentFailure, Result, http_failure
+from .net import Reply, http_request
 
 if TYPE_CHECKING:
     from forms_engine.models import Submission
@@ -136,23 +135,14 @@ def send(delivery: Delivery) -> Result:
     if not destination.open311_service_code:
         raise PermanentFailure("The destination has no Open311 service code for this form")
     url = destination.url.rstrip("/") + "/requests.json"
-    try:
-        response = requests.post(
-            url, data=request_fields(delivery), timeout=http_timeout(), allow_redirects=False
-        )
-    except requests.Timeout:
-        raise TemporaryFailure(f"No answer within {http_timeout():g} seconds") from None
-    except requests.ConnectionError as exc:
-        raise TemporaryFailure(f"Could not connect: {str(exc.args[0] if exc.args else exc)[:300]}") from None
-    except requests.RequestException as exc:
-        raise PermanentFailure(f"The request could not be made: {exc}") from None
+    response = http_request("POST", url, data=request_fields(delivery))
     if response.status_code >= 400:
         raise http_failure(response.status_code, _errors(response))
     if response.status_code >= 300:
         raise PermanentFailure(f"HTTP {response.status_code}: redirected", status_code=response.status_code)
     try:
-        answer = response.json()
-    except ValueError:
+        answer = json.loads(response.content)
+    except (ValueError, RecursionError):
         raise PermanentFailure(
             f"HTTP {response.status_code}: the answer was not JSON", status_code=response.status_code
         ) from None
@@ -175,11 +165,11 @@ def send(delivery: Delivery) -> Result:
     )
 
 
-def _errors(response: requests.Response) -> str:
+def _errors(response: Reply) -> str:
     """Open311's error list (``[{"code", "description"}]``) as one line, else the body."""
     try:
-        errors = json.loads(response.text)
-    except ValueError:
+        errors = json.loads(response.content)
+    except (ValueError, RecursionError):
         return response.text
     if isinstance(errors, list):
         return "; ".join(

@@ -13,17 +13,18 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-import requests
-
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 
 from ..payloads import webhook_payload
-from .base import PermanentFailure, Result, TemporaryFailure, http_failure, http_timeout
+from .base import PermanentFailure, Result, http_failure
+from .net import Reply, http_request
 
 if TYPE_CHECKING:
-    from ..models import Delivery
+    from ..models import Delivery, Destination
 
 SIGNATURE_HEADER = "Portal-Signature"
 USER_AGENT = "council-portal-webhooks/1"
@@ -35,9 +36,24 @@ def webhook_signature(secret: str, timestamp: int, body: bytes | str) -> str:
     return hmac.new(secret.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
 
 
-def webhook_signature_header(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
+def webhook_signature_header(
+    secret: str, body: bytes, *, timestamp: int | None = None, previous_secret: str = ""
+) -> str:
+    """``t=<time>,v1=<signature>``, with a second ``v1=`` made with ``previous_secret`` while a
+    replaced secret is still honoured (receivers accept any ``v1`` that matches)."""
     t = int(time.time()) if timestamp is None else timestamp
-    return f"t={t},v1={webhook_signature(secret, t, body)}"
+    header = f"t={t},v1={webhook_signature(secret, t, body)}"
+    if previous_secret:
+        header += f",v1={webhook_signature(previous_secret, t, body)}"
+    return header
+
+
+def signing_secrets(destination: Destination, *, now: datetime | None = None) -> tuple[str, str]:
+    """The destination's secret and, for 24 hours after it was replaced, the one before."""
+    now = now or timezone.now()
+    until = destination.previous_secret_until
+    previous = destination.previous_secret if until is not None and until > now else ""
+    return destination.secret, previous
 
 
 def webhook_body(delivery: Delivery) -> bytes:
@@ -49,26 +65,18 @@ def send(delivery: Delivery) -> Result:
     if not destination.url:
         raise PermanentFailure("The destination has no URL to send to")
     body = webhook_body(delivery)
+    secret, previous = signing_secrets(destination)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        SIGNATURE_HEADER: webhook_signature_header(destination.secret, body),
+        SIGNATURE_HEADER: webhook_signature_header(secret, body, previous_secret=previous),
         "Portal-Delivery": str(delivery.pk),
         "Idempotency-Key": str(delivery.pk),
     }
-    try:
-        response = requests.post(
-            destination.url, data=body, headers=headers, timeout=http_timeout(), allow_redirects=False
-        )
-    except requests.Timeout:
-        raise TemporaryFailure(f"No answer within {http_timeout():g} seconds") from None
-    except requests.ConnectionError as exc:
-        raise TemporaryFailure(f"Could not connect: {_reason(exc)}") from None
-    except requests.RequestException as exc:
-        raise PermanentFailure(f"The request could not be made: {_reason(exc)}") from None
+    response = http_request("POST", destination.url, data=body, headers=headers)
     if 300 <= response.status_code < 400:
         raise PermanentFailure(
-            f"HTTP {response.status_code}: redirected to {response.headers.get('Location', '?')}; "
+            f"HTTP {response.status_code}: redirected to {response.headers.get('Location', '?')[:300]}; "
             "set the destination's URL to where it points",
             status_code=response.status_code,
         )
@@ -81,16 +89,12 @@ def send(delivery: Delivery) -> Result:
     )
 
 
-def _remote_id(response: requests.Response) -> str:
+def _remote_id(response: Reply) -> str:
     """The receiver's own id for what it took, if its JSON answer gives one (``id``)."""
     try:
-        answer = response.json()
-    except ValueError:
+        answer = json.loads(response.content)
+    except (ValueError, RecursionError):
         return ""
     if isinstance(answer, dict) and isinstance(answer.get("id"), str | int):
         return str(answer["id"])[:100]
     return ""
-
-
-def _reason(exc: Exception) -> str:
-    return str(exc.args[0] if exc.args else exc)[:300]

@@ -435,6 +435,10 @@ CHECKS: dict[str, Check] = {
         DENIED,
         {"name": "Changed", "kind": "webhook", "url": "https://evil.example/hook"},
     ),
+    # A confirmation page (GET), then the POST that replaces the webhook's signing secret.
+    "integrations_admin:destination_secret_replace": Check(
+        url_for("integrations_admin:destination_secret_replace", _destination), "integrations", DENIED
+    ),
     "integrations_admin:api_client": Check(
         url_for("integrations_admin:api_client", _api_client), "integrations", DENIED
     ),

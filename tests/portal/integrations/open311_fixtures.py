@@ -18,8 +18,10 @@ POTHOLE_EMAIL = "reporter@example.org"
 
 
 def o311_pothole_form(**fields: Any) -> ServiceForm:
-    """'Report a pothole': every question type an app may answer, no fee, no sign-in needed."""
+    """'Report a pothole': every question type an app may answer, no fee, no sign-in needed,
+    listed as an Open311 service (``open311_listed``)."""
     fields.setdefault("sign_in", "none")
+    fields.setdefault("open311_listed", True)
     fields.setdefault("reference_prefix", "POT")
     fields.setdefault("team", Team.objects.get_or_create(name="Highways")[0])
     fields.setdefault("sla_working_days", 10)

@@ -295,3 +295,70 @@ def test_other_staff_cannot_see_or_change_destinations(client, form):
 
 def test_a_missing_destination_is_404_for_managers(signed_in):
     assert signed_in.get(reverse("integrations_admin:destination", args=[999999])).status_code == 404
+
+
+# Review finding 5: addresses inside the portal's own network; finding 10: replacing the secret
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:8123/hook", "starting https://"),
+        ("http://localhost:8000/in", "starting https://"),
+        ("https://127.0.0.1/hook", "private, local or reserved address"),
+        ("https://10.0.0.1/hook", "private, local or reserved address"),
+        ("https://169.254.169.254/latest/meta-data/", "private, local or reserved address"),
+        ("https://[::1]/hook", "private, local or reserved address"),
+    ],
+)
+def test_local_and_private_addresses_are_refused_in_production(signed_in, form, settings, url, message):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES = False
+    settings.DEBUG = False
+    page = signed_in.post(ADD, _answers(form, DestinationKind.WEBHOOK, url=url))
+    _error(page, "url", message)
+    assert not Destination.objects.exists()
+
+
+def test_the_signing_secret_is_replaced_after_a_confirmation_and_logged(signed_in, form, manager):
+    destination = destination_create(form, DestinationKind.WEBHOOK, url="https://back-office.example/hook")
+    old = destination.secret
+    edit = reverse("integrations_admin:destination", args=[destination.pk])
+    replace = reverse("integrations_admin:destination_secret_replace", args=[destination.pk])
+    page = signed_in.get(edit)
+    assert f'href="{replace}"' in page.text and "Replace the signing secret" in page.text
+
+    confirm = signed_in.get(replace)
+    assert confirm.status_code == 200
+    assert "24 hours" in confirm.text and '<form method="post">' in confirm.text
+    destination.refresh_from_db()
+    assert destination.secret == old  # nothing changes until the POST
+
+    response = signed_in.post(replace)
+    assert response.status_code == 302 and response["Location"] == edit
+    destination.refresh_from_db()
+    assert destination.secret != old and destination.previous_secret == old
+    assert destination.previous_secret_until is not None
+    assert ModelLogEntry.objects.filter(
+        object_id=str(destination.pk), action="integrations.destination_secret_replace", user=manager
+    ).exists()
+    page = signed_in.get(edit)
+    assert f'value="{destination.secret}"' in page.text
+    assert "The secret was replaced recently" in page.text
+    assert old not in page.text  # the old secret is never shown again
+
+
+def test_only_a_webhook_has_a_secret_to_replace(signed_in, form):
+    destination = destination_create(form, DestinationKind.EMAIL)
+    url = reverse("integrations_admin:destination_secret_replace", args=[destination.pk])
+    assert signed_in.get(url).status_code == 404
+    assert signed_in.post(url).status_code == 404
+
+
+def test_other_staff_cannot_replace_the_secret(client, form):
+    destination = destination_create(form, DestinationKind.WEBHOOK, url="https://back-office.example/hook")
+    old = destination.secret
+    url = reverse("integrations_admin:destination_secret_replace", args=[destination.pk])
+    client.force_login(staff_in("Case officers"))
+    assert refused(client.get(url)) and refused(client.post(url))
+    destination.refresh_from_db()
+    assert destination.secret == old

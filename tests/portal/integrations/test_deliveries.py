@@ -20,7 +20,8 @@ from portal.integrations.constants import (
     DeliveryStatus,
 )
 from portal.integrations.messages import DELIVERY_FAILING
-from portal.integrations.models import Delivery, DeliveryAttempt
+from portal.integrations.models import Delivery, DeliveryAttempt, Destination
+from portal.integrations.services import deliveries
 from portal.integrations.services.deliveries import (
     DeliveryStateError,
     deliveries_create,
@@ -145,7 +146,7 @@ def test_a_400_fails_at_once_and_the_team_is_told_once(hook, webhook_receiver, m
     assert len(webhook_receiver.received) == 1
 
 
-def test_retries_exhausted_fail_for_good_with_one_alert(hook, webhook_receiver):
+def test_retries_exhausted_fail_for_good_with_an_alert_then_a_final_one(hook, webhook_receiver):
     form, destination = hook
     destination.alert_email = "systems-support@council.example"
     destination.save()
@@ -158,8 +159,13 @@ def test_retries_exhausted_fail_for_good_with_one_alert(hook, webhook_receiver):
     assert delivery.status == "failed" and delivery.attempts == DELIVERY_MAX_ATTEMPTS
     assert delivery.failures_in_row == DELIVERY_MAX_ATTEMPTS
     assert delivery.attempt_log.count() == DELIVERY_MAX_ATTEMPTS
-    (alert,) = _alerts()  # at the third failure in a row, and not again when it gave up
-    assert alert.to == "systems-support@council.example"
+    # At the third failure in a row, and once more when it gave up (review finding 8).
+    keep_trying, stopped = _alerts().order_by("created_at")
+    assert keep_trying.to == stopped.to == "systems-support@council.example"
+    assert "keep trying" in keep_trying.body_text and "stopped trying" in stopped.body_text
+    assert fresh(delivery).final_alerted_at is not None
+    run_due(after_seconds=LONG_AFTER)
+    assert _alerts().count() == 2
     assert len(webhook_receiver.received) == DELIVERY_MAX_ATTEMPTS
     assert Submission.objects.filter(pk=submission.pk).exists()
 
@@ -315,3 +321,77 @@ def test_the_housekeeping_command_queues_due_deliveries(hook, webhook_receiver):
     with TestCase.captureOnCommitCallbacks(execute=True):
         call_command("integrations_housekeeping", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert fresh(delivery).status == "delivered"
+
+
+# Review fixes: missing deliveries written by the housekeeping (11), a failing alert (lower),
+# one bad delivery in a run (lower)
+
+
+def test_deliveries_that_could_not_be_written_are_written_by_the_housekeeping(
+    hook, webhook_receiver, monkeypatch
+):
+    form, destination = hook
+    with monkeypatch.context() as patch:
+
+        def broken(*args, **kwargs):
+            raise DatabaseError("the outbox table is unavailable")
+
+        patch.setattr(Delivery.objects, "get_or_create", broken)
+        submission = submit(draft_answered(form, user=UserFactory()))
+    assert not Delivery.objects.exists()
+    run_due()
+    delivery = Delivery.objects.get(submission=submission, destination=destination)
+    assert fresh(delivery).status == "delivered"
+    assert len(webhook_receiver.valid) == 1
+    run_due()
+    assert Delivery.objects.count() == 1 and len(webhook_receiver.valid) == 1
+
+
+def test_the_housekeeping_leaves_submissions_made_before_the_destination(hook, webhook_receiver):
+    form, destination = hook
+    destination.active = False
+    destination.save()
+    submission = submit(draft_answered(form))
+    later = destination_make(form, name="Added later", url=webhook_receiver.url)
+    Destination.objects.filter(pk=later.pk).update(created_at=timezone.now() + timedelta(seconds=1))
+    run_due(after_seconds=2)
+    assert not Delivery.objects.filter(submission=submission).exists()
+
+
+def test_an_alert_that_cannot_be_sent_never_undoes_the_attempt(hook, webhook_receiver, monkeypatch):
+    form, _ = hook
+    webhook_receiver.fail_next(400)
+
+    def broken(**kwargs):
+        raise RuntimeError("the mail outbox is down")
+
+    monkeypatch.setattr(deliveries, "message_send", broken)
+    delivery = Delivery.objects.get(submission=submit(draft_answered(form)))
+    delivery = fresh(delivery)
+    assert delivery.status == "failed" and delivery.final_alerted_at is not None
+    (attempt,) = delivery.attempt_log.all()
+    assert attempt.outcome == "permanent_failure"
+
+
+def test_one_delivery_that_breaks_the_housekeeping_does_not_stop_the_rest(
+    hook, webhook_receiver, monkeypatch
+):
+    form, _ = hook
+    first = Delivery.objects.get(submission=submit(draft_answered(form)))
+    second = Delivery.objects.get(submission=submit(draft_answered(form)))
+    long_ago = timezone.now() - timedelta(hours=1)
+    Delivery.objects.filter(pk__in=[first.pk, second.pk]).update(
+        status="sending", lease_until=long_ago, delivered_at=None
+    )
+    real = deliveries._lease_lost
+
+    def breaks_on_first(delivery, now):
+        if delivery.pk == first.pk:
+            raise DatabaseError("a row that cannot be written")
+        return real(delivery, now)
+
+    monkeypatch.setattr(deliveries, "_lease_lost", breaks_on_first)
+    run_due()
+    # Its first attempt, the one handed back, and the one that delivered it now.
+    assert fresh(second).status == "delivered" and fresh(second).attempt_log.count() == 3
+    assert fresh(first).status == "sending"

@@ -1,5 +1,7 @@
 """The portal as an Open311 client, filing submissions into a local fake back office."""
 
+import time
+
 import pytest
 
 from django.test import Client
@@ -23,10 +25,10 @@ PHOTO = b"\x89PNG\r\n\x1a\n a pothole " * 10
 
 def _open311(form, fake, **fields):
     fields.setdefault("attribute_map", {"size": "pothole_size"})
+    fields.setdefault("url", fake.url)
     return destination_make(
         form,
         DestinationKind.OPEN311,
-        url=fake.url,
         open311_api_key=fake.api_key,
         open311_service_code=fake.service_code,
         open311_jurisdiction="council.example",
@@ -112,3 +114,15 @@ def test_a_back_office_that_is_down_is_retried(fake_open311):
     fake_open311.start()
     run_due(after_seconds=61)
     assert fresh(delivery).status == "delivered"
+
+
+@pytest.mark.parametrize("url", [None, "http://169.254.169.254/open311/v2", "https://10.0.0.1/open311/v2"])
+def test_a_back_office_on_a_private_address_is_refused_before_connecting(fake_open311, settings, url):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES = False
+    form = pothole_form(with_file=False)
+    _open311(form, fake_open311, url=url or fake_open311.url)
+    started = time.monotonic()
+    delivery = Delivery.objects.get(submission=submit(draft_answered(form)))
+    assert time.monotonic() - started < 5
+    assert delivery.status == "failed" and "private, local or reserved address" in delivery.last_error
+    assert fake_open311.received == []

@@ -76,7 +76,9 @@ def test_georeport_reads_services_definitions_and_requests(
     assert listed[0]["status_notes"] == "Fixed"
     assert listed[0]["address"] == "Outside the post office, High Street"
     assert float(listed[0]["lat"]) == pytest.approx(51.501009)
-    assert "description" not in listed[0] and "email" not in listed[0]
+    # Public fields only: description and media_url are there but empty; no email at all.
+    assert listed[0]["description"] is None and listed[0]["media_url"] is None
+    assert "email" not in listed[0]
 
     by_id = _as_list(library.get_service_requests(service_request_id=reference))
     assert [r["service_request_id"] for r in by_id] == [reference]

@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from forms_engine.constants import SubmissionChannel
+from forms_engine.demo import FORMS as DEMO_FORMS
 from forms_engine.models import Submission
 from portal.cases.constants import Actor, CaseStatus, EventType
 from portal.cases.models import Case
@@ -73,11 +74,14 @@ def test_discovery_json_and_xml(client, o311_form):
 
 
 def test_services_lists_only_forms_an_app_can_file(client, o311_form):
-    form_build(slug="paid", steps=o311_form.steps.raw_data, fee_type="fixed", fee_amount_pence=500)
-    form_build(slug="signed-in", steps=o311_form.steps.raw_data, sign_in="required")
-    form_build(slug="no-case", steps=o311_form.steps.raw_data, creates_case=False)
-    form_build(slug="unpublished", steps=o311_form.steps.raw_data, publish=False)
-    archived = form_build(slug="archived", steps=o311_form.steps.raw_data)
+    steps = o311_form.steps.raw_data
+    form_build(slug="paid", steps=steps, fee_type="fixed", fee_amount_pence=500, open311_listed=True)
+    form_build(slug="signed-in", steps=steps, sign_in="required", open311_listed=True)
+    form_build(slug="no-case", steps=steps, creates_case=False, open311_listed=True)
+    form_build(slug="unpublished", steps=steps, publish=False, open311_listed=True)
+    # Everything an app needs, but the editor has not opted it in: not a service.
+    form_build(slug="not-opted-in", steps=steps, sign_in="none")
+    archived = form_build(slug="archived", steps=steps, open311_listed=True)
     archived.archived = True
     archived.save()
 
@@ -96,6 +100,16 @@ def test_services_lists_only_forms_an_app_can_file(client, o311_form):
     assert root.tag == "services"
     assert [s.findtext("service_code") for s in root.findall("service")] == ["pothole"]
     assert root.find("service/metadata").text == "true"
+    assert client.get(f"{BASE}/services/not-opted-in.json").status_code == 404
+    response = _post(
+        client, api_client_with_key("App", [ApiScope.OPEN311_REPORT])[1], service_code="not-opted-in"
+    )
+    assert response.status_code == 404
+
+
+def test_the_demo_lists_its_street_reports_only():
+    listed = {spec["fields"]["slug"] for spec in DEMO_FORMS if spec["fields"].get("open311_listed")}
+    assert listed == {"report-a-pothole", "report-fly-tipping", "report-a-street-light-fault"}
 
 
 def test_service_definition_maps_questions(client, o311_form):
@@ -220,6 +234,7 @@ def test_post_without_an_email_question_uses_email_as_the_contact(client, o311_c
     form_build(
         slug="graffiti",
         sign_in="none",
+        open311_listed=True,
         steps=[step("Where", question("location", "where", "Where is it?"))],
     )
     _client, key = o311_client
@@ -377,6 +392,7 @@ def test_requests_are_public_and_show_no_personal_data(client, o311_form, o311_c
         "status_notes",
         "service_name",
         "service_code",
+        "description",
         "agency_responsible",
         "service_notice",
         "requested_datetime",
@@ -385,7 +401,9 @@ def test_requests_are_public_and_show_no_personal_data(client, o311_form, o311_c
         "address",
         "lat",
         "long",
+        "media_url",
     }
+    assert (first["description"], first["media_url"]) == (None, None)
     assert first["status"] == "open"
     assert first["address"] == "By the school gates"
     assert (first["lat"], first["long"]) == (51.5, -0.1)
@@ -439,7 +457,8 @@ def test_requests_filters_and_errors(client, o311_form):
     assert ids(f"start_date={old}") == [second.reference, first.reference]
 
     notes = client.get(f"{BASE}/requests/{second.reference}.json").json()[0]
-    assert (notes["status"], notes["status_notes"]) == ("closed", "Filled in today")
+    # Reported on the web: the officer's message to the resident is not published.
+    assert (notes["status"], notes["status_notes"]) == ("closed", None)
 
     for query, parameter, status in (
         ("status=pending", "status", 400),
@@ -486,7 +505,7 @@ def test_service_request_updates(client, o311_form, o311_client):
     assert [(u["service_request_id"], u["status"], u["description"]) for u in updates] == [
         (reference, "in_progress", "Crew booked"),
         (reference, "in_progress", "Thanks"),
-        (web.reference, "no_further_action", "Not ours"),
+        (web.reference, "no_further_action", ""),  # to a web resident: not published
     ]
     assert set(updates[0]) == {
         "update_id",
@@ -497,6 +516,7 @@ def test_service_request_updates(client, o311_form, o311_client):
         "media_url",
     }
     assert "Dear Webby" not in response.content.decode()
+    assert "Not ours" not in response.content.decode()
     assert "Staff only" not in response.content.decode()
     later = (timezone.now() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert client.get(f"{BASE}/servicerequestupdates.json?start_date={later}").json() == {
@@ -517,5 +537,161 @@ def test_keyed_reads_are_audited(client, o311_form, o311_client):
     response = client.get(f"{BASE}/services.json", HTTP_X_API_KEY=key)
     assert response.status_code == 200
     assert ApiKeyUse.objects.get(client=api_client).status_code == 200
-    assert client.get(f"{BASE}/services.json?api_key=cpk_wrong").status_code == 403
-    assert ApiKeyUse.objects.filter(client=None, status_code=403).count() == 1
+    # A key that will not do on a read that needs none: read as public, and audited as such.
+    assert client.get(f"{BASE}/services.json?api_key=cpk_wrong").status_code == 200
+    unknown = ApiKeyUse.objects.get(client=None)
+    assert (unknown.status_code, unknown.detail) == (200, "Read as public: The API key is not valid")
+
+
+# Review fixes: what is published, duplicates, dates, XML, keys and methods
+
+
+def test_messages_published_only_from_staff_on_reports_filed_by_an_app(client, o311_form, o311_client):
+    _client, key = o311_client
+    withdrawn = Case.objects.get(reference=_post(client, key).json()[0]["service_request_id"])
+    fixed = Case.objects.get(
+        reference=_post(client, key, description="Another pothole").json()[0]["service_request_id"]
+    )
+    web = _web_report(o311_form).case
+    case_transition(
+        case=withdrawn, to=CaseStatus.WITHDRAWN, actor_role=Actor.RESIDENT, message="Pat fixed it, I moved"
+    )
+    case_transition(case=fixed, to=CaseStatus.RESOLVED, actor_role=Actor.STAFF, message="Filled in")
+    case_transition(case=web, to=CaseStatus.RESOLVED, actor_role=Actor.STAFF, message="Dear Webby, done")
+
+    notes = {r["service_request_id"]: r["status_notes"] for r in client.get(f"{BASE}/requests.json").json()}
+    assert notes == {withdrawn.reference: None, fixed.reference: "Filled in", web.reference: None}
+    updates = client.get(f"{BASE}/servicerequestupdates.json").json()["service_request_updates"]
+    assert {(u["service_request_id"], u["description"]) for u in updates} == {
+        (withdrawn.reference, ""),
+        (fixed.reference, "Filled in"),
+        (web.reference, ""),
+    }
+    text = client.get(f"{BASE}/requests.xml").content.decode()
+    text += client.get(f"{BASE}/servicerequestupdates.xml").content.decode()
+    assert "moved" not in text and "Webby" not in text
+
+
+def test_the_latest_message_is_not_replaced_by_an_older_one(client, o311_form, o311_client):
+    _client, key = o311_client
+    case = Case.objects.get(reference=_post(client, key).json()[0]["service_request_id"])
+    case_transition(case=case, to=CaseStatus.RESOLVED, actor_role=Actor.STAFF, message="Filled in")
+    case_transition(case=case, to=CaseStatus.IN_PROGRESS, actor_role=Actor.RESIDENT, message="Still a hole")
+    assert client.get(f"{BASE}/requests/{case.reference}.json").json()[0]["status_notes"] is None
+
+
+def test_the_same_post_twice_files_one_case(client, o311_form, o311_client):
+    api_client, key = o311_client
+    first = _post(client, key)
+    # The same parameters in another order, by a key in the header this time.
+    data = dict(reversed(list(o311_post_data().items())))
+    again = client.post(f"{BASE}/requests.json", data, HTTP_X_API_KEY=key)
+    assert first.status_code == again.status_code == 200, again.content
+    assert again.json() == first.json()
+    assert Case.objects.count() == Submission.objects.count() == 1
+    assert Notification.objects.count() == 1  # one confirmation
+    # Another report (one parameter differs) is another case; another client's the same.
+    assert _post(client, key, description="Two potholes").json() != first.json()
+    other_key = api_client_with_key("Other app", [ApiScope.OPEN311_REPORT])[1]
+    assert _post(client, other_key).json() != first.json()
+    assert Case.objects.count() == 3
+    assert api_client.submissions.count() == 2
+
+
+def test_an_idempotency_key_names_the_report(client, o311_form, o311_client):
+    _client, key = o311_client
+    first = client.post(
+        f"{BASE}/requests.json", {**o311_post_data(), "api_key": key}, HTTP_IDEMPOTENCY_KEY="fms-report-1"
+    )
+    # A retry that changed a parameter (FixMyStreet's own time stamp, say) is still the same report.
+    again = client.post(
+        f"{BASE}/requests.json",
+        {**o311_post_data(description="Edited"), "api_key": key},
+        HTTP_IDEMPOTENCY_KEY="fms-report-1",
+    )
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    other = client.post(
+        f"{BASE}/requests.json", {**o311_post_data(), "api_key": key}, HTTP_IDEMPOTENCY_KEY="fms-report-2"
+    )
+    assert other.json() != first.json()
+    assert Case.objects.count() == 2
+
+
+def test_a_date_alone_is_a_whole_day_and_dates_off_the_calendar_are_400(client, o311_form):
+    case = _web_report(o311_form).case
+    today = timezone.localdate().isoformat()
+    found = client.get(f"{BASE}/requests.json?start_date={today}&end_date={today}")
+    assert [r["service_request_id"] for r in found.json()] == [case.reference]
+    for query in (
+        "start_date=9999-12-31",
+        "end_date=9999-12-31",
+        "start_date=9999-12-31T23:59:59Z",
+        "end_date=0001-01-01",
+        "start_date=0001-01-01T00:00:00%2B05:00",
+    ):
+        for address in ("requests", "servicerequestupdates"):
+            response = client.get(f"{BASE}/{address}.json?{query}")
+            assert response.status_code == 400, (address, query, response.content)
+            assert _errors(response)[0].split(":")[0] in ("start_date", "end_date")
+
+
+def test_xml_leaves_out_characters_xml_cannot_carry(client, o311_form, o311_client):
+    from portal.integrations.open311.render import xml_bytes
+
+    root = ET.fromstring(
+        xml_bytes("errors", [{"code": 400, "description": "a\x00b\x07c\x0bd\ufffe\ttab\ne"}])
+    )
+    assert root.findtext("error/description") == "abcd\ttab\ne"
+
+    _client, key = o311_client
+    reference = _post(client, key, address_string="Outside\x0b the shop\x1f").json()[0]["service_request_id"]
+    root = _xml(client.get(f"{BASE}/requests/{reference}.xml"))
+    assert root.findtext("request/address").startswith("Outside")
+    assert "\x0b" not in root.findtext("request/address")
+
+
+@override_settings(OPEN311_PUBLIC_RATE_PER_MINUTE=2)
+def test_made_up_keys_meet_the_address_rate_and_are_audited_once_a_minute(client, o311_form):
+    assert _post(client, "cpk_made_up_1").status_code == 403
+    assert _post(client, "cpk_made_up_2").status_code == 403
+    response = _post(client, "cpk_made_up_3")
+    assert response.status_code == 429
+    assert response["Retry-After"]
+    assert client.get(f"{BASE}/services.json?api_key=cpk_made_up_4").status_code == 429
+    assert ApiKeyUse.objects.filter(client=None).count() == 1
+
+
+def test_reads_with_a_key_that_will_not_do_are_answered_as_public(client, o311_form, o311_client):
+    api_client, key = o311_client
+    case = _web_report(o311_form).case
+    _status_client, status_key = api_client_with_key("Status only", [ApiScope.CASE_UPDATES])
+    revoked, revoked_key = api_client_with_key("Old app", [ApiScope.OPEN311_REPORT])
+    api_client_revoke(client=revoked, by=None)
+    for sent in (key, status_key, revoked_key, "cpk_nobody"):
+        response = client.get(f"{BASE}/requests/{case.reference}.json", HTTP_X_API_KEY=sent)
+        assert response.status_code == 200, (sent, response.content)
+        assert response.json()[0]["service_request_id"] == case.reference
+    uses = ApiKeyUse.objects.order_by("at", "pk")
+    assert [(u.client.name if u.client else None, u.status_code) for u in uses] == [
+        ("FixMyStreet", 200),
+        ("Status only", 200),
+        ("Old app", 200),
+        (None, 200),
+    ]
+    assert uses[2].detail == "Read as public: The API key has been revoked"
+    # Filing a report still needs a key that will do.
+    assert _post(client, status_key).status_code == 403
+
+
+def test_wrong_methods_get_405_in_the_spec_format(client, o311_form):
+    response = client.put(f"{BASE}/requests.json")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"
+    assert _errors(response) == ["Method not allowed: use GET or POST"]
+    response = client.post(f"{BASE}/services.xml")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert _xml(response).findtext("error/code") == "405"
+    assert client.delete(f"{BASE}/servicerequestupdates.json").status_code == 405
+    assert client.head(f"{BASE}/services.json").status_code == 200

@@ -12,8 +12,9 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from django.urls import URLPattern, resolve
+from django.utils import timezone
 
-from portal.integrations.constants import ApiScope, DestinationKind
+from portal.integrations.constants import ApiScope, DeliveryStatus, DestinationKind
 from portal.integrations.models import Delivery, Destination
 from portal.integrations.open311 import urls as open311_urls
 from portal.integrations.openapi import openapi_document
@@ -150,7 +151,13 @@ def o311_world(client, o311_form, o311_client):
     delivery, _ = Delivery.objects.get_or_create(
         destination=destination, submission=submission, defaults={"case": submission.case}
     )
-    Delivery.objects.filter(pk=delivery.pk).update(remote_id="REMOTE-1", case=submission.case)
+    # Delivered: the status API answers only for cases that reached the client's back office.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        remote_id="REMOTE-1",
+        case=submission.case,
+        status=DeliveryStatus.DELIVERED,
+        delivered_at=timezone.now(),
+    )
     return {
         "key": key,
         "status_key": status_key,
@@ -266,3 +273,15 @@ def test_every_status_api_operation_answers_as_documented(client, o311_world):
     response = client.get(f"/api/back-office/v1/cases/{o311_world['values']['reference']}")
     assert response.status_code == 401
     _check(document, document["paths"]["/api/back-office/v1/cases/{reference}"]["get"], response, "401")
+
+
+def test_open311_refusals_of_method_and_rate_answer_as_documented(client, o311_world, settings):
+    document = openapi_document()
+    operation = document["paths"]["/open311/v2/requests.{format}"]["get"]
+    response = client.put("/open311/v2/requests.json")
+    assert response.status_code == 405
+    _check(document, operation, response, "405")
+    settings.OPEN311_PUBLIC_RATE_PER_MINUTE = 0
+    response = client.get("/open311/v2/requests.json")
+    assert response.status_code == 429
+    _check(document, operation, response, "429")

@@ -272,3 +272,92 @@ def test_updates_without_an_id_are_known_by_their_content(fake_open311, t0):
     assert CaseEvent.objects.filter(case=case, message="Parts are on order.").count() == 1
     refused = StatusUpdate.objects.get(update_id=odd.update_id)
     assert refused.outcome == UpdateOutcome.REFUSED and "SOMETHING_ODD" in refused.detail
+
+
+# Review finding 4: capped answers, long gaps, an update that always fails; finding 5: addresses
+
+
+def test_a_full_answer_moves_on_only_to_its_newest_update(fake_open311, t0, monkeypatch):
+    fake_open311.updates_limit = 3  # as FixMyStreet's 1000, smaller
+    monkeypatch.setattr(polling, "UPDATES_CAP", 3)
+    destination = open311_destination(fake_open311)
+    _polled_from(destination, t0 - timedelta(minutes=70))
+    cases = [delivered_case(destination, f"91{n}") for n in range(5)]
+    for n in range(5):
+        fake_open311.add_update(
+            f"91{n}", "in_progress", f"Booked ({n}).", t0 - timedelta(minutes=60 - 10 * n), f"cap{n}"
+        )
+    assert open311_updates_poll(now=t0) == 5
+    for case in cases:
+        case.refresh_from_db()
+        assert case.status == CaseStatus.IN_PROGRESS
+    destination.refresh_from_db()
+    assert destination.polled_until == t0
+
+
+def test_a_gap_longer_than_90_days_is_read_in_windows(fake_open311, t0):
+    destination = open311_destination(fake_open311)
+    _polled_from(destination, t0 - timedelta(days=200))
+    early = delivered_case(destination, "9201")
+    late = delivered_case(destination, "9202")
+    fake_open311.add_update("9201", "in_progress", "Booked.", t0 - timedelta(days=150), "w1")
+    fake_open311.add_update("9202", "in_progress", "Booked.", t0 - timedelta(days=1), "w2")
+    assert open311_updates_poll(now=t0) == 2
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert early.status == late.status == CaseStatus.IN_PROGRESS
+    queries = _update_queries(fake_open311)
+    assert len(queries) == 3
+    for query in queries:
+        start = polling.datetime.fromisoformat(query["start_date"])
+        end = polling.datetime.fromisoformat(query["end_date"])
+        assert end - start <= timedelta(days=90)
+    destination.refresh_from_db()
+    assert destination.polled_until == t0
+
+
+def test_an_update_that_always_fails_is_skipped_not_read_for_ever(fake_open311, t0, monkeypatch):
+    destination = open311_destination(fake_open311)
+    _polled_from(destination, t0 - timedelta(minutes=10))
+    broken = delivered_case(destination, "9301")
+    fine = delivered_case(destination, "9302")
+    fake_open311.add_update("9301", "in_progress", "Booked.", t0 - timedelta(minutes=3), "bad")
+    fake_open311.add_update("9302", "in_progress", "Booked.", t0 - timedelta(minutes=2), "good")
+    real = polling.status_update_apply
+
+    def failing_for_one(**kwargs):
+        if kwargs["update_id"] == "bad":
+            raise RuntimeError("a bug of ours")
+        return real(**kwargs)
+
+    monkeypatch.setattr(polling, "status_update_apply", failing_for_one)
+    assert open311_updates_poll(now=t0) == 1
+    destination.refresh_from_db()
+    assert destination.polled_until == t0  # the cursor moved on
+    skipped = StatusUpdate.objects.get(update_id="bad")
+    assert skipped.outcome == UpdateOutcome.REFUSED and "a bug of ours" in skipped.detail
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert broken.status == CaseStatus.SUBMITTED and fine.status == CaseStatus.IN_PROGRESS
+
+
+def test_a_server_on_a_private_address_is_not_read(fake_open311, t0, settings):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES = False
+    destination = open311_destination(fake_open311)
+    _polled_from(destination, t0 - timedelta(minutes=10))
+    delivered_case(destination, "9401")
+    assert open311_updates_poll(now=t0) == 0
+    assert fake_open311.requests == []
+    destination.refresh_from_db()
+    assert destination.polled_until == t0 - timedelta(minutes=10)
+
+
+def test_a_redirect_is_not_followed(fake_open311, t0):
+    destination = open311_destination(fake_open311, url=fake_open311.url + "/moved")
+    _polled_from(destination, t0 - timedelta(minutes=10))
+    delivered_case(destination, "9501")
+    fake_open311.add_update("9501", "in_progress", "Booked.", t0 - timedelta(minutes=2), "moved")
+    assert open311_updates_poll(now=t0) == 0
+    assert [status for _method, _path, status in fake_open311.requests] == [302]
+    destination.refresh_from_db()
+    assert destination.polled_until == t0 - timedelta(minutes=10)

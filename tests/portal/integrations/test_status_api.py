@@ -478,3 +478,64 @@ def test_the_same_update_twice_at_the_same_moment_is_applied_once():
     messages = CaseEvent.objects.filter(case=case, message="Only once, please.")
     assert messages.count() == 1
     assert Notification.objects.filter(case_event__in=messages).count() == 1
+
+
+# Review fixes
+
+
+def test_an_update_id_already_used_for_another_case_is_409_not_a_duplicate(client, highways):
+    _api, key, destination = highways
+    first = delivered_case(destination, status="in_progress")
+    other = delivered_case(destination, status="in_progress")
+    assert (
+        post(client, updates_url(first), key, {"update_id": "HW-9", "public_message": "Booked."}).json()[
+            "outcome"
+        ]
+        == "applied"
+    )
+    response = post(client, updates_url(other), key, {"update_id": "HW-9", "public_message": "Parts due."})
+    assert response.status_code == 409
+    (error,) = response.json()["errors"]
+    assert error["field"] == "update_id" and "already used for an update to another case" in error["message"]
+    assert not CaseEvent.objects.filter(case=other, message="Parts due.").exists()
+    assert StatusUpdate.objects.count() == 1
+    assert ApiKeyUse.objects.order_by("at", "pk").last().status_code == 409
+
+
+def test_json_nested_too_deep_is_400_not_an_error(client, highways):
+    _api, key, destination = highways
+    case = delivered_case(destination)
+    response = post(client, updates_url(case), key, "[" * 60000)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "body"
+
+
+def test_made_up_keys_are_limited_by_address_before_the_key_is_read_and_audited_once(
+    client, highways, settings
+):
+    settings.BACK_OFFICE_API_BAD_KEYS_PER_MINUTE = 3
+    _api, key, destination = highways
+    case = delivered_case(destination)
+    for n in range(3):
+        assert get(client, case_url(case), f"cpk_guess_{n}").status_code == 401
+    refused = get(client, case_url(case), "cpk_guess_4")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert refused.json()["errors"][0]["code"] == "rate_limited"
+    # The address is refused before any key is looked up: a good key from it waits too.
+    assert get(client, case_url(case), key).status_code == 429
+    # Four calls with unknown keys: one row in the audit.
+    assert ApiKeyUse.objects.filter(client__isnull=True).count() == 1
+
+
+def test_a_case_not_yet_delivered_to_the_back_office_is_not_found(client, highways):
+    _api, key, destination = highways
+    case = delivered_case(destination, remote_id="HW-PENDING")
+    Delivery.objects.filter(case=case).update(status=DeliveryStatus.RETRYING)
+    assert get(client, case_url(case), key).status_code == 404
+    body = {"update_id": "p1", "status": "in_progress"}
+    assert post(client, updates_url(case), key, body).status_code == 404
+    assert post(client, remote_url("HW-PENDING"), key, body).status_code == 404
+    # Once it has arrived (even if resent since), it is theirs.
+    Delivery.objects.filter(case=case).update(delivered_at=case.created_at)
+    assert get(client, case_url(case), key).status_code == 200
+    assert post(client, remote_url("HW-PENDING"), key, body).status_code == 200

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -10,11 +11,16 @@ from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.cases.models import CaseEvent
 from portal.integrations.files import SALT, file_token
-from portal.integrations.models import Delivery
-from portal.integrations.services.deliveries import webhook_payload, webhook_signature
+from portal.integrations.models import Delivery, Destination
+from portal.integrations.services.deliveries import (
+    destination_secret_replace,
+    webhook_payload,
+    webhook_signature,
+)
 from tests.fakes.webhook_receiver import signature_valid
 from tests.portal.integrations.delivery_support import (
     ANSWERS,
@@ -141,3 +147,88 @@ def test_file_links_expire_after_7_days_and_forged_ones_are_refused(webhook_rece
     other_salt = signing.TimestampSigner(salt="something.else").sign(str(upload.pk))
     assert Client().get(reverse("integrations_file", kwargs={"token": other_salt})).status_code == 404
     assert Client().get(reverse("integrations_file", kwargs={"token": "nonsense"})).status_code == 404
+
+
+# Replacing the signing secret (review finding 10)
+
+
+def test_a_replaced_secret_signs_alongside_the_new_one_for_24_hours(webhook_receiver):
+    form = pothole_form(with_file=False)
+    destination = destination_make(form, url=webhook_receiver.url)
+    old = destination.secret
+    destination_secret_replace(destination=destination)
+    destination.refresh_from_db()
+    assert destination.secret != old and destination.secret.startswith("whsec_")
+    assert destination.previous_secret == old
+    # A receiver still on the old secret takes it, and so does one given the new one.
+    webhook_receiver.secret = old
+    submit(draft_answered(form))
+    (received,) = webhook_receiver.valid
+    header = received.headers["Portal-Signature"]
+    assert header.count("v1=") == 2
+    assert signature_valid(destination.secret, header, received.body)
+    # After 24 hours only the new secret signs.
+    Destination.objects.filter(pk=destination.pk).update(
+        previous_secret_until=timezone.now() - timedelta(seconds=1)
+    )
+    webhook_receiver.secret = destination.secret
+    submit(draft_answered(form))
+    last = webhook_receiver.received[-1]
+    assert last.signature_ok and last.headers["Portal-Signature"].count("v1=") == 1
+    assert not signature_valid(old, last.headers["Portal-Signature"], last.body)
+
+
+# Addresses inside the portal's own network are refused (review finding 5)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,  # the receiver itself, on 127.0.0.1
+        "https://10.0.0.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+    ],
+)
+def test_a_private_address_is_refused_before_connecting(webhook_receiver, settings, url):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_ADDRESSES = False
+    form = pothole_form(with_file=False)
+    destination_make(form, url=url or webhook_receiver.url)
+    started = time.monotonic()
+    delivery = Delivery.objects.get(submission=submit(draft_answered(form)))
+    assert time.monotonic() - started < 5  # no connection tried (10.0.0.1 would time out)
+    assert delivery.status == "failed"
+    assert "private, local or reserved address" in delivery.last_error
+    (attempt,) = delivery.attempt_log.all()
+    assert attempt.outcome == "permanent_failure" and attempt.status_code is None
+    assert webhook_receiver.received == []
+
+
+def test_a_huge_answer_is_not_read_whole(hook_and_receiver):
+    form, destination, receiver = hook_and_receiver
+    size = 256 * 1024 * 1024
+    receiver.big_answer_next(size)
+    delivery = Delivery.objects.get(submission=submit(draft_answered(form)))
+    assert fresh(delivery).status == "delivered"
+    # The portal stopped reading at 64 KB: the receiver could not write it all.
+    assert receiver.sent_bytes < size
+
+
+def test_an_answer_dripped_slowly_ends_at_the_total_deadline(hook_and_receiver, settings):
+    form, destination, receiver = hook_and_receiver
+    settings.INTEGRATIONS_HTTP_TIMEOUT_SECONDS = 0.5  # each wait; the whole call: 1.5 seconds
+    receiver.trickle_next(200, every=0.05)  # a byte every 0.05 s: 10 seconds in all
+    started = time.monotonic()
+    delivery = Delivery.objects.get(submission=submit(draft_answered(form)))
+    assert time.monotonic() - started < 6
+    assert delivery.status == "retrying"
+    assert "longer than 1.5 seconds in all" in delivery.last_error
+
+
+@pytest.fixture
+def hook_and_receiver(webhook_receiver):
+    form = pothole_form(with_file=False)
+    destination = destination_make(form, url=webhook_receiver.url)
+    webhook_receiver.secret = destination.secret
+    return form, destination, webhook_receiver

@@ -31,7 +31,11 @@ print(json.dumps({
     "id": str(n.pk), "status": n.status, "attempts": n.attempts, "last_error": n.last_error,
     "tasks": [
         {"id": str(t.id), "status": t.status, "workers": len(t.worker_ids)}
-        for t in DBTaskResult.objects.order_by("enqueued_at")
+        # The email's tasks only: migrate also queues Wagtail's search and reference index
+        # updates for the pages every install gets (statutory pages).
+        for t in DBTaskResult.objects.filter(task_path__endswith="deliver_notification").order_by(
+            "enqueued_at"
+        )
     ],
 }))
 """
