@@ -20,7 +20,7 @@ from tests.fakes.tcp_proxy import TcpProxy
 from tests.servers import portal_server
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"),
         reason="needs PostgreSQL and Redis (the CI's PostgreSQL run)",
