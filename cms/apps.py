@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
 
@@ -6,6 +7,9 @@ def _ensure_statutory_pages(sender: AppConfig, **kwargs: object) -> None:
     # imported late: the app registry is ready only once ready() runs
     from .services import statutory_pages_ensure
 
+    # Making the pages bumps the content version in the cache: on a fresh install with the
+    # database cache, its table must exist first (createcachetable does nothing otherwise).
+    call_command("createcachetable", database=str(kwargs.get("using") or "default"), verbosity=0)
     statutory_pages_ensure()
 
 
