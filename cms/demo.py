@@ -26,6 +26,7 @@ from .models import (
     StandardPage,
 )
 from .services import statutory_footer_links, statutory_page_unfinished
+from .statutory import cookies_body
 
 EXTERNAL = "https://services.council.example"
 
@@ -799,38 +800,13 @@ PRIVACY_BODY = [
     )
 ]
 
+# The page every install gets (cms.statutory), and a word on the demo's analytics.
 COOKIES_BODY = [
+    *cookies_body(),
     (
         "paragraph",
-        "<p>Cookies are small files saved on your phone, tablet or computer when you visit a website.</p>"
-        "<p>We only use cookies that are needed to make this website work. They do not track you on "
-        "other websites and are not used for advertising, so we do not ask for your consent to use them.</p>"
-        "<h2>Cookies we use</h2>",
-    ),
-    (
-        "table",
-        {
-            "first_row_is_table_header": True,
-            "first_col_is_header": False,
-            "data": [
-                ["Name", "Purpose", "Expires"],
-                [
-                    "sessionid",
-                    "Keeps you signed in, and remembers answers to a form you have started",
-                    "2 weeks, or when you sign out",
-                ],
-                ["csrftoken", "Protects the forms on this website from misuse", "1 year"],
-                [
-                    "messages",
-                    "Shows a message once, for example ‘Your answers have been saved’",
-                    "When you close your browser",
-                ],
-            ],
-        },
-    ),
-    (
-        "paragraph",
-        "<h2>Analytics</h2><p>We count visits to pages on our own servers to improve the website. This does not use cookies.</p>",
+        "<h2>Analytics</h2><p>We count visits to pages on our own servers to improve the website. "
+        "This does not use cookies.</p>",
     ),
 ]
 

@@ -41,6 +41,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from portal.cases.selectors import staff_can_view_case
 from portal.lib.csv import SafeSpreadsheetExportMixin
 from portal.lib.dates import datetime_display
+from portal.lib.forms import error_summary
 from portal.lib.money import pounds_value
 from portal.lib.postcodes import postcode_display
 
@@ -308,19 +309,14 @@ def refund_view(request, pk):
     return TemplateResponse(
         request,
         "payments/admin/refund.html",
-        {"payment": payment, "form": form, "inspect_url": inspect_url, "error_summary": _error_summary(form)},
+        {
+            "payment": payment,
+            "form": form,
+            "inspect_url": inspect_url,
+            "error_summary": error_summary(form, form_anchor="refund-form"),
+        },
         status=400 if form.errors else 200,
     )
-
-
-def _error_summary(form) -> list[tuple[str, str]]:
-    items = [("refund-form", error) for error in form.non_field_errors()]
-    for name in form.fields:
-        for error in form.errors.get(name, []):
-            bound = form[name]
-            anchor = bound.auto_id + ("_0" if isinstance(bound.field.widget, forms.RadioSelect) else "")
-            items.append((anchor, error))
-    return items
 
 
 # --- Bills ----------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
 
+from portal.lib.forms import error_summary
+
 from .constants import DestinationKind
 from .exports import export_csv, export_json, submissions_export
 from .forms import ApiClientForm, DeliveryFilterForm, DestinationForm, ExportForm
@@ -41,6 +43,7 @@ from .selectors import (
     api_clients_list,
     api_key_uses_for,
     can_manage_integrations,
+    case_ids_linkable,
     case_link_allowed,
     deliveries_filtered,
     delivery_attempts,
@@ -74,22 +77,6 @@ LOG_ACTIONS = {
         "Webhook signing secret replaced: the old one signs too for 24 hours",
     ),
 }
-
-
-def error_summary(*forms_: Any) -> list[tuple[str, str]]:
-    """(anchor, message) for each error, so the summary at the top links to the field."""
-    items: list[tuple[str, str]] = []
-    for form in forms_:
-        if form is None or not form.is_bound:
-            continue
-        items += [("", str(error)) for error in form.non_field_errors()]
-        for name, field in form.fields.items():
-            if name in form.errors:
-                bound = form[name]
-                choices = getattr(field.widget, "input_type", "") in ("radio", "checkbox")
-                anchor = bound.auto_id + ("_0" if choices else "")
-                items += [(anchor, str(error)) for error in bound.errors]
-    return items
 
 
 def _page(request, queryset):
@@ -390,7 +377,16 @@ class DeliveryListView(IntegrationsView):
         if filters.is_bound and filters.is_valid():
             chosen = {key: value for key, value in filters.cleaned_data.items() if value}
         page = _page(request, deliveries_filtered(**chosen))
-        rows = [{"delivery": delivery, "case_url": _case_url(request.user, delivery)} for delivery in page]
+        linkable = case_ids_linkable(request.user, page)
+        rows = [
+            {
+                "delivery": delivery,
+                "case_url": reverse("cases_admin:case", args=[delivery.case_id])
+                if delivery.case_id in linkable
+                else "",
+            }
+            for delivery in page
+        ]
         return self.render(filters=filters, page=page, rows=rows, filtered=bool(chosen))
 
 

@@ -40,6 +40,7 @@ from payments.services import PaymentError, payment_link_create, payment_link_se
 from portal.cases.services import CaseError, case_assisted_contact_record
 from portal.interactions.constants import AvoidableCategory, Channel
 from portal.interactions.services import InteractionError, assisted_contact_record
+from portal.lib.forms import error_summary
 from portal.lib.validation import phone_display, phone_is_uk_mobile, phone_normalise, postcode_normalise
 from portal.notifications.constants import NotificationChannel
 from portal.notifications.selectors import undeliverable_addresses
@@ -89,22 +90,6 @@ HELP_CALLERS = "contact_centre.help_callers"
 TAKE_A_CALL = "Take a call"
 # How far back "what happened online lately" looks when the call is closed.
 WEB_SIGNALS_DAYS = 7
-
-
-def error_summary(*forms_) -> list[tuple[str, str]]:
-    """(anchor, message) for each error of the forms, so the summary links to the field."""
-    items: list[tuple[str, str]] = []
-    for form in forms_:
-        if form is None or not form.is_bound:
-            continue
-        items += [("", str(error)) for error in form.non_field_errors()]
-        for name, field in form.fields.items():
-            if name in form.errors:
-                bound = form[name]
-                radios = field.widget.input_type in ("radio", "checkbox") and hasattr(field, "choices")
-                anchor = bound.auto_id + ("_0" if radios else "")
-                items += [(anchor, str(error)) for error in bound.errors]
-    return items
 
 
 class CallView(WagtailAdminTemplateMixin, View):

@@ -51,6 +51,7 @@ from portal.interactions.models import (
 from portal.interactions.permissions import ProxyModelPermissionPolicy
 from portal.interactions.services import InteractionError, assisted_contact_record, assisted_contact_update
 from portal.lib.dates import datetime_display
+from portal.lib.forms import error_summary
 
 from ..forms import AssistedContactForm, CaseAssistedContactForm, ContactTeamForm
 
@@ -225,17 +226,6 @@ class AssistedContactIndexView(generic.IndexView):
         ]
 
 
-def error_summary(form) -> list[tuple[str, str]]:
-    """(anchor id, message) for each error, so the summary links to the field to fix."""
-    items = [("w-editor-form", error) for error in form.non_field_errors()]
-    for name in form.fields:
-        if name in form.errors:
-            bound = form[name]
-            anchor = bound.auto_id + ("_0" if isinstance(bound.field.widget, forms.RadioSelect) else "")
-            items += [(anchor, error) for error in bound.errors]
-    return items
-
-
 class AssistedContactFormViewMixin:
     """What the create and edit views share: the link back to the list and the error summary."""
 
@@ -255,7 +245,7 @@ class AssistedContactFormViewMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["index_url"] = reverse(self.index_url_name)
-        context["error_summary"] = error_summary(self.form)
+        context["error_summary"] = error_summary(self.form, form_anchor="w-editor-form")
         return context
 
 

@@ -27,6 +27,7 @@ from accounts.services import staff_access_record
 from portal.cases.constants import OPEN_STATUSES
 from portal.interactions.constants import Channel
 from portal.interactions.services import InteractionError, assisted_contact_record
+from portal.lib.forms import error_summary
 from portal.lib.validation import phone_display
 from portal.notifications.constants import InboundHandled
 from portal.notifications.inbound import (
@@ -47,22 +48,6 @@ from ..services import SESSION_CALL, CallError, call_caller_set, call_for, call_
 from .calls import HELP_CALLERS
 
 TEXTS_TO_TRIAGE = "Text messages to triage"
-
-
-def error_summary(*forms_) -> list[tuple[str, str]]:
-    """(anchor, message) for each error of the forms, so the summary links to the field."""
-    items: list[tuple[str, str]] = []
-    for form in forms_:
-        if form is None or not form.is_bound:
-            continue
-        items += [("", str(error)) for error in form.non_field_errors()]
-        for name, field in form.fields.items():
-            if name in form.errors:
-                bound = form[name]
-                radios = getattr(field.widget, "input_type", "") in ("radio", "checkbox")
-                anchor = bound.auto_id + ("_0" if radios else "")
-                items += [(anchor, str(error)) for error in bound.errors]
-    return items
 
 
 class TextView(WagtailAdminTemplateMixin, View):
