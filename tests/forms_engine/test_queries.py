@@ -84,4 +84,6 @@ def test_query_counts_per_step_do_not_grow_with_the_form(client):
     small = _counts(client, "small", 3)
     large = _counts(client, "large", 30)
     assert small == large, (small, large)
-    assert max(small.values()) <= 25, small  # most of a GET is the site chrome (settings, alerts)
+    # Most of a GET is the site chrome (settings, alerts). The first question also shows the
+    # privacy notice and the way back to the service page (no second "before you start").
+    assert max(small.values()) <= 28, small
