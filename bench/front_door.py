@@ -4,7 +4,7 @@ The baseline is a bare Django project (``bench/bare_site``: one view returning 2
 Django's default middleware). Each server is gunicorn with 2 sync workers; the load is
 ``wrk`` with 8 connections for ``seconds`` per URL (Debian's ``wrk``; without it, a Python
 client with 8 threads). Prints requests per second, the ratio to the bare view, and the
-target of issue 20 for each:
+target for each:
 
 * an anonymous council page from the page cache, page-view logging on: >= 0.5x bare;
 * page-view logging overhead on a cached page (logging off / on): <= 1.05;

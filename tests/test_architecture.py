@@ -205,7 +205,7 @@ ALLOWED = {
         "coverage", "dashboard", "exports", "figures", "measures", "receivers", "report",
         "satisfaction", "targets", "trend",
     },
-    # Being built (issue 19). ``status_urls``/``status_views`` are the status API's own URL
+    # ``status_urls``/``status_views`` are the status API's own URL
     # module and views, outside the scheme for now: to become part of ``urls``/``views``.
     "portal/integrations": {
         "exports", "files", "open311", "openapi", "payloads", "transports", "status_urls", "status_views",

@@ -1,5 +1,5 @@
-# Written by hand (issue 15): only the start button's web address, which may now be a path on
-# this site such as /pay/. Another 0002 of this issue is reconciled with a merge migration.
+# Written by hand: only the start button's web address, which may now be a path on
+# this site such as /pay/. Another 0002 made at the same time is reconciled with a merge migration.
 
 from django.db import migrations, models
 

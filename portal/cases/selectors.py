@@ -276,7 +276,7 @@ def case_queue_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     resident's account; the submitted answers (which hold an anonymous resident's address and
     phone) are searched only when the query has a postcode's or a phone number's shape, so an
     ordinary search never reads them. (These are ``LIKE '%…%'`` matches on a filtered queue;
-    issue 20 adds trigram indexes for large councils.)
+    trigram indexes on PostgreSQL are the next step for large councils.)
     """
     query = " ".join((query or "").split())
     if len(query) < QUEUE_SEARCH_MIN_LENGTH:

@@ -1,4 +1,4 @@
-"""My account's messages by the channel the resident chose (issue 18): texts through the fake
+"""My account's messages by the channel the resident chose: texts through the fake
 Notify, the sign-in code by text, the prompt to check an address Notify could not deliver to,
 bill reminders by text, and STOP cleared when the resident chooses texts again."""
 

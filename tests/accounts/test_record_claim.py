@@ -1,4 +1,4 @@
-"""Issue 17: a person claims the record the contact centre kept for them before they had an account.
+"""A person claims the record the contact centre kept for them before they had an account.
 
 One hand-built scenario: an agent makes a record for a caller with no account (an email to
 write to, no sign-in), and on it a request with a fee, its payment, a form in progress, the

@@ -1,4 +1,4 @@
-"""A contact-centre agent on a call fills in the resident forms for the caller (issue 17).
+"""A contact-centre agent on a call fills in the resident forms for the caller.
 
 The agent goes through the very pages residents use; the draft, the events, the submission
 and the case are the caller's, on the call's channel, with the agent as staff; every action

@@ -1,5 +1,5 @@
 """Rules editors set on questions (formats, date ranges), error messages that name their
-question, same-page conditional reveals, and the smaller resident fixes of issue 15."""
+question, same-page conditional reveals, and the smaller resident fixes."""
 
 import re
 from datetime import date

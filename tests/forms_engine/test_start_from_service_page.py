@@ -1,5 +1,5 @@
 """One "Before you start", not two: a service page is its form's start page (GOV.UK's
-pattern), so its start button begins the form at the first question (issue 15)."""
+pattern), so its start button begins the form at the first question."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Payment links (issue 17): staff send a resident a link, or open it at a desk, and the resident
+"""Payment links: staff send a resident a link, or open it at a desk, and the resident
 pays with their own card through the sandbox; staff never key card numbers."""
 
 import hashlib

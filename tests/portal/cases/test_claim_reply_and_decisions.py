@@ -1,4 +1,4 @@
-"""Issue 15, as residents and officers see cases: claiming anonymous requests, replying from
+"""As residents and officers see cases: claiming anonymous requests, replying from
 the tracking link, a closed request's decision first with a way to reply, and what staff are told."""
 
 import pytest

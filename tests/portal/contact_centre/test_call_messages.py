@@ -1,4 +1,4 @@
-"""What an agent sends a caller (issue 18): a link by email or by text to the caller's phone,
+"""What an agent sends a caller: a link by email or by text to the caller's phone,
 their preference first, with a clear error when they cannot be reached that way; and the
 record shows an address Notify could not deliver to."""
 
