@@ -19,7 +19,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -36,7 +35,6 @@ from .services.api_keys import (
     ApiKeyError,
     api_client_authenticate,
     api_key_use_record,
-    request_api_key,
 )
 from .services.status import (
     StatusUpdateConflict,
@@ -53,7 +51,6 @@ MAX_UPDATE_ID_CHARS = 120
 BAD_KEYS_PER_MINUTE = 30
 ADDRESS_RATE_KEY = "back-office-api:bad-key"
 # A call with an unknown key is audited once in this many seconds an address.
-UNKNOWN_AUDIT_SECONDS = 60
 FIELDS = frozenset({"update_id", "status", "public_message", "internal_note", "expected_date", "updated_at"})
 
 _CODES = {
@@ -118,8 +115,7 @@ def _keyed(methods: tuple[str, ...]) -> Callable:
                 detail = error.message
             except _Answer as answer:
                 response, detail = answer.response, answer.detail
-            if client is not None or (request_api_key(request) and _audit_unknown_due(request)):
-                api_key_use_record(request, client=client, status_code=response.status_code, detail=detail)
+            api_key_use_record(request, client=client, status_code=response.status_code, detail=detail)
             return response
 
         return wrapped
@@ -146,12 +142,6 @@ def _address_check(request: HttpRequest) -> None:
 
 def _address_count(request: HttpRequest) -> None:
     ratelimit_count(f"{ADDRESS_RATE_KEY}:{_address(request)}", window_seconds=60)
-
-
-def _audit_unknown_due(request: HttpRequest) -> bool:
-    """Whether to audit a call with no known client: once a minute an address at most, so a
-    stream of made-up keys cannot fill the audit (the rate limit counts them all)."""
-    return cache.add(f"back-office-api:unknown-audit:{_address(request)}", 1, UNKNOWN_AUDIT_SECONDS)
 
 
 def _not_found(what: str) -> _Answer:

@@ -36,7 +36,6 @@ from .render import error_response, open311_response
 # Calls a minute from one address (reads are public, but not unlimited; keyed calls count too).
 PUBLIC_RATE_PER_MINUTE = 300
 # An unknown key's call is audited once in this many seconds per address.
-UNKNOWN_KEY_AUDIT_SECONDS = 60
 
 
 def _params(request: HttpRequest) -> QueryDict:
@@ -55,13 +54,8 @@ def _public_rate_check(request: HttpRequest) -> None:
 
 
 def _audit(request: HttpRequest, response: HttpResponse, fmt: str, *, detail: str = "") -> None:
-    """Record a keyed call (``api_key_use_record``); an unknown key's only once a minute per
-    address (there is no client to tell about, and each made-up key would add a row)."""
+    """Record a keyed call (``api_key_use_record``, which keeps an unknown key's once a minute)."""
     client = getattr(request, "api_client", None)
-    if client is None and request_api_key(request):
-        seen = f"open311:unknown-key:{client_ip(request) or 'unknown'}"
-        if ratelimit_hit(seen, limit=1, window_seconds=UNKNOWN_KEY_AUDIT_SECONDS):
-            return
     if not detail and response.status_code >= 400:
         detail = _first_error(response, fmt)
     api_key_use_record(request, client=client, status_code=response.status_code, detail=detail)

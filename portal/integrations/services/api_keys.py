@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 KEY_PREFIX = "cpk_"
+# A made-up key is audited at most once in this many seconds per address.
+UNKNOWN_KEY_AUDIT_SECONDS = 60
 # ``last_used_at`` is written at most this often per client, not on every call.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -148,9 +151,18 @@ def api_client_authenticate(request: HttpRequest, *, scope: str) -> ApiClient:
 def api_key_use_record(
     request: HttpRequest, *, client: ApiClient | None, status_code: int, detail: str = ""
 ) -> ApiKeyUse | None:
-    """Audit one call that carried a key (a call with none is not an API use, and not kept)."""
-    if client is None and not request_api_key(request):
-        return None
+    """Audit one call that carried a key (a call with none is not an API use, and not kept).
+
+    A key no client has is kept at most once a minute per address: there is no client to tell,
+    and each made-up key would otherwise add a row (the address's rate limit counts them all).
+    """
+    if client is None:
+        if not request_api_key(request):
+            return None
+        if not cache.add(
+            f"apikey:unknown-audit:{client_ip(request) or 'unknown'}", 1, UNKNOWN_KEY_AUDIT_SECONDS
+        ):
+            return None
     return ApiKeyUse.objects.create(
         client=client,
         method=request.method or "",
