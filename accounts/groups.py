@@ -43,7 +43,7 @@ IMAGES_AND_DOCUMENTS = [
     "wagtaildocs.choose_document",
     "wagtaildocs.delete_document",
 ]
-# Site alerts, redirects and promoted search results.
+# Site alerts, redirects, promoted search results and search synonyms.
 CONTENT_FEATURES = [
     "cms.add_alert",
     "cms.change_alert",
@@ -55,6 +55,10 @@ CONTENT_FEATURES = [
     "wagtailsearchpromotions.add_searchpromotion",
     "wagtailsearchpromotions.change_searchpromotion",
     "wagtailsearchpromotions.delete_searchpromotion",
+    # Words that mean the same to residents, for search and the A to Z (Settings → Search synonyms).
+    "cms.add_synonymgroup",
+    "cms.change_synonymgroup",
+    "cms.delete_synonymgroup",
     # The wording of the emails, texts and letters the portal sends (portal.notifications).
     "notifications.change_messagetemplate",
     "notifications.publish_messagetemplate",

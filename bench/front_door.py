@@ -9,7 +9,11 @@ target for each:
 * an anonymous council page from the page cache, page-view logging on: >= 0.5x bare;
 * page-view logging overhead on a cached page (logging off / on): <= 1.05;
 * an uncached council page (page cache off): >= 0.1x bare;
-* My account and a case page, signed in: >= 0.1x bare.
+* My account and a case page, signed in: >= 0.1x bare;
+* site search (``/search/``, not in the page cache): a repeated query, served from the
+  cached search, and a stream of distinct queries, each searched for the first time
+  (``wrk`` rotates over realistic queries through a Lua script written to the run's temp
+  directory): >= 0.2x bare each.
 
 PostgreSQL (``DATABASE_URL``, a ``<name>_bench`` database beside it) and Redis
 (``REDIS_URL``) as in production; the demo content is loaded first.
@@ -28,7 +32,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from _setup import ROOT
 
@@ -40,13 +44,80 @@ from tests.servers import portal_server, run_manage
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156 Safari/537.36"
 CONNECTIONS = 8
+WRK_THREADS = 2
+
+# What residents type into a council's search box. Each is asked in several ways ("how do
+# I ...", with a question mark), each a query of its own to the search cache, so the stream
+# of distinct queries below searches afresh every time (about 1,300 of them).
+SEARCHES = [
+    "bins",
+    "bin collection",
+    "missed bin",
+    "bin day",
+    "new bin",
+    "wheelie bin",
+    "rubbish",
+    "bulky waste",
+    "sofa collection",
+    "garden waste",
+    "green bin",
+    "recycling",
+    "tip opening times",
+    "recycling centre",
+    "council tax",
+    "pay council tax",
+    "council tax band",
+    "single person discount",
+    "ctax",
+    "moving home",
+    "parking permit",
+    "parking fine",
+    "pcn",
+    "blue badge",
+    "pothole",
+    "report a pothole",
+    "street light",
+    "fly tipping",
+    "gritting",
+    "snow",
+    "library",
+    "library opening hours",
+    "renew library books",
+    "planning permission",
+    "planning application",
+    "homeless",
+    "housing",
+    "pay a bill",
+    "pay an invoice",
+    "contact",
+    "phone number",
+    "complaint",
+]
+ASKED = [
+    "{}", "how do i {}", "how can i {}", "how to {}", "how do you {}", "where is {}",
+    "where is my {}", "where do i {}", "where can i {}", "what is {}", "what is the {}",
+    "when is my {}", "when is the {}", "why is my {}", "who do i ask about {}", "can i {}",
+    "can you {}", "is there {}", "is there a {}", "what about {}", "my {}", "the {}", "a {}",
+    "{}?", "how do i {}?", "what is {}?", "where is {}?", "can i {}?", "{} for me", "{} for my",
+    "{} in my",
+]  # fmt: skip
 
 
-def _wrk(url: str, seconds: int, cookie: str = "") -> float:
+def _wrk(url: str, seconds: int, cookie: str = "", script: Path | None = None) -> float:
+    """Requests a second at ``url``; with ``script``, wrk's Lua script chooses each request's path."""
     if shutil.which("wrk"):
-        command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "-H", f"User-Agent: {USER_AGENT}"]
+        command = [
+            "wrk",
+            f"-t{WRK_THREADS}",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "-H",
+            f"User-Agent: {USER_AGENT}",
+        ]
         if cookie:
             command += ["-H", f"Cookie: {cookie}"]
+        if script:
+            command += ["-s", str(script)]
         output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
         if "Non-2xx" in output:
             raise SystemExit(f"{url} answered errors under load:\n{output}")
@@ -54,17 +125,54 @@ def _wrk(url: str, seconds: int, cookie: str = "") -> float:
     return _python_load(url, seconds, cookie)
 
 
-def _python_load(url: str, seconds: int, cookie: str) -> float:
+def _search_paths() -> list[str]:
+    """Distinct search URLs, the realistic queries asked in each way, interleaved."""
+    return [f"/search/?{urlencode({'q': asked.format(q)})}" for asked in ASKED for q in SEARCHES]
+
+
+def _search_stream_script(workdir: Path, paths: list[str]) -> Path:
+    """A wrk script: each thread walks the paths from its own place, never asking one twice
+    until every one has been asked."""
+    listed = ",\n".join(f'  "{path}"' for path in paths)
+    script = workdir / "search_stream.lua"
+    script.write_text(
+        f"""local paths = {{
+{listed}
+}}
+local threads = 0
+function setup(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+local next_index = nil
+function request()
+  if next_index == nil then next_index = first end
+  local path = paths[(next_index % #paths) + 1]
+  next_index = next_index + {WRK_THREADS}
+  return wrk.format("GET", path)
+end
+"""
+    )
+    return script
+
+
+def _python_load(url: str, seconds: int, cookie: str, paths: list[str] | None = None) -> float:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     counts = [0] * CONNECTIONS
     stop = time.monotonic() + seconds
+    rotation = iter(paths * 100) if paths else None
+    lock = threading.Lock()
 
     def run(slot: int) -> None:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
         while time.monotonic() < stop:
-            conn.request("GET", path, headers=headers)
+            target = path
+            if rotation is not None:
+                with lock:
+                    target = next(rotation)
+            conn.request("GET", target, headers=headers)
             response = conn.getresponse()
             response.read()
             if response.status != 200:
@@ -160,9 +268,30 @@ def main(seconds: int = 5) -> None:
                     for path in ["/my-account/", f"/my-account/cases/{reference}/"]:
                         _check(base + path, cookie)
                         results[("signed in", path)] = _wrk(base + path, seconds, cookie)
+                    repeated = "/search/?q=bins"
+                    _check(base + repeated)
+                    results[("search, repeated", repeated)] = _wrk(base + repeated, seconds)
+                    search_paths = _search_paths()
+                    _check(base + "/search/?q=warm+up")  # the shared caches: synonyms, scope
+                    if shutil.which("wrk"):
+                        stream = _wrk(
+                            base + "/search/", seconds, script=_search_stream_script(workdir, search_paths)
+                        )
+                    else:
+                        stream = _python_load(base + "/search/", seconds, "", search_paths)
+                    results[("search, distinct queries", f"{len(search_paths)} queries")] = stream
+                    if stream * seconds > len(search_paths):
+                        asked = f"{stream * seconds:,.0f} searches"
+                        print(f"note: {asked} > {len(search_paths)} distinct queries: some were repeats")
         cached = results[("cached", service)]
         logging_off = results[("cached, logging off", service)]
-        targets = {"cached": 0.5, "uncached": 0.1, "signed in": 0.1}
+        targets = {
+            "cached": 0.5,
+            "uncached": 0.1,
+            "signed in": 0.1,
+            "search, repeated": 0.2,
+            "search, distinct queries": 0.2,
+        }
         for (label, path), rps in results.items():
             figures.append((f"{label}: {path}", rps, targets.get(label), ""))
         print(

@@ -24,6 +24,7 @@ from .models import (
     ServiceIndexPage,
     ServicePage,
     StandardPage,
+    SynonymGroup,
 )
 from .services import statutory_footer_links, statutory_page_unfinished
 from .statutory import cookies_body
@@ -723,7 +724,31 @@ def demo_content_load() -> dict[str, int]:
             starts_at=timezone.now() - timedelta(hours=1),
             ends_at=timezone.now() + timedelta(days=7),
         )
+    demo_synonyms_load(services)
     return {"pages_created": created}
+
+
+# Words residents use for the same thing (Settings → Search synonyms), with the A to Z page
+# each group says "see" (by slug; None: the service page its words find).
+SYNONYM_GROUPS = [
+    ("bin, bins, rubbish, refuse, waste, wheelie bin", "bin-collection-days"),
+    ("council tax, ctax", "pay-council-tax"),
+    ("tip, dump, household waste recycling centre, hwrc", "recycling-centres"),
+    ("fly-tipping, fly tipping, dumped rubbish, illegal dumping", None),
+    ("pothole, potholes, hole in the road, road defect", None),
+    ("parking fine, parking ticket, pcn, penalty charge notice", None),
+]
+
+
+def demo_synonyms_load(services: dict[str, ServicePage]) -> int:
+    """The demo's search synonym groups, once (none is added when any group exists); returns how many."""
+    if SynonymGroup.objects.exists():
+        return 0
+    for words, slug in SYNONYM_GROUPS:
+        group = SynonymGroup(words=words, a_to_z_page=services.get(slug) if slug else None)
+        group.full_clean()
+        group.save()  # refreshes cached searches and the A to Z (cms.receivers)
+    return len(SYNONYM_GROUPS)
 
 
 # The pages every council site must have (accessibility statement, privacy notice, cookies),

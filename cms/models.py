@@ -131,20 +131,21 @@ class HomePage(RoutablePageMixin, BasePage):
 
     @path("a-to-z/", name="a_to_z")
     def a_to_z(self, request):
-        services = (
-            ServicePage.objects.live()
-            .public()
-            .descendant_of(self)
-            .order_by("title")
-            .only("title", "url_path", "summary")
-        )
-        letters: dict[str, list] = {}
-        for service in services:
-            letters.setdefault(service.title[:1].upper(), []).append(service)
+        """Every live public service, and editors' synonyms pointing at one ("Rubbish — see Bin
+        collection days"), by letter. Shown to everyone alike, so the page cache keeps it."""
+        # cms.selectors imports this module: imported here, when the route is served.
+        from . import selectors
+
+        letters = selectors.a_to_z_letters(home=self, request=request)
+        alphabet = [*(chr(c) for c in range(ord("A"), ord("Z") + 1)), *(k for k in letters if k == "#")]
         return self.render(
             request,
             template="cms/a_to_z.html",
-            context_overrides={"letters": letters, "page_title": "A to Z of council services"},
+            context_overrides={
+                "letters": letters,
+                "alphabet": [(letter, letter in letters) for letter in alphabet],
+                "page_title": "A to Z of council services",
+            },
         )
 
     def get_sitemap_urls(self, request=None):
@@ -962,3 +963,91 @@ class FeedbackHandled(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback {self.interaction_id} handled"
+
+
+def synonym_phrases(text: str) -> list[str]:
+    """A synonym group's words as written by an editor, one phrase per comma: lower case, each
+    phrase's words separated by one space, punctuation dropped, each phrase once."""
+    phrases = (" ".join(re.findall(r"\w+", part.lower())) for part in (text or "").split(","))
+    return list(dict.fromkeys(p for p in phrases if p))
+
+
+class SynonymGroup(models.Model):
+    """Words that mean the same to residents, so a search for one finds pages with any of them.
+
+    A search expands each of its words or phrases that is in a group with the group's other
+    words ("rubbish" also finds "bin" and "refuse"), and the A to Z lists the group's other
+    words as "Rubbish — see Bin collection days". A word or phrase is in at most one group.
+    """
+
+    MAX_PHRASES = 20
+    MAX_PHRASE_WORDS = 4
+
+    words = models.TextField(
+        "words that mean the same",
+        help_text="Two or more words or short phrases that residents use for the same thing, "
+        "separated by commas, for example: bin, bins, rubbish, refuse, wheelie bin. "
+        "A search for any of them finds pages with any of them. Capital letters do not matter.",
+    )
+    a_to_z_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="A to Z: see this page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="In the A to Z these words say “see” this page. Leave blank to use the service "
+        "page whose title (then keywords) has most of these words.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [FieldPanel("words"), FieldPanel("a_to_z_page")]
+
+    class Meta:
+        verbose_name = "search synonym group"
+        verbose_name_plural = "search synonyms"
+        ordering = ["words"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(words=""), name="synonym_group_has_words"),
+        ]
+
+    def __str__(self) -> str:
+        return self.words
+
+    @property
+    def phrases(self) -> list[str]:
+        return synonym_phrases(self.words)
+
+    def clean(self):
+        super().clean()
+        phrases = synonym_phrases(self.words)
+        if len(phrases) < 2:
+            raise ValidationError(
+                {
+                    "words": "Enter at least 2 words or phrases that mean the same, separated by "
+                    "commas, for example: rubbish, refuse"
+                }
+            )
+        if len(phrases) > self.MAX_PHRASES:
+            raise ValidationError(
+                {"words": f"Enter {self.MAX_PHRASES} words or phrases or fewer: split them into groups"}
+            )
+        too_long = [p for p in phrases if len(p.split()) > self.MAX_PHRASE_WORDS or len(p) > 60]
+        if too_long:
+            raise ValidationError(
+                {
+                    "words": f"Each phrase must be {self.MAX_PHRASE_WORDS} words or fewer "
+                    f"(and 60 characters): shorten “{too_long[0]}”"
+                }
+            )
+        others = SynonymGroup.objects.exclude(pk=self.pk) if self.pk else SynonymGroup.objects.all()
+        for other in others.only("words"):
+            shared = [p for p in phrases if p in set(other.phrases)]
+            if shared:
+                raise ValidationError(
+                    {
+                        "words": f"“{shared[0]}” is already in the group “{other.words}”. A word can "
+                        "be in only one group: add these words to that group, or remove it from there first"
+                    }
+                )
+        self.words = ", ".join(phrases)

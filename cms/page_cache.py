@@ -20,37 +20,65 @@ no database. ``AnonymousPageCacheMiddleware``, innermost, stores what Wagtail re
 While the database is unavailable an entry is served even if its content version can't
 be checked (stale rather than an error).
 
-Entries carry the site-wide content version (``cms.cache``), so publishing,
-unpublishing, moving or deleting a page, changing a view restriction, an alert, the
-council settings, an image or a document makes every entry stale at once. Alerts start
-and end on their own clock, so an entry also expires at the next alert start or end.
+What makes an entry stale (the versions are in ``cms.cache``). A page entry keeps the
+site-wide version and the path versions of its request path and of the page that
+rendered it (a route such as the home page's A to Z or a guide's part depends on its
+page's path too) as they were when it was looked up; a lookup reads those versions and
+the entry in one ``get_many`` (the request path and its parents up to ``_ROUTE_DEPTH``
+segments up, so no database query is needed to know which page serves the path).
+
+- Publishing page P (or saving a live page directly) bumps the paths of: P; its
+  ancestors (a category lists its services, the home page its categories, news and the
+  A to Z); its descendants when its title changes or it goes live (breadcrumbs); and the
+  pages that link to it (Wagtail's reference index: related links, rich text, page
+  choosers). ``published_page_paths`` lists them, for every site the pages are in. Other
+  pages stay cached.
+- Unpublishing, moving, renaming (a new slug: the old addresses must go), deleting a
+  page, or changing a view restriction, an alert, the council settings, the ``Site``, an
+  image, a document or a service form bumps the site-wide version: every entry is stale.
+- A draft save changes nothing.
+- API entries carry ``content_version()`` (site-wide and pages versions): the listings
+  change on any publish.
+
+Alerts start and end on their own clock, so an entry also expires at the next alert
+start or end.
 """
 
 import functools
 import re
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Min, Q
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csp import ContentSecurityPolicyMiddleware, get_nonce
 from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
 from django.utils import timezone
 
-from wagtail.models import Page
+from wagtail.coreutils import WAGTAIL_APPEND_SLASH
+from wagtail.models import Page, ReferenceIndex, Site
 from wagtail.views import serve
 
 from portal.lib.outage import database_unavailable
 
-from .cache import CONTENT_VERSION_KEY, FRAGMENT_TIMEOUT, content_version
+from .cache import (
+    CONTENT_VERSION_KEY,
+    FRAGMENT_TIMEOUT,
+    PAGES_VERSION_KEY,
+    path_version_key,
+    versions_fill,
+)
 from .models import Alert
 
 NONCE_PLACEHOLDER = "__cms_page_cache_csp_nonce__"
 CSRF_PLACEHOLDER = "__cms_page_cache_csrf_token__"
 _CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 _QUERY_KEYS_CACHED = {"page"}
+# A page's routes (the A to Z, a guide's parts) are at most this many segments below it.
+_ROUTE_DEPTH = 3
 
 
 def enabled() -> bool:
@@ -83,19 +111,95 @@ def _key(kind: str, request) -> str:
     return f"cms:page-cache:{kind}:{request.get_host()}:{request.get_full_path()}"
 
 
-def _lookup(kind: str, request) -> tuple[str, str, dict | None]:
-    """One cache round trip for the current content version and the entry.
+def _path_chain(path: str) -> list[str]:
+    """The path and its parents up to ``_ROUTE_DEPTH`` segments up (a route's page is one of them)."""
+    chain = [path]
+    while len(chain) <= _ROUTE_DEPTH and path not in ("", "/"):
+        path = path.rstrip("/").rpartition("/")[0] + "/"
+        chain.append(path)
+    return chain
 
-    An entry whose version is not the current one is stale: it is still served while the
-    database is unavailable (``database_unavailable``), rather than an error page.
+
+def _version_keys(kind: str, request) -> list[str]:
+    if kind == "api":
+        return [CONTENT_VERSION_KEY, PAGES_VERSION_KEY]
+    return [CONTENT_VERSION_KEY, *(path_version_key(path) for path in _path_chain(request.path_info))]
+
+
+def _current(entry: dict, versions: dict) -> bool:
+    kept = entry.get("versions")
+    return bool(kept) and all(versions.get(key) == version for key, version in kept.items())
+
+
+def _lookup(kind: str, request) -> tuple[str, dict, dict | None]:
+    """One cache round trip for the versions the entry may depend on, and the entry.
+
+    An entry whose versions are not all the current ones is stale: it is still served while
+    the database is unavailable (``database_unavailable``), rather than an error page.
     """
     key = _key(kind, request)
-    found = cache.get_many([CONTENT_VERSION_KEY, key])
-    version = found.get(CONTENT_VERSION_KEY) or content_version()
-    entry = found.get(key)
-    if entry is not None and entry.get("version") != version and not database_unavailable():
+    version_keys = _version_keys(kind, request)
+    found = cache.get_many([*version_keys, key])
+    entry = found.pop(key, None)
+    if entry is not None and not _current(entry, found) and not database_unavailable():
         entry = None
-    return key, version, entry
+    if entry is None:
+        found = versions_fill(found, version_keys)
+    return key, found, entry
+
+
+def _script_relative(path: str) -> str:
+    prefix = get_script_prefix()
+    return path[len(prefix) - 1 :] if prefix != "/" and path.startswith(prefix) else path
+
+
+def page_path(page: Page, request=None) -> str | None:
+    """The page's URL path on the request's site (or its own), as ``request.path_info`` has it."""
+    parts = page.get_url_parts(request)
+    if parts is None or parts[2] is None:
+        return None
+    return _script_relative(parts[2])
+
+
+def _site_paths(url_paths: set[str]) -> set[str]:
+    """Wagtail ``url_path`` values as URL paths, on every site they are in."""
+    paths = set()
+    roots = Site.get_site_root_paths()
+    for url_path in url_paths:
+        for root in roots:
+            if not url_path.startswith(root.root_path):
+                continue
+            try:
+                path = reverse("wagtail_serve", args=(url_path[len(root.root_path) :],))
+            except NoReverseMatch:
+                continue
+            if not WAGTAIL_APPEND_SLASH and path != "/":
+                path = path.rstrip("/")
+            paths.add(_script_relative(path))
+    return paths
+
+
+def published_page_paths(page: Page, *, with_descendants: bool) -> set[str]:
+    """The URL paths whose cached responses may show ``page`` (see the module docstring).
+
+    Its ancestors' ``url_path`` values are the prefixes of its own; its descendants and the
+    pages that link to it (Wagtail's reference index) take a query each. References from
+    objects that are not pages are left out: what shows them bumps on its own save.
+    """
+    url_paths = {"/", page.url_path}
+    segments = page.url_path.strip("/").split("/")
+    url_paths.update("/" + "/".join(segments[:n]) + "/" for n in range(1, len(segments)))
+    if with_descendants:
+        url_paths.update(Page.objects.descendant_of(page).values_list("url_path", flat=True))
+    referrers = (
+        ReferenceIndex.get_references_to(page)
+        .filter(base_content_type=ContentType.objects.get_for_model(Page))
+        .values_list("object_id", flat=True)
+    )
+    ids = {int(pk) for pk in referrers if str(pk).isdigit()}
+    if ids:
+        url_paths.update(Page.objects.filter(pk__in=ids).values_list("url_path", flat=True))
+    return _site_paths(url_paths)
 
 
 def _timeout() -> int:
@@ -206,15 +310,17 @@ class AnonymousPageCacheMiddleware:
         if not enabled() or not anonymous_request(request) or not _serves_wagtail_page(request):
             return self.get_response(request)
         lookup = getattr(request, "_page_cache_lookup", None) or _lookup("page", request)
-        key, version, entry = lookup
+        request._page_cache_lookup = lookup  # the fragments' versions (cms_content_version)
+        key, found, entry = lookup
         if entry is not None:
             return _hit_response(request, entry)
         response = self.get_response(request)
         page = _cacheable_page_response(request, response)
-        if page is not None:
+        versions = _page_entry_versions(request, page, found) if page is not None else None
+        if versions is not None:
             html = response.content.decode(response.charset)
             entry = {
-                "version": version,
+                "versions": versions,
                 "html": _cut_out_per_response_values(request, html),
                 "content_type": response["Content-Type"],
                 "service_code": getattr(page, "interaction_service_code", None),
@@ -222,6 +328,18 @@ class AnonymousPageCacheMiddleware:
             }
             cache.set(key, entry, _timeout())
         return response
+
+
+def _page_entry_versions(request, page: Page, found: dict) -> dict | None:
+    """The versions a page entry depends on, or None when its page's path was not looked up
+    (a route deeper than ``_ROUTE_DEPTH``: such a response is not stored)."""
+    keys = {CONTENT_VERSION_KEY, path_version_key(request.path_info)}
+    own = page_path(page, request)
+    if own is not None:
+        keys.add(path_version_key(own))
+    if not keys <= found.keys():
+        return None
+    return {key: found[key] for key in keys}
 
 
 def cached_api_view(view):
@@ -238,7 +356,7 @@ def cached_api_view(view):
         )
         if not enabled() or not wants_json or request.method != "GET" or not anonymous:
             return view(request, *args, **kwargs)
-        key, version, entry = _lookup("api", request)
+        key, found, entry = _lookup("api", request)
         if entry is not None:
             hit = HttpResponse(entry["body"], content_type=entry["content_type"])
             hit["Vary"] = "Accept, Cookie"
@@ -248,7 +366,11 @@ def cached_api_view(view):
             response.render()
         renderer = getattr(response, "accepted_renderer", None)
         if response.status_code == 200 and getattr(renderer, "format", "json") == "json":
-            entry = {"version": version, "body": response.content, "content_type": response["Content-Type"]}
+            entry = {
+                "versions": {k: found[k] for k in (CONTENT_VERSION_KEY, PAGES_VERSION_KEY)},
+                "body": response.content,
+                "content_type": response["Content-Type"],
+            }
             cache.set(key, entry, FRAGMENT_TIMEOUT)
         return response
 

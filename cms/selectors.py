@@ -9,14 +9,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from wagtail.contrib.search_promotions.models import SearchPromotion
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.permissions import policy_registry
 from wagtail.search.query import And, Or, PlainText
 from wagtail.search.utils import normalise_query_string
@@ -34,6 +35,8 @@ from .models import (
     FeedbackHandled,
     HomePage,
     ServicePage,
+    SynonymGroup,
+    synonym_phrases,
 )
 
 if TYPE_CHECKING:
@@ -116,6 +119,25 @@ def public_page_get(*, site: Site | None, page_id: int | str | None) -> Page | N
 
 # --- search -------------------------------------------------------------------------------
 
+# How many of the backend's best matches are ranked (and cached) per query. Pages past these
+# are listed after them in the backend's own order: a 21st page of results is rarely opened.
+MAX_RANKED = 200
+SEARCH_CACHE_SECONDS = 60 * 60
+
+# Where a word of the query is found on a page, best first (``_page_score``). Each word (or
+# phrase of a synonym group) scores once, in the best place it is found; a page with the
+# searcher's words in order in its title gets SCORE_TITLE_PHRASE on top. A page that has a
+# word only in its body scores nothing for it: the backend found it, and its own rank breaks
+# the tie.
+SCORE_TITLE_PHRASE = 1000
+SCORE_TITLE = 100
+SCORE_KEYWORDS = 30
+SCORE_SUMMARY = 10
+# A synonym found counts a little less than the word the searcher typed.
+SYNONYM_SHARE = 0.8
+# A word or phrase (its words folded singular) -> the phrases of its synonym group.
+Synonyms = dict[tuple[str, ...], tuple[str, ...]]
+
 
 def search_terms(query: str) -> list[str]:
     """The words of a query worth searching for, lower case, without punctuation.
@@ -140,59 +162,324 @@ def term_variants(term: str) -> list[str]:
     return variants
 
 
-def _search_query(terms: list[str], operator: str) -> "SearchQuery":
-    parts = []
-    for term in terms:
-        variants = term_variants(term)
-        parts.append(PlainText(variants[0]) if len(variants) == 1 else Or([PlainText(v) for v in variants]))
+def _fold(word: str) -> str:
+    return term_variants(word)[-1]
+
+
+def _folded(text: str) -> tuple[str, ...]:
+    """The words of ``text``, lower case and singular, in order."""
+    return tuple(_fold(w) for w in re.findall(r"\w+", (text or "").lower()))
+
+
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrase's words as a search uses them: lower case, without stop words (as ``search_terms``)."""
+    words = re.findall(r"\w+", phrase.lower())
+    return tuple([w for w in words if w not in STOP_WORDS] or words)
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` occurs in ``words``, its words next to each other and in order."""
+    n = len(phrase)
+    return n > 0 and any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+@dataclass(frozen=True)
+class SearchConcept:
+    """One thing the searcher asked for: a word, or a word or phrase of a synonym group with
+    the group's other words and phrases. ``alternatives`` are each a tuple of words, the one
+    the searcher typed first; a page matches the concept when it has any of them."""
+
+    typed: str
+    alternatives: tuple[tuple[str, ...], ...]
+
+    @property
+    def words(self) -> list[str]:
+        return list(dict.fromkeys(w for phrase in self.alternatives for w in phrase))
+
+
+def synonym_index(*, version: str | None = None) -> Synonyms:
+    """Editors' synonym groups (``SynonymGroup``): each word or phrase, as folded words, to
+    its group's phrases. Cached with the content version, which saving a group moves on."""
+    key = f"cms:search-synonyms:{version or content_version()}"
+    index = cache.get(key)
+    if index is None:
+        index = {}
+        for words in SynonymGroup.objects.order_by("pk").values_list("words", flat=True):
+            phrases = tuple(synonym_phrases(words))
+            for phrase in phrases:
+                folded = tuple(_fold(w) for w in _phrase_words(phrase))
+                if folded:
+                    index.setdefault(folded, phrases)
+        cache.set(key, index, SEARCH_CACHE_SECONDS)
+    return index
+
+
+def search_concepts(terms: list[str], synonyms: Synonyms) -> list[SearchConcept]:
+    """The query's terms as concepts: a run of terms that is a synonym group's phrase (longest
+    first, so "wheelie bin" before "bin") becomes one concept with the group's other phrases.
+    Words are compared singular, so "bins" is in a group that has "bin"."""
+    longest = max((len(key) for key in synonyms), default=1)
+    concepts: list[SearchConcept] = []
+    i = 0
+    while i < len(terms):
+        for n in range(min(longest, len(terms) - i), 0, -1):
+            typed = tuple(terms[i : i + n])
+            folded = tuple(_fold(t) for t in typed)
+            group = synonyms.get(folded)
+            if group is None and n > 1:
+                continue
+            others = [
+                words
+                for words in (_phrase_words(p) for p in group or ())
+                if tuple(_fold(w) for w in words) != folded
+            ]
+            concepts.append(SearchConcept(typed=" ".join(typed), alternatives=(typed, *others)))
+            i += n
+            break
+    return concepts
+
+
+def _word_query(word: str) -> "SearchQuery":
+    variants = term_variants(word)
+    return PlainText(variants[0]) if len(variants) == 1 else Or([PlainText(v) for v in variants])
+
+
+def _concept_query(concept: SearchConcept) -> "SearchQuery":
+    options = []
+    for words in concept.alternatives:
+        parts = [_word_query(w) for w in words]
+        options.append(parts[0] if len(parts) == 1 else And(parts))
+    return options[0] if len(options) == 1 else Or(options)
+
+
+def _search_query(concepts: list[SearchConcept], operator: str) -> "SearchQuery":
+    parts = [_concept_query(c) for c in concepts]
     if len(parts) == 1:
         return parts[0]
     return And(parts) if operator == "and" else Or(parts)
 
 
+@dataclass(frozen=True)
+class RankedPage:
+    """A search result as the results page shows it (cached with the search: no page is loaded
+    again to show it)."""
+
+    pk: int
+    title: str
+    summary: str
+    url: str
+    kind: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
 @dataclass
 class PageSearch:
-    results: Any  # Wagtail SearchResults (untyped): sliceable, with .count()
     terms: list[str]
-    all_words: bool  # False when no page had every word and any-word results are shown
+    concepts: list[SearchConcept]
+    all_words: bool = True  # False when no page had every word and any-word results are shown
+    count: int = 0
+    ranked: list[RankedPage] = field(default_factory=list)  # the best MAX_RANKED, best first
+
+    @property
+    def highlight_words(self) -> list[str]:
+        """The words to mark in results: the searcher's and their synonyms."""
+        return list(dict.fromkeys(w for c in self.concepts for w in c.words)) or self.terms
 
 
-def page_search(*, site: Site | None, query: str) -> PageSearch:
-    """Full-text search over live public pages (Wagtail's search backend).
+def _matches(pages: "PageQuerySet", backend_query: "SearchQuery", *, start: int = 0, stop: int) -> list[int]:
+    """Ids of the backend's matches from ``start`` to ``stop``, in its order of relevance."""
+    return [page.pk for page in pages.search(backend_query)[start:stop]]
 
-    Pages with every word come first; when no page has them all, pages with any of
-    them are returned instead (``all_words`` is then False).
+
+def _own_field(model: type[Page], name: str) -> Subquery:
+    return Subquery(
+        model._base_manager.filter(pk=OuterRef("pk")).order_by().values(name)[:1], output_field=TextField()
+    )
+
+
+def _page_rows(ids: list[int]) -> dict[int, Page]:
+    """The pages with what ranking and results need, in one query: title, URL path, type, and
+    the summary (and a service page's keywords) from the page type's own table.
+
+    Each row reads only its own type's table (a CASE on the content type): a LEFT JOIN to
+    every page type's table instead gives PostgreSQL a row estimate so large, before the
+    tables have statistics, that it spends longer compiling the query (JIT) than running it.
+    """
+    models = review_page_models()
+    types = ContentType.objects.get_for_models(*models)
+    summary = Case(
+        *(When(content_type_id=types[m].pk, then=_own_field(m, "summary")) for m in models),
+        default=Value(""),
+        output_field=TextField(),
+    )
+    keywords = Case(
+        When(content_type_id=types[ServicePage].pk, then=_own_field(ServicePage, "keywords")),
+        default=Value(""),
+        output_field=TextField(),
+    )
+    rows = (
+        Page.objects.filter(pk__in=ids)
+        .annotate(
+            search_summary=Coalesce(summary, Value(""), output_field=TextField()),
+            search_keywords=Coalesce(keywords, Value(""), output_field=TextField()),
+        )
+        .only("id", "title", "url_path", "search_description", "content_type")
+        .order_by()
+    )
+    return {page.pk: page for page in rows}
+
+
+def _page_score(page: Page, concepts: list[SearchConcept], typed: tuple[str, ...]) -> float:
+    """How well a page matches (higher is better): see SCORE_TITLE_PHRASE and the others."""
+    title = _folded(page.title)
+    keywords = [_folded(k) for k in page.search_keywords.split(",")]
+    summary = _folded(page.search_summary or page.search_description)
+    score: float = SCORE_TITLE_PHRASE if len(typed) > 1 and _contains(title, typed) else 0
+    for concept in concepts:
+        best: float = 0
+        for n, words in enumerate(concept.alternatives):
+            phrase = tuple(_fold(w) for w in words)
+            if _contains(title, phrase):
+                found = SCORE_TITLE
+            elif any(_contains(k, phrase) for k in keywords):
+                found = SCORE_KEYWORDS
+            elif _contains(summary, phrase):
+                found = SCORE_SUMMARY
+            else:
+                continue
+            best = max(best, found * (1 if n == 0 else SYNONYM_SHARE))
+        score += best
+    return score
+
+
+def _ranked_page(page: Page, *, site: Site | None, request: Any) -> RankedPage:
+    model = page.specific_class
+    return RankedPage(
+        pk=page.pk,
+        title=page.title,
+        summary=page.search_summary or page.search_description,
+        url=(page.get_url(request) if request is not None else page.get_url(current_site=site)) or "",
+        kind=str(model._meta.verbose_name).capitalize() if model else "Page",
+    )
+
+
+def _rank(
+    ids: list[int], *, concepts: list[SearchConcept], terms: list[str], site: Site | None, request: Any
+) -> list[RankedPage]:
+    """``ids`` (the backend's order) best first: by ``_page_score``, then the backend's order."""
+    rows = _page_rows(ids)
+    typed = tuple(_fold(t) for t in terms)
+    position = {pk: n for n, pk in enumerate(ids)}
+    ordered = sorted(
+        (page for pk in ids if (page := rows.get(pk)) is not None),
+        key=lambda page: (-_page_score(page, concepts, typed), position[page.pk]),
+    )
+    return [_ranked_page(page, site=site, request=request) for page in ordered]
+
+
+def search_scope(*, site: Site | None, version: str | None = None) -> "PageQuerySet":
+    """The pages a search may find: ``public_pages(site=site)`` without its query for view
+    restrictions, which are read once per content version (a restriction moves it on)."""
+    if site is None:
+        return Page.objects.none()
+    key = f"cms:search-scope:{site.pk}:{version or content_version()}"
+    scope = cache.get(key)
+    if scope is None:
+        root = Page.objects.filter(pk=site.root_page_id).values_list("path", "depth").first()
+        private = list(PageViewRestriction.objects.values_list("page__path", "page__depth"))
+        scope = (root, private)
+        cache.set(key, scope, SEARCH_CACHE_SECONDS)
+    root, private = scope
+    if root is None:
+        return Page.objects.none()
+    restricted = Q(pk__in=[])
+    for path, depth in private:
+        restricted |= Q(path__startswith=path, depth__gte=depth)
+    return Page.objects.live().filter(path__startswith=root[0], depth__gte=root[1]).exclude(restricted)
+
+
+def page_search(
+    *,
+    site: Site | None,
+    query: str,
+    request: Any = None,
+    synonyms: Synonyms | None = None,
+    pages: "PageQuerySet | None" = None,
+) -> PageSearch:
+    """Full-text search over live public pages (Wagtail's search backend), best match first.
+
+    Each word of the query (or phrase of an editor's synonym group) also finds its synonyms.
+    Pages with every word come first; when no page has them all, pages with any of them are
+    returned instead (``all_words`` is then False). The backend's best ``MAX_RANKED`` matches
+    are ranked by where the words are (``_page_score``: title, then a service page's keywords,
+    then the summary, then the body), ties in the backend's own order. ``request`` (optional)
+    makes the result URLs relative to its site, as ``Page.get_url`` does.
     """
     terms = search_terms(query[:MAX_QUERY_LENGTH])
-    pages = public_pages(site=site).specific()
-    if not terms:
-        return PageSearch(results=pages.none(), terms=[], all_words=True)
-    results = pages.search(_search_query(terms, "and"))
-    if len(terms) > 1 and not results.count():
-        return PageSearch(results=pages.search(_search_query(terms, "or")), terms=terms, all_words=False)
-    return PageSearch(results=results, terms=terms, all_words=True)
+    concepts = search_concepts(terms, synonym_index() if synonyms is None else synonyms)
+    found = PageSearch(terms=terms, concepts=concepts)
+    if not concepts:
+        return found
+    if pages is None:
+        pages = search_scope(site=site)
+    ids = _matches(pages, _search_query(concepts, "and"), stop=MAX_RANKED)
+    if not ids and len(concepts) > 1:
+        found.all_words = False
+        ids = _matches(pages, _search_query(concepts, "or"), stop=MAX_RANKED)
+    found.count = len(ids)
+    if len(ids) == MAX_RANKED:
+        found.count = pages.search(_search_query(concepts, "and" if found.all_words else "or")).count()
+    found.ranked = _rank(ids, concepts=concepts, terms=terms, site=site, request=request)
+    return found
+
+
+def page_search_more(
+    *, site: Site | None, found: PageSearch, start: int, stop: int, request: Any = None
+) -> list[RankedPage]:
+    """Results past the ranked ones (``start`` >= MAX_RANKED), in the backend's order."""
+    pages = search_scope(site=site)
+    backend_query = _search_query(found.concepts, "and" if found.all_words else "or")
+    ids = _matches(pages, backend_query, start=start, stop=stop)
+    rows = _page_rows(ids)
+    return [_ranked_page(rows[pk], site=site, request=request) for pk in ids if pk in rows]
+
+
+def _any_match(*, pages: "PageQuerySet", query: str, synonyms: Synonyms) -> bool:
+    """Whether a search for ``query`` finds any page (one query: pages with any of its words)."""
+    concepts = search_concepts(search_terms(query[:MAX_QUERY_LENGTH]), synonyms)
+    return bool(concepts) and bool(_matches(pages, _search_query(concepts, "or"), stop=1))
 
 
 def _vocabulary(site: Site | None) -> list[str]:
-    """Words editors used in live page titles and service keywords, for "did you mean"."""
+    """Words editors used in live page titles, service keywords and synonym groups, for "did you mean"."""
     key = f"cms:search-vocabulary:{site.pk if site else 0}:{content_version()}"
     words = cache.get(key)
     if words is None:
         text = " ".join(public_pages(site=site).values_list("title", flat=True))
         keywords = ServicePage.objects.filter(pk__in=public_pages(site=site).values("pk"))
         text += " " + " ".join(keywords.values_list("keywords", flat=True))
+        text += " " + " ".join(SynonymGroup.objects.values_list("words", flat=True))
         words = sorted(set(re.findall(r"[^\W\d_]{3,}", text.lower())))
         cache.set(key, words, 60 * 60)
     return words
 
 
-def search_suggestion(*, site: Site | None, query: str) -> str | None:
+def search_suggestion(
+    *,
+    site: Site | None,
+    query: str,
+    synonyms: Synonyms | None = None,
+    pages: "PageQuerySet | None" = None,
+) -> str | None:
     """A corrected query ("did you mean"), or None.
 
     Wagtail's database backend offers no spelling suggestions (the search_promotions
     contrib app gives promoted results, not corrections), so each unknown word is
-    matched with difflib against the words in live page titles and service keywords.
-    A suggestion is only offered when it finds pages.
+    matched with difflib against the words in live page titles, service keywords and
+    synonym groups. A suggestion is only offered when it finds pages.
     """
     terms = search_terms(query[:MAX_QUERY_LENGTH])
     if not terms:
@@ -209,28 +496,79 @@ def search_suggestion(*, site: Site | None, query: str) -> str | None:
     if corrected == terms:
         return None
     suggestion = " ".join(corrected)
-    if not page_search(site=site, query=suggestion).results.count():
+    if synonyms is None:
+        synonyms = synonym_index()
+    if pages is None:
+        pages = search_scope(site=site)
+    if not _any_match(pages=pages, query=suggestion, synonyms=synonyms):
         return None
     return suggestion
 
 
-def search_promotions_for(*, site: Site | None, query: str) -> list[SearchPromotion]:
-    """Editors' promoted results for this query (Wagtail's search_promotions), live public pages only."""
+def search_promotions_for(
+    *, site: Site | None, query: str, pages: "PageQuerySet | None" = None
+) -> list[SearchPromotion]:
+    """Editors' promoted results for this query (Wagtail's search_promotions), live public pages only.
+
+    One query: a promotion's page must be one of the site's live public pages; a promotion
+    without a page needs an external link.
+    """
     normalised = normalise_query_string(query[:MAX_QUERY_LENGTH])
     if not normalised:
         return []
-    promotions = list(
+    if pages is None:
+        pages = public_pages(site=site)
+    shown = Q(page__in=pages.values("pk")) | (
+        Q(page__isnull=True) & Q(external_link_url__isnull=False) & ~Q(external_link_url="")
+    )
+    return list(
         SearchPromotion.objects.filter(query__query_string=normalised)
+        .filter(shown)
         .select_related("page")
         .order_by("sort_order")
     )
-    page_ids = [p.page_id for p in promotions if p.page_id]
-    visible = (
-        set(public_pages(site=site).filter(pk__in=page_ids).values_list("pk", flat=True))
-        if page_ids
-        else set()
-    )
-    return [p for p in promotions if (p.page_id in visible) or (not p.page_id and p.external_link_url)]
+
+
+@dataclass
+class SiteSearchResult:
+    """Everything a search shows and records, for one site and query: cached as one entry."""
+
+    found: PageSearch
+    promotions: list[SearchPromotion]
+    suggestion: str | None
+    service_code: int | None
+
+
+def site_search_result(*, site: Site | None, query: str, request: Any = None) -> SiteSearchResult:
+    """The search for ``query`` on ``site``: ranked results (``page_search``), promoted results,
+    "did you mean" (when nothing is found) and the service it is attributed to.
+
+    Cached per site and query (lower case, spaces collapsed) with the content version, so a
+    repeated search costs one cache read and no query, and publishing a page, or changing a
+    synonym group or a promoted result, makes every cached search stale.
+    """
+    query = query[:MAX_QUERY_LENGTH]
+    version = content_version()
+    normalised = normalise_query_string(query)
+    digest = hashlib.sha256(normalised.encode()).hexdigest()[:32]
+    key = f"cms:search:{site.pk if site else 0}:{version}:{digest}"
+    result = cache.get(key)
+    if result is None:
+        synonyms = synonym_index(version=version)
+        pages = search_scope(site=site, version=version)
+        found = page_search(site=site, query=query, request=request, synonyms=synonyms, pages=pages)
+        promotions = search_promotions_for(site=site, query=query, pages=pages)
+        suggestion = None
+        if not found.count:
+            suggestion = search_suggestion(site=site, query=query, synonyms=synonyms, pages=pages)
+        result = SiteSearchResult(
+            found=found,
+            promotions=promotions,
+            suggestion=suggestion,
+            service_code=search_service_code(site=site, query=query, promotions=promotions),
+        )
+        cache.set(key, result, SEARCH_CACHE_SECONDS)
+    return result
 
 
 def search_next_steps(*, site: Site | None) -> dict[str, Page | None]:
@@ -241,6 +579,91 @@ def search_next_steps(*, site: Site | None) -> dict[str, Page | None]:
     home = site.root_page.specific
     contact = ContactPage.objects.live().public().descendant_of(site.root_page).order_by("path").first()
     return {"home": home if isinstance(home, HomePage) else None, "contact_page": contact}
+
+
+# --- A to Z -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AToZEntry:
+    """A line of the A to Z: a service page, or a synonym that points at one ("see")."""
+
+    title: str
+    url: str
+    see: str = ""  # for a synonym, the title of the page it points at
+
+
+def _a_to_z_target(phrases: list[str], services: list[ServicePage]) -> ServicePage | None:
+    """The service page a synonym group is about: the one whose title has most of its words or
+    phrases, then whose keywords have most of them, then the first in the page tree."""
+    folded = [tuple(_fold(w) for w in _phrase_words(p)) for p in phrases]
+    best: tuple[int, int, str] | None = None
+    target = None
+    for service in services:
+        title = _folded(service.title)
+        keywords = [_folded(k) for k in service.keywords.split(",")]
+        in_title = sum(_contains(title, phrase) for phrase in folded)
+        in_keywords = sum(any(_contains(k, phrase) for k in keywords) for phrase in folded)
+        if not (in_title or in_keywords):
+            continue
+        rank = (-in_title, -in_keywords, service.path)
+        if best is None or rank < best:
+            best, target = rank, service
+    return target
+
+
+def a_to_z_letters(*, home: HomePage, request: Any = None) -> dict[str, list[AToZEntry]]:
+    """The A to Z of a home page's live public service pages, with the words of editors' synonym
+    groups as "Rubbish — see Bin collection days", by first letter (A to Z, then any other).
+
+    A group points at its "A to Z: see" page when that is live and public on this site, or
+    else at the service page its words find by title, then keywords (``_a_to_z_target``). Its
+    words already in that page's title, words that are a service's title, and a second form
+    of the same word ("bins" after "bin") are left out.
+    """
+    services = list(
+        ServicePage.objects.live()
+        .public()
+        .descendant_of(home)
+        .order_by("title")
+        .only("title", "url_path", "keywords", "path")
+    )
+    entries = [AToZEntry(title=s.title, url=s.get_url(request) or "") for s in services]
+    groups = list(SynonymGroup.objects.order_by("pk"))
+    chosen_ids = [g.a_to_z_page_id for g in groups if g.a_to_z_page_id]
+    chosen = (
+        {
+            p.pk: p
+            for p in Page.objects.live()
+            .public()
+            .descendant_of(home, inclusive=True)
+            .filter(pk__in=chosen_ids)
+            .only("title", "url_path")
+        }
+        if chosen_ids
+        else {}
+    )
+    titles = {s.title.casefold() for s in services}
+    for group in groups:
+        phrases = group.phrases
+        target: Page | None = chosen.get(group.a_to_z_page_id) or _a_to_z_target(phrases, services)
+        if target is None:
+            continue
+        url = target.get_url(request) or ""
+        in_title = _folded(target.title)
+        seen: set[tuple[str, ...]] = set()
+        for phrase in phrases:
+            folded = tuple(_fold(w) for w in _phrase_words(phrase))
+            if folded in seen or _contains(in_title, folded) or phrase.casefold() in titles:
+                seen.add(folded)
+                continue
+            seen.add(folded)
+            entries.append(AToZEntry(title=phrase[:1].upper() + phrase[1:], url=url, see=target.title))
+    letters: dict[str, list[AToZEntry]] = {}
+    for entry in sorted(entries, key=lambda e: (e.title.casefold(), e.see)):
+        first = entry.title[:1].upper()
+        letters.setdefault(first if "A" <= first <= "Z" else "#", []).append(entry)
+    return dict(sorted(letters.items(), key=lambda item: (item[0] == "#", item[0])))
 
 
 # --- content review -----------------------------------------------------------------------

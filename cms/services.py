@@ -6,10 +6,11 @@ import base64
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, overload
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -63,16 +64,24 @@ RESULTS_PER_PAGE = 10
 # --- search -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
+def _highlight_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The words to mark, longest first (one pattern per query, not per result)."""
+    stems = sorted({v for t in terms for v in selectors.term_variants(t)}, key=len, reverse=True)
+    if not stems:
+        return None
+    return re.compile(r"\b((?:" + "|".join(re.escape(s) for s in stems) + r")\w*)", re.IGNORECASE)
+
+
 def highlight(text: str, terms: list[str]) -> SafeString:
     """``text`` HTML-escaped, with words that start with a search term wrapped in ``<mark>``.
 
     The text is split on the matches first and every piece escaped on its own, so
     nothing an editor or a searcher typed can become markup.
     """
-    stems = sorted({v for t in terms for v in selectors.term_variants(t)}, key=len, reverse=True)
-    if not text or not stems:
+    pattern = _highlight_pattern(tuple(terms))
+    if not text or pattern is None:
         return escape(text or "")
-    pattern = re.compile(r"\b((?:" + "|".join(re.escape(s) for s in stems) + r")\w*)", re.IGNORECASE)
     out = []
     for n, piece in enumerate(pattern.split(text)):
         out.append(f'<mark class="portal-search__mark">{escape(piece)}</mark>' if n % 2 else escape(piece))
@@ -81,7 +90,7 @@ def highlight(text: str, terms: list[str]) -> SafeString:
 
 @dataclass
 class SearchHit:
-    page: Page
+    page: selectors.RankedPage
     url: str
     title: SafeString
     summary: SafeString
@@ -99,24 +108,65 @@ class SiteSearch:
     all_words: bool = True
 
 
-def _hit(page: Page, terms: list[str], request: HttpRequest) -> SearchHit:
-    summary = getattr(page, "summary", "") or page.search_description
+class _Results:
+    """The ranked results as the paginator sees them: ``count`` matches, the first
+    ``MAX_RANKED`` from the cached search, any later ones asked of the backend page by page."""
+
+    def __init__(self, found: selectors.PageSearch, *, site: Site | None, request: HttpRequest):
+        self.found, self.site, self.request = found, site, request
+
+    def __len__(self) -> int:
+        return self.found.count
+
+    def __iter__(self) -> Iterator[selectors.RankedPage]:
+        return iter(self[0 : self.found.count])
+
+    @overload
+    def __getitem__(self, index: int) -> selectors.RankedPage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[selectors.RankedPage]: ...
+
+    def __getitem__(self, index: int | slice) -> selectors.RankedPage | list[selectors.RankedPage]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop or self.found.count
+        ranked = self.found.ranked
+        hits = ranked[start:stop]
+        if stop > len(ranked):
+            hits += selectors.page_search_more(
+                site=self.site,
+                found=self.found,
+                start=max(start, len(ranked)),
+                stop=stop,
+                request=self.request,
+            )
+        return hits
+
+
+def _hit(page: selectors.RankedPage, words: list[str]) -> SearchHit:
     return SearchHit(
         page=page,
-        url=page.get_url(request) or "",
-        title=highlight(page.title, terms),
-        summary=highlight(summary, terms),
-        kind=str(page._meta.verbose_name).capitalize(),
+        url=page.url,
+        title=highlight(page.title, words),
+        summary=highlight(page.summary, words),
+        kind=page.kind,
     )
 
 
 def site_search_run(*, request: HttpRequest, query: str, page_number: int | str | None = 1) -> SiteSearch:
     """Search the site's live public pages and record the search in the interaction log.
 
+    The results are ranked and cached by ``selectors.site_search_result``: a repeated
+    search reads one cache entry and runs no search query. Words and their synonyms are
+    highlighted in titles and summaries.
+
     The first results page of each query records one ``search`` interaction with the
     query and result count (``no_results`` when nothing at all was found); later
     results pages are the same search and are not recorded again. Searches by bots
     are never recorded. Zero results get a "did you mean" suggestion when one finds pages.
+    The interaction goes through the page-view buffer when it is on
+    (``portal.interactions.buffer``): written within a second, not in the request.
 
     The search is recorded with a ``service_code`` when editors tied the query to one
     service: a search promotion for the query pointing at a page with a service code, or
@@ -129,24 +179,29 @@ def site_search_run(*, request: HttpRequest, query: str, page_number: int | str 
     if not query:
         return search
     site = Site.find_for_request(request)
-    found = selectors.page_search(site=site, query=query)
+    result = selectors.site_search_result(site=site, query=query, request=request)
+    found = result.found
     search.all_words = found.all_words
-    search.results = Paginator(found.results, RESULTS_PER_PAGE).get_page(page_number)
-    search.count = search.results.paginator.count
-    search.hits = [_hit(page, found.terms, request) for page in search.results.object_list]
+    search.results = Paginator(_Results(found, site=site, request=request), RESULTS_PER_PAGE).get_page(
+        page_number
+    )
+    search.count = found.count
+    words = found.highlight_words
+    search.hits = [_hit(page, words) for page in search.results.object_list]
     first_page = search.results.number == 1
     if first_page:
-        search.promotions = selectors.search_promotions_for(site=site, query=query)
+        search.promotions = result.promotions
     if not search.count:
-        search.suggestion = selectors.search_suggestion(site=site, query=query)
+        search.suggestion = result.suggestion
     if first_page and not is_bot(request.META.get("HTTP_USER_AGENT", "")):
         found_anything = search.count or search.promotions
         interaction_record(
             type=InteractionType.SEARCH,
             request=request,
             outcome=Outcome.RESULTS if found_anything else Outcome.NO_RESULTS,
-            service_code=selectors.search_service_code(site=site, query=query, promotions=search.promotions),
+            service_code=result.service_code,
             extras={"query": query, "count": search.count},
+            buffered=True,
         )
     return search
 

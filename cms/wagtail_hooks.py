@@ -4,8 +4,12 @@ from django.urls import path, reverse
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import UpdatedAtColumn
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_views, permissions, selectors, services
+from .models import SynonymGroup
 
 
 @hooks.register("register_admin_urls")
@@ -82,3 +86,24 @@ def register_what_to_fix_actions(actions):
     actions.register_action(
         services.FEEDBACK_HANDLED_ACTION, "Mark feedback handled", "Feedback marked as handled"
     )
+
+
+class SynonymGroupViewSet(SnippetViewSet):
+    """Settings → Search synonyms, next to Promoted search results."""
+
+    model = SynonymGroup
+    icon = "search"
+    menu_label = "Search synonyms"
+    menu_name = "search-synonyms"
+    menu_order = 901
+    add_to_settings_menu = True
+    url_prefix = "search-synonyms"
+    search_fields = ["words"]
+    search_backend_name = None
+    ordering = ["words"]
+    list_display = ["words", "a_to_z_page", UpdatedAtColumn()]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+
+register_snippet(SynonymGroupViewSet)

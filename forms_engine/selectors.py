@@ -18,6 +18,8 @@ from .engine import CONTACT_FIELD, Flow, answer_display
 from .models import Draft, ServiceForm, Submission, Upload
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
@@ -51,15 +53,25 @@ def draft_list_for_user(user: "User | AnonymousUser | None") -> list[DraftSummar
     """The resident's forms in progress, most recent first, with where to carry on.
 
     Only drafts with at least one answer: a form merely opened is not a saved form."""
+    return draft_summaries(drafts_for_user(user))
+
+
+def drafts_for_user(user: "User | AnonymousUser | None") -> QuerySet[Draft]:
+    """``draft_list_for_user``'s drafts as a query, to count, slice or page (My account shows
+    the latest few; the saved forms page all of them, a page at a time)."""
     if user is None or not user.is_authenticated:
-        return []
-    drafts = (
+        return Draft.objects.none()
+    return (
         drafts_active()
         .filter(user=user, version__form__archived=False)
         .exclude(answers={})
         .select_related("version__form")
-        .order_by("-updated_at")
+        .order_by("-updated_at", "-pk")
     )
+
+
+def draft_summaries(drafts: "Iterable[Draft]") -> list[DraftSummary]:
+    """Each draft with its form's title and where to carry on."""
     return [
         DraftSummary(
             draft=draft,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cms.models import CouncilSettings
 from portal.lib.client import client_ip
 from portal.lib.money import pounds, pounds_value
+from portal.lib.pagination import page_of
 from portal.lib.ratelimit import (
     ratelimit_count,
     ratelimit_exceeded,
@@ -258,11 +259,25 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+# The resident's payments, newest first, a page at a time (``?page=``: a bad number is the
+# first page, one past the end the last).
+HISTORY_PER_PAGE = 20
+
+
 @never_cache
 def history(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    return render(request, "payments/history.html", {"payments": payment_list_for_user(request.user)})
+    page = page_of(payment_list_for_user(request.user), request.GET.get("page"), per_page=HISTORY_PER_PAGE)
+    return render(
+        request,
+        "payments/history.html",
+        {
+            "page": page,
+            "payments": page.object_list,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        },
+    )
 
 
 # --- Pay a bill -----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("my-account/", views.my_account, name="my_account"),
+    path("my-account/saved-forms/", views.saved_forms, name="saved_forms"),
     # Online forms: /forms/<slug>/ (before the CMS catch-all).
     path("forms/", include("forms_engine.urls")),
     # Residents' cases under /my-account/cases/, and /track/<token>/ for anonymous requests.

@@ -11,21 +11,26 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import acting_for, resident_record_offers
-from forms_engine.selectors import draft_list_for_user
+from forms_engine.selectors import draft_summaries, drafts_for_user
 from payments.selectors import payment_list_for_user
 from portal.cases.selectors import case_claimable_for_resident, case_list_for_resident
 from portal.lib.outage import database_unavailable_mark
+from portal.lib.pagination import page_of
 
 logger = logging.getLogger(__name__)
 
 
 MY_ACCOUNT_CASES = 10
+# My account shows the latest saved forms; the saved forms page has them all.
+MY_ACCOUNT_DRAFTS = 5
+SAVED_FORMS_PER_PAGE = 20
 
 
 @login_required
 def my_account(request: HttpRequest) -> HttpResponse:
-    """The resident's home: open cases (with unread markers), saved forms and payments."""
+    """The resident's home: open cases (with unread markers), the latest saved forms and payments."""
     cases = list(case_list_for_resident(request.user).filter(closed_at__isnull=True)[: MY_ACCOUNT_CASES + 1])
+    drafts = drafts_for_user(request.user)
     return render(
         request,
         "portal/my_account.html",
@@ -33,11 +38,29 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "cases": cases[:MY_ACCOUNT_CASES],
             "more_cases": len(cases) > MY_ACCOUNT_CASES,
             "unread_count": sum(1 for case in cases if case.has_unread),
-            "drafts": list(draft_list_for_user(request.user)),
+            "drafts": draft_summaries(drafts[:MY_ACCOUNT_DRAFTS]),
+            "drafts_count": drafts.count(),
             "payments": list(payment_list_for_user(request.user)[:5]),
             "claimable_count": case_claimable_for_resident(request.user).count(),
             "record_offers": resident_record_offers(user=request.user),
             "acting": acting_for(request.user),
+        },
+    )
+
+
+@login_required
+@never_cache
+def saved_forms(request: HttpRequest) -> HttpResponse:
+    """All the resident's saved forms, most recent first, a page at a time (``?page=``: a bad
+    number is the first page, one past the end the last)."""
+    page = page_of(drafts_for_user(request.user), request.GET.get("page"), per_page=SAVED_FORMS_PER_PAGE)
+    return render(
+        request,
+        "portal/saved_forms.html",
+        {
+            "page": page,
+            "drafts": draft_summaries(page.object_list),
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         },
     )
 

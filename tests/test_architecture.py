@@ -194,7 +194,7 @@ ALLOWED = {
     "accounts": {
         "adapter", "archive", "audit", "devices", "groups", "mfa", "proxies", "ratelimits", "records",
     },
-    "cms": {"api_blocks", "cache", "page_cache", "receivers", "statutory"},
+    "cms": {"api_blocks", "cache", "chrome", "page_cache", "receivers", "statutory"},
     "forms_engine": {"engine", "lifecycle", "schema", "stats"},
     "payments": {"providers", "reconciliation"},
     # The project package: Django's entry points and settings, and the site-wide search backend.

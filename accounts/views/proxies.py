@@ -142,12 +142,19 @@ def _acting(request: HttpRequest, pk: int) -> Proxy:
 @login_required
 @never_cache
 def acting_for_cases(request: HttpRequest, pk: int) -> HttpResponse:
-    """The requests of a resident the signed-in person acts for (each opens on its case page)."""
+    """The requests of a resident the signed-in person acts for (each opens on its case page),
+    a page at a time as on the resident's own list."""
     proxy = _acting(request, pk)
+    page = case_selectors.case_page_for_resident(proxy.resident, request.GET.get("page"))
     return render(
         request,
         "accounts/proxies_acting.html",
-        {"proxy": proxy, "cases": list(case_selectors.case_list_for_resident(proxy.resident))},
+        {
+            "proxy": proxy,
+            "page": page,
+            "cases": page.object_list,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        },
     )
 
 

@@ -1,22 +1,31 @@
 from django import template
 
-from ..models import Alert, AlertSeverity
+from ..chrome import Chrome, chrome_for_request
+from ..models import Alert
 
 register = template.Library()
 
-_ORDER = {AlertSeverity.CRITICAL: 0, AlertSeverity.WARNING: 1, AlertSeverity.INFO: 2}
 
-
-@register.inclusion_tag("cms/includes/alerts.html")
-def active_alerts(compact=False):
-    """Site-wide alerts in force now, most severe first: one query per page.
+@register.inclusion_tag("cms/includes/alerts.html", takes_context=True)
+def active_alerts(context, compact=False):
+    """Site-wide alerts in force now, most severe first (from the cached chrome, ``cms.chrome``).
 
     ``compact`` (a form's steps): each alert as a one-line summary that expands, so it does
     not push the question down a phone screen."""
-    alerts = sorted(
-        Alert.objects.active(), key=lambda a: (_ORDER.get(a.severity, 9), -a.starts_at.timestamp())
-    )
+    request = context.get("request")
+    if request is not None:
+        alerts = chrome_for_request(request).alerts_active()
+    else:  # a template rendered without a request (an email, a test)
+        chrome = Chrome(version="", site=None, settings=None, alerts=list(Alert.objects.active()))
+        alerts = chrome.alerts_active()
     return {"alerts": alerts, "compact": compact}
+
+
+@register.simple_tag(takes_context=True)
+def footer_links(context) -> list[dict[str, str]]:
+    """The council's footer links as text and address (worked out once, ``cms.chrome``)."""
+    request = context.get("request")
+    return chrome_for_request(request).footer_links if request is not None else []
 
 
 @register.inclusion_tag("cms/includes/breadcrumbs.html", takes_context=True)

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.forms.renderers import DjangoTemplates
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -24,6 +23,8 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from portal.lib.pagination import CappedPaginator
 
 from .constants import (
     MESSAGE_REQUIRED_FOR,
@@ -44,10 +45,7 @@ from .forms import (
     case_workers,
 )
 from .models import CaseAttachment, Team
-from .permissions import (
-    cases_visible_to_staff,
-    staff_can_use_queue,
-)
+from .permissions import staff_can_use_queue
 from .selectors import (
     case_answer_rows,
     case_for_staff,
@@ -55,9 +53,11 @@ from .selectors import (
     case_is_overdue,
     case_notifications,
     case_queue_search,
+    case_queue_visible,
     case_satisfaction_for_staff,
     case_service_choices,
     case_support_needs,
+    cases_needing_support,
     cases_with_support_flag,
     due_soon_cutoff,
 )
@@ -73,6 +73,9 @@ from .services import (
 from .views import attachment_response
 
 PER_PAGE = 50
+# The queue counts up to this many matching cases; past it, it says "more than 1,000 cases"
+# and counts them all only for the last page.
+COUNT_CAP = 1000
 SORTS = {
     "due": ("due_on", "pk"),
     "-due": ("-due_on", "-pk"),
@@ -177,7 +180,7 @@ def queue_filter(queryset, data: dict, user, today=None):
         queryset = case_queue_search(queryset, data["q"])
     queryset = cases_with_support_flag(queryset)
     if data.get("support") == "yes":
-        queryset = queryset.filter(has_support_needs=True)
+        queryset = cases_needing_support(queryset)
     return queryset.order_by(*SORTS.get(data.get("sort") or "due", SORTS["due"]))
 
 
@@ -196,7 +199,7 @@ class CaseQueueView(WagtailAdminTemplateMixin, TemplateView):
 
     @cached_property
     def visible(self):
-        return cases_visible_to_staff(self.request.user)
+        return case_queue_visible(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -205,9 +208,9 @@ class CaseQueueView(WagtailAdminTemplateMixin, TemplateView):
         queryset = queue_filter(self.visible, data, self.request.user).select_related(
             "team", "assignee", "resident"
         )
-        paginator = Paginator(queryset, PER_PAGE)
+        paginator = CappedPaginator(queryset, PER_PAGE, cap=COUNT_CAP)
         number = self.request.GET.get("p")
-        page = paginator.get_page(paginator.num_pages if number == "last" else number)
+        page = paginator.last_page() if number == "last" else paginator.get_page(number)
         today = timezone.localdate()
         for case in page.object_list:
             case.overdue = case_is_overdue(case, today)
@@ -316,7 +319,10 @@ class CaseDetailView(WagtailAdminTemplateMixin, View):
         case = self.case
         context = self.get_context_data(
             case=case,
-            timeline=case_full_timeline(case),
+            # A page of the timeline, newest first; older ones through plain links
+            # (``?timeline_page=``) to this same view, under the same visibility check.
+            timeline=case_full_timeline(case, page=self.request.GET.get("timeline_page")),
+            timeline_url=reverse("cases_admin:case", args=[case.pk]),
             notifications=list(case_notifications(case)),
             rows=case_answer_rows(case),
             overdue=case_is_overdue(case),

@@ -59,6 +59,9 @@ def _tracking_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+_OPEN = Q(status__in=sorted(OPEN_STATUSES))
+
+
 class Case(models.Model):
     """A resident's request as the council works it, from submission to closure."""
 
@@ -113,6 +116,17 @@ class Case(models.Model):
             models.Index(fields=["resident", "-created_at"], name="case_resident_recent"),
             # The staff queue's search by the email on an anonymous request.
             models.Index(fields=["contact_email"], name="case_contact_email"),
+            # The staff queue in each of its orders, read in index order so no page sorts:
+            # open cases (its default) by due date, all of them, a team's, an officer's (the
+            # deadline filters, overdue and due soon, are ranges of these); any case by when
+            # it was made; a service's cases by due date. A reversed order reads the same
+            # index backwards (the last page). The search's trigram indexes are
+            # PostgreSQL-only, in migration 0005.
+            models.Index(fields=["due_on", "id"], condition=_OPEN, name="case_open_due"),
+            models.Index(fields=["created_at", "id"], name="case_created"),
+            models.Index(fields=["team", "due_on", "id"], condition=_OPEN, name="case_open_team_due"),
+            models.Index(fields=["assignee", "due_on", "id"], condition=_OPEN, name="case_open_assignee_due"),
+            models.Index(fields=["service_code", "due_on", "id"], name="case_service_due"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -16,8 +16,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Page
 from django.db.models import Case as When_
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +29,7 @@ from accounts.models import Proxy, SupportNeeds, User
 from forms_engine.selectors import submission_answer_rows
 from portal.interactions.constants import InteractionType, SatisfactionScore
 from portal.interactions.models import Interaction, LgslService, SatisfactionComment
+from portal.lib.pagination import page_of
 from portal.lib.postcodes import POSTCODE_PATTERN, postcode_compact, postcode_display
 from portal.notifications.models import Notification
 from portal.notifications.selectors import notifications_with_wording
@@ -39,14 +42,20 @@ from .constants import (
     CaseStatus,
     SatisfactionState,
 )
-from .models import Case, CaseAttachment, CaseEvent, CaseSupportNeeds
+from .models import Case, CaseAttachment, CaseEvent, CaseSupportNeeds, Team
 
 # The case queue's visibility rule, re-exported for the apps above (the contact centre)
 # that filter by it: they import this module, not ``permissions``.
 from .permissions import (
     case_visible_to_staff_by_reference as case_visible_to_staff_by_reference,
 )
-from .permissions import cases_visible_to_staff, staff_can_use_queue, staff_can_view_case
+from .permissions import (
+    cases_visible_to_staff,
+    staff_can_use_queue,
+    staff_can_view_case,
+    staff_is_case_worker,
+    staff_sees_all_cases,
+)
 from .permissions import (
     interactions_visible_to_staff as interactions_visible_to_staff,
 )
@@ -59,7 +68,8 @@ DUE_SOON_WORKING_DAYS = 2
 
 
 def case_list_for_resident(user: User) -> QuerySet[Case]:
-    """The resident's cases, open ones first, then most recently updated."""
+    """The resident's cases, open ones first, then newest activity first: the last update
+    they can see (the list's "Last update"), or when the request was made."""
     return (
         Case.objects.filter(resident=user)
         .annotate(
@@ -67,9 +77,10 @@ def case_list_for_resident(user: User) -> QuerySet[Case]:
                 When(status__in=[s.value for s in OPEN_STATUSES], then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
-            )
+            ),
+            last_activity_at=Coalesce("last_public_event_at", "created_at"),
         )
-        .order_by("open_first", "-updated_at", "-pk")
+        .order_by("open_first", "-last_activity_at", "-pk")
     )
 
 
@@ -134,9 +145,11 @@ def case_access_for(user: User | AnonymousUser, reference: str) -> CaseAccess | 
     return CaseAccess(case=case, proxy=proxy) if proxy is not None else None
 
 
-def case_public_timeline(case: Case) -> list[CaseEvent]:
-    """What the resident sees: public events, with their attachments and whether they were emailed."""
-    return list(
+def case_public_timeline(case: Case, *, page: Any = 1, per_page: int | None = None) -> "Page[CaseEvent]":
+    """What the resident sees: public events, newest first, with their attachments and whether
+    they were emailed; one page of ``per_page`` (``TIMELINE_PER_PAGE``), the newest by default,
+    ``page`` as it came in the URL (see ``page_of``)."""
+    events = (
         case.events.filter(public=True)
         .select_related("actor")
         .prefetch_related(
@@ -146,13 +159,15 @@ def case_public_timeline(case: Case) -> list[CaseEvent]:
                 queryset=Notification.objects.only("pk", "case_event_id", "status", "channel"),
             ),
         )
-        .order_by("created_at", "pk")
+        .order_by("-created_at", "-pk")
     )
+    return page_of(events, page, per_page=per_page or TIMELINE_PER_PAGE)
 
 
-def case_full_timeline(case: Case) -> list[CaseEvent]:
-    """Everything on the case for staff, internal notes included, newest first."""
-    return list(
+def case_full_timeline(case: Case, *, page: Any = 1, per_page: int | None = None) -> "Page[CaseEvent]":
+    """Everything on the case for staff, internal notes included, newest first; one page of
+    ``per_page`` (``TIMELINE_PER_PAGE``), the newest by default."""
+    events = (
         case.events.select_related("actor")
         .prefetch_related(
             Prefetch("attachments", queryset=CaseAttachment.objects.order_by("created_at")),
@@ -165,6 +180,7 @@ def case_full_timeline(case: Case) -> list[CaseEvent]:
         )
         .order_by("-created_at", "-pk")
     )
+    return page_of(events, page, per_page=per_page or TIMELINE_PER_PAGE)
 
 
 def case_notifications(case: Case) -> QuerySet[Notification]:
@@ -265,6 +281,7 @@ def case_is_overdue(case: Case, today: date | None = None) -> bool:
 # references).
 _OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?([0-9][A-Z]{0,2})?$")
 _PHONE_QUERY = re.compile(r"^\+?[0-9 ()\-.]{6,}$")
+_WHOLE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 QUEUE_SEARCH_MIN_LENGTH = 2
 
 
@@ -275,43 +292,89 @@ def case_queue_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     Names, emails and references are matched anywhere in the case's contact details and the
     resident's account; the submitted answers (which hold an anonymous resident's address and
     phone) are searched only when the query has a postcode's or a phone number's shape, so an
-    ordinary search never reads them. (These are ``LIKE '%…%'`` matches on a filtered queue;
-    trigram indexes on PostgreSQL are the next step for large councils.)
+    ordinary search never reads them. A whole email address finds that address (in any case),
+    not the longer addresses that contain it.
+
+    One query, ``queryset`` narrowed to ``pk IN (… UNION …)``: the cases whose own fields
+    match, the cases of the residents whose account matches, the cases whose answers match.
+    Each branch is a query on one table that an index serves (PostgreSQL: the trigram
+    indexes of migration 0005, on exactly the ``UPPER(col::text)`` that ``icontains``
+    writes), where one ``WHERE a OR b OR resident_id IN (…)`` defeats every index and reads
+    the whole cases table.
     """
     query = " ".join((query or "").split())
     if len(query) < QUEUE_SEARCH_MIN_LENGTH:
         return queryset.filter(reference=query.upper()) if query else queryset
+    return queryset.filter(pk__in=_queue_search_ids(query))
+
+
+def _queue_search_ids(query: str) -> QuerySet[Case, Any]:
+    """The ids of every case the search ``query`` finds, as a UNION of indexed queries."""
+    if _WHOLE_EMAIL.match(query):
+        # A whole address: that address, in any case (an index lookup). Part of one is
+        # matched anywhere, below; a common domain's trigrams are in nearly every row.
+        return (
+            Case.objects.filter(contact_email__iexact=query)
+            .order_by()
+            .values("pk")
+            .union(Case.objects.filter(resident__email__iexact=query).order_by().values("pk"))
+        )
     residents = Q(full_name__icontains=query) | Q(email__icontains=query)
-    cases = (
-        Q(reference__icontains=query) | Q(contact_email__icontains=query) | Q(contact_name__icontains=query)
-    )
+    own = Q(reference__icontains=query) | Q(contact_email__icontains=query) | Q(contact_name__icontains=query)
+    answers = Q()
     compact = postcode_compact(query)
     if POSTCODE_PATTERN.match(compact) or _OUTWARD_CODE.match(compact):
         # Stored postcodes are upper case with one space ("SW1A 1AA"), in accounts and answers.
         shown = postcode_display(compact) if POSTCODE_PATTERN.match(compact) else query.upper()
         residents |= Q(postcode__istartswith=shown) | Q(postcode__istartswith=compact)
-        cases |= Q(submission__answers__icontains=shown)
+        answers |= Q(submission__answers__icontains=shown)
     if _PHONE_QUERY.match(query):
         digits = re.sub(r"[^0-9]", "", query)
         if query.startswith("+44") or digits.startswith("44") and len(digits) > 11:
             digits = "0" + digits[2:].removeprefix("0")
         # Accounts store phones as digits ("07700900982"); answers as typed, so also the query.
         residents |= Q(phone__contains=digits)
-        cases |= Q(submission__answers__icontains=digits) | Q(submission__answers__icontains=query)
-    return queryset.filter(cases | Q(resident_id__in=User.objects.filter(residents).values("pk")))
+        answers |= Q(submission__answers__icontains=digits) | Q(submission__answers__icontains=query)
+    # UNION (not UNION ALL): a case found by two branches comes back once.
+    ids = Case.objects.filter(own).order_by().values("pk")
+    branches = [Case.objects.filter(resident_id__in=User.objects.filter(residents).values("pk"))]
+    if answers:
+        branches.append(Case.objects.filter(answers))
+    return ids.union(*(branch.order_by().values("pk") for branch in branches))
+
+
+def case_queue_visible(user: Any) -> QuerySet[Case]:
+    """The cases ``user`` may see (``cases_visible_to_staff``, the one rule), for the queue.
+
+    For a case officer, the rule's ``team IN (their teams) OR assignee = them`` is a subquery
+    inside an OR, which no index serves. The same condition with their teams read first (a
+    short list) is ANDed on: the database reads the cases through the team and assignee
+    indexes, and the rule itself still decides (it only filters what the indexes found).
+    """
+    visible = cases_visible_to_staff(user)
+    if not user.is_authenticated or staff_sees_all_cases(user) or not staff_is_case_worker(user):
+        return visible
+    teams = list(Team.objects.filter(members=user).order_by().values_list("pk", flat=True))
+    return visible.filter(Q(team_id__in=teams) | Q(assignee_id=user.pk))
 
 
 def case_workload_counts(user: Any, today: date | None = None) -> dict[str, int]:
     """For the admin home: the officer's open cases, and the cases they see that are overdue or
     due within 2 working days, counted as the queue's "assigned to me" and "deadline" filters
-    count them, in one query."""
+    count them.
+
+    Three counts, each a range of one of the open-case indexes (``case_open_assignee_due``,
+    ``case_open_due``; for an officer, their teams' and their own through
+    ``case_queue_visible``), rather than one aggregate that reads every case the user sees.
+    """
     today = today or timezone.localdate()
-    running = Q(status__in=sorted(SLA_RUNNING_STATUSES))
-    return cases_visible_to_staff(user).aggregate(
-        mine=Count("pk", filter=Q(assignee=user, status__in=sorted(OPEN_STATUSES))),
-        overdue=Count("pk", filter=running & Q(due_on__lt=today)),
-        due_soon=Count("pk", filter=running & Q(due_on__gte=today, due_on__lte=due_soon_cutoff(today))),
-    )
+    visible = case_queue_visible(user)
+    running = visible.filter(status__in=sorted(SLA_RUNNING_STATUSES), due_on__isnull=False)
+    return {
+        "mine": visible.filter(assignee_id=user.pk, status__in=sorted(OPEN_STATUSES)).count(),
+        "overdue": running.filter(due_on__lt=today).count(),
+        "due_soon": running.filter(due_on__gte=today, due_on__lte=due_soon_cutoff(today)).count(),
+    }
 
 
 SERVICE_CHOICES_KEY = "cases:queue:service-choices"
@@ -406,6 +469,15 @@ def cases_with_support_flag(queryset: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
+def cases_needing_support(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases in ``queryset`` with support needs recorded, on the resident's account or on
+    the case: what ``has_support_needs`` marks, as ``pk IN (… UNION …)`` so that the
+    (few) records lead through the indexes rather than every case being tested."""
+    on_account = Case.objects.filter(resident_id__in=SupportNeeds.objects.values("user_id")).order_by()
+    on_case = CaseSupportNeeds.objects.order_by().values("case_id")
+    return queryset.filter(pk__in=on_account.values("pk").union(on_case))
+
+
 def case_satisfaction_due(case: Case) -> bool:
     """Whether the resident should be asked now: the case has an outcome and they have not
     answered or dismissed the question."""
@@ -477,3 +549,16 @@ def case_for_staff(user: Any, pk: int) -> Case:
     if case is None or not staff_can_use_queue(user) or not staff_can_view_case(user, case):
         raise Http404("No such case")
     return case
+
+
+# --- Pages of lists that grow with a resident's history -------------------------------------------
+
+# A case's timeline shows its newest updates, with a link to older ones.
+TIMELINE_PER_PAGE = 20
+# The resident's list of requests.
+CASE_LIST_PER_PAGE = 20
+
+
+def case_page_for_resident(user: User, number: Any, *, per_page: int = CASE_LIST_PER_PAGE) -> "Page[Case]":
+    """One page of the resident's cases (``case_list_for_resident``'s order)."""
+    return page_of(case_list_for_resident(user), number, per_page=per_page)

@@ -1,21 +1,29 @@
-"""Page views written in batches: the page-view log made nearly free for the page it logs.
+"""Page views and searches written in batches: the log made nearly free for the page it logs.
 
 A page view is one INSERT. On a page served from the page cache that INSERT, committed
-synchronously, costs more than serving the page. With ``INTERACTIONS_PAGE_VIEW_BUFFER``
-on (the default when the cache is Redis), the page-view middleware pushes the row to a
-list in Redis instead (one round trip, no database), and the rows are written in batches:
+synchronously, costs more than serving the page; so does the ``search`` event of a search
+answered from the search cache (``cms.services.site_search_run`` records it with
+``buffered=True``: the same fields and meaning, written a moment later). With
+``INTERACTIONS_PAGE_VIEW_BUFFER`` on (the default when the cache is Redis), the page-view
+middleware (and the search) appends the row to a queue in the web process's memory
+instead (no database, no network), and:
 
-* by a thread in each web process every ``INTERACTIONS_BUFFER_FLUSH_SECONDS`` (0.5 s; 0
-  starts no thread);
-* at once by the request that takes the list past ``INTERACTIONS_BUFFER_FLUSH_AT`` rows;
-* by ``page_views_flush`` before anything reads page views in bulk (the daily rollups)
-  and when a process exits.
+* a thread in each web process, every ``INTERACTIONS_BUFFER_FLUSH_SECONDS`` (0.25 s; 0
+  starts no thread), moves the queue to a list in Redis in one ``RPUSH`` and writes the
+  list to the database in batches;
+* the request that takes the queue past ``INTERACTIONS_BUFFER_FLUSH_AT`` rows does the
+  same at once;
+* ``page_views_flush`` does it before anything reads page views in bulk (the daily
+  rollups) and when a process exits.
 
-This trades up to about half a second of durability for page views only: submissions,
-cases, payments and every other event are written in the request's own transaction as
-before. While the database is down the rows stay in Redis and are written when it comes
-back; a row that can be neither pushed nor written is counted as lost in the logs
-(``page view lost``). Taking a batch is atomic (``LRANGE`` and ``LTRIM`` in one MULTI), so
+This trades a quarter of a second of durability for page views and searches only:
+submissions, cases, payments and every other event are written in the request's own
+transaction as before. A process killed outright (not stopped) loses the page views it had
+not yet moved, at most its last quarter of a second. While the database is down the rows wait in Redis and are
+written when it comes back; while Redis is down they are written straight to the
+database; while both are down they wait in the process's queue (up to ``LOCAL_LIMIT``
+rows), and a row that can be kept nowhere is counted as lost in the logs (``page view
+lost``). Taking a batch from Redis is atomic (``LRANGE`` and ``LTRIM`` in one MULTI), so
 two processes never write the same rows; a batch whose INSERT fails goes back on the list.
 """
 
@@ -26,13 +34,16 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
+
+from portal.lib.commit import commit_without_waiting
 
 from .models import Interaction
 
@@ -43,6 +54,9 @@ _FIELDS = [f for f in Interaction._meta.concrete_fields if not f.primary_key]
 _DATETIME_FIELDS = frozenset(f.attname for f in _FIELDS if f.get_internal_type() == "DateTimeField")
 _flusher: threading.Thread | None = None
 _flusher_lock = threading.Lock()
+# This process's page views not yet moved to Redis (deque appends and pops are thread-safe).
+_local: deque[Interaction] = deque()
+LOCAL_LIMIT = 100_000
 
 
 def buffer_enabled() -> bool:
@@ -69,35 +83,88 @@ def _row(interaction: Interaction) -> str:
     return json.dumps(values, default=str)
 
 
-def _interaction(raw: bytes | str) -> Interaction:
+def _values(raw: bytes | str) -> list[Any]:
+    """A buffered row as the database takes it, in ``_FIELDS`` order."""
     values = json.loads(raw)
-    for name in _DATETIME_FIELDS & values.keys():
-        if values[name]:
-            values[name] = datetime.fromisoformat(values[name])
-    return Interaction(**values)
+    row = []
+    for field in _FIELDS:
+        value = values[field.attname] if field.attname in values else field.get_default()
+        if value and field.attname in _DATETIME_FIELDS:
+            value = datetime.fromisoformat(value)
+        row.append(field.get_db_prep_save(value, connection))
+    return row
+
+
+def _insert(raws: list) -> None:
+    """Write buffered rows in one statement run for many rows (``executemany``): the ORM's
+    ``bulk_create`` builds the SQL for every row, which cost more than the write itself."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _FIELDS)
+    placeholders = ", ".join(["%s"] * len(_FIELDS))
+    sql = f"INSERT INTO {quote(Interaction._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    rows = [_values(raw) for raw in raws]
+    with commit_without_waiting(), connection.cursor() as cursor:  # the log only: portal.lib.commit
+        cursor.executemany(sql, rows)
 
 
 def page_view_buffer(interaction: Interaction) -> bool:
-    """Queue ``interaction`` (not yet saved) for the next batch. False if it could not be
-    queued (no Redis, or Redis failed): the caller then writes it directly."""
-    client = _redis()
-    if client is None:
+    """Queue ``interaction`` (not yet saved) for the next batch. False if there is no Redis
+    to batch through: the caller then writes it directly."""
+    if _redis() is None:
         return False
-    try:
-        length = client.rpush(_key(), _row(interaction))
-    except Exception:
-        logger.warning("Could not buffer a page view; writing it directly", exc_info=True)
-        return False
+    _local.append(interaction)
     if settings.INTERACTIONS_BUFFER_FLUSH_SECONDS > 0:
         _flusher_start()
-    if length >= settings.INTERACTIONS_BUFFER_FLUSH_AT:
+    if len(_local) >= settings.INTERACTIONS_BUFFER_FLUSH_AT:
         page_views_flush()
     return True
 
 
+def _take_local() -> list[Interaction]:
+    rows = []
+    while True:
+        try:
+            rows.append(_local.popleft())
+        except IndexError:
+            return rows
+
+
+def _keep_local(rows: list[Interaction]) -> None:
+    """Put rows back at the front of the queue, in order, as far as the limit allows."""
+    room = max(0, LOCAL_LIMIT - len(_local))
+    kept, lost = rows[:room], rows[room:]
+    _local.extendleft(reversed(kept))
+    if lost:
+        logger.error("page view lost: %s rows could be neither written nor kept", len(lost))
+
+
+def _move_local(client) -> int:
+    """This process's queue to the shared Redis list in one RPUSH; straight to the database
+    if Redis refuses; back on the queue if both do."""
+    rows = _take_local()
+    if not rows:
+        return 0
+    try:
+        client.rpush(_key(), *(_row(row) for row in rows))
+        return 0
+    except Exception:
+        logger.warning(
+            "Could not move %s page views to Redis; writing them directly", len(rows), exc_info=True
+        )
+    try:
+        with transaction.atomic():
+            Interaction.objects.bulk_create(rows)
+    except Exception:  # noqa: BLE001 - both stores down: keep them in this process
+        logger.warning("Page views kept in this process: Redis and the database are unavailable")
+        _keep_local(rows)
+        return 0
+    return len(rows)
+
+
 def page_views_pending() -> int:
+    """Page views not yet written: this process's queue and the shared Redis list."""
     client = _redis()
-    return int(client.llen(_key())) if client is not None else 0
+    return len(_local) + (int(client.llen(_key())) if client is not None else 0)
 
 
 def page_views_flush(*, batch: int = 1000) -> int:
@@ -109,7 +176,7 @@ def page_views_flush(*, batch: int = 1000) -> int:
     client = _redis()
     if client is None:
         return 0
-    written = 0
+    written = _move_local(client)
     key = _key()
     while True:
         try:
@@ -123,9 +190,7 @@ def page_views_flush(*, batch: int = 1000) -> int:
         if not raws:
             return written
         try:
-            rows = [_interaction(raw) for raw in raws]
-            with transaction.atomic():
-                Interaction.objects.bulk_create(rows, batch_size=batch)
+            _insert(raws)
         except DatabaseError:
             _put_back(client, key, raws)
             logger.warning("Page views kept in the buffer: the database is unavailable (%s rows)", len(raws))
@@ -166,7 +231,7 @@ def _flusher_start() -> None:
 
 @atexit.register
 def _flush_at_exit() -> None:  # pragma: no cover - runs as the process ends
-    if _flusher is not None:
+    if _flusher is not None or _local:
         try:
             page_views_flush()
         except Exception:

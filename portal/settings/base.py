@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "portal.interactions.middleware.InteractionLogMiddleware",
     # Page-cache hits for visitors without cookies, before the rest (cms/page_cache.py).
     "cms.page_cache.PageCacheFastPathMiddleware",
+    # The site, council settings and alerts every page shows, from the cache (cms/chrome.py).
+    "cms.chrome.ChromeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,7 +120,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "wagtail.contrib.settings.context_processors.settings",
+                # Wagtail's settings context processor, with the council settings cached (cms/chrome.py).
+                "cms.chrome.chrome_settings",
             ],
         },
     },
@@ -138,7 +141,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, reusing one client per connection pool (portal/lib/redis_cache.py).
+            "BACKEND": "portal.lib.redis_cache.PortalRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="portal"),
         }
@@ -150,6 +154,11 @@ else:
             "LOCATION": "portal_cache",
         }
     }
+# Sessions are written to the database and, with Redis, read from the cache: a signed-in
+# page then reads its session without a query (Django's cached_db engine; ending a
+# session deletes it from both).
+_SESSIONS = "django.contrib.sessions.backends."
+SESSION_ENGINE = env("SESSION_ENGINE", default=_SESSIONS + ("cached_db" if REDIS_URL else "db"))
 
 # Background work: Django's tasks framework.
 TASKS = {
@@ -477,7 +486,7 @@ INTERACTIONS_ENABLED = env("INTERACTIONS_ENABLED", default=True, cast=bool)
 # Page views pushed to Redis and written in batches (portal.interactions.buffer): on by
 # default when the cache is Redis. Other events are always written at once.
 INTERACTIONS_PAGE_VIEW_BUFFER = env("INTERACTIONS_PAGE_VIEW_BUFFER", default=bool(REDIS_URL), cast=bool)
-INTERACTIONS_BUFFER_FLUSH_SECONDS = env("INTERACTIONS_BUFFER_FLUSH_SECONDS", default=0.5, cast=float)
+INTERACTIONS_BUFFER_FLUSH_SECONDS = env("INTERACTIONS_BUFFER_FLUSH_SECONDS", default=0.25, cast=float)
 INTERACTIONS_BUFFER_FLUSH_AT = env("INTERACTIONS_BUFFER_FLUSH_AT", default=500, cast=int)
 INTERACTIONS_RETENTION_DAYS = env("INTERACTIONS_RETENTION_DAYS", default=396, cast=int)  # 13 months
 INTERACTIONS_EXCLUDED_PATH_PREFIXES = (

@@ -16,6 +16,9 @@ CONTENT = {
     "wagtailsearchpromotions.add_searchpromotion",
     "wagtailsearchpromotions.change_searchpromotion",
     "wagtailsearchpromotions.delete_searchpromotion",
+    "cms.add_synonymgroup",
+    "cms.change_synonymgroup",
+    "cms.delete_synonymgroup",
 }
 EXPECTED = {
     "Editors": CONTENT,

@@ -39,3 +39,13 @@ def test_editor_signs_in_and_publishes_a_home_page_change(journey):
 
     journey.goto("/")
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome to Anytown online"
+
+    # Settings → Search synonyms: an error is shown with its field, then the group is saved.
+    journey.goto("/admin/search-synonyms/add/")
+    page.locator("#id_words").fill("bin")
+    journey.click_and_check(page.locator("button[type='submit']").last)
+    assert "Enter at least 2 words or phrases" in page.content()
+    page.locator("#id_words").fill("bin, bins, rubbish, refuse")
+    journey.click_and_check(page.locator("button[type='submit']").last)
+    assert journey.path() == "/admin/search-synonyms/"
+    assert "bin, bins, rubbish, refuse" in page.content()

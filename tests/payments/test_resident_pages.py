@@ -122,3 +122,36 @@ def test_a_payment_made_without_an_account_is_still_reached_by_its_reference(web
     for browser in (web, client):
         receipt = browser.get(reverse("payments:receipt", kwargs={"reference": payment.reference}))
         assert receipt.status_code == 200 and payment.reference in receipt.content.decode()
+
+
+def test_the_history_comes_twenty_a_page_newest_first(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.models import Payment
+
+    resident, other = UserFactory(), UserFactory()
+    payments = [fee_case(resident=resident)[1] for _ in range(23)]
+    start = timezone.now() - timedelta(days=10)
+    for n, payment in enumerate(payments):  # payment n is n hours after the first
+        Payment.objects.filter(pk=payment.pk).update(created_at=start + timedelta(hours=n))
+    strangers = fee_case(resident=other)[1]
+    newest_first = [p.reference for p in reversed(payments)]
+    client.force_login(resident)
+
+    def shown(html: str) -> list[str]:
+        return [ref for ref in newest_first + [strangers.reference] if ref in html]
+
+    first = client.get(reverse("payments:history")).text
+    assert shown(first) == newest_first[:20]
+    assert "Showing 1 to 20 of 23 payments" in first
+    assert 'aria-label="Pages of your payments"' in first and 'href="?page=2" rel="next"' in first
+    second = client.get(reverse("payments:history"), {"page": 2}).text
+    assert shown(second) == newest_first[20:]
+    assert "Showing 21 to 23 of 23 payments" in second and "(page 2 of 2)" in second
+    assert shown(client.get(reverse("payments:history"), {"page": "99"}).text) == newest_first[20:]
+    assert shown(client.get(reverse("payments:history"), {"page": "-1"}).text) == newest_first[:20]
+    client.force_login(other)
+    only = client.get(reverse("payments:history")).text
+    assert shown(only) == [strangers.reference] and "1 payment, newest first" in only

@@ -16,7 +16,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 from django.test import Client
-from django.urls import URLResolver, get_resolver, resolve
+from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RegexPattern
 
@@ -29,8 +29,11 @@ from accounts.services import (
     resident_record_create,
 )
 from cms.services import alert_subscribe
+from forms_engine.services import draft_create, form_version_current
 from tests.accounts.factories import UserFactory
 from tests.accounts.signin import reauthenticate
+from tests.forms_engine.factories import form_build, question, step
+from tests.payments.factories import fee_case
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +88,9 @@ OWNED = {
     "account_record_claim",
     "alert_subscription_cancel",
 }
+# Resident pages that list the signed-in resident's own things, a page at a time: no object in
+# the URL, so the check is that none of resident B's things is on any page of resident A's.
+OWN_LISTS = {"my_account", "saved_forms", "cases:list", "payments:history"}
 # Parameters in resident URLs that are not objects (so nobody else's object can be named).
 NOT_OBJECTS = {"account_profile_change": "a section of the profile page, not an object"}
 
@@ -251,6 +257,33 @@ def test_resident_a_gets_404_for_resident_bs_objects():
         assert client_a.post(url).status_code == 404, name
         assert client_b.get(url).status_code in (200, 302), name  # B's own still works
     assert Authenticator.objects.filter(pk=key.pk).exists()
+
+
+def test_resident_as_lists_never_show_resident_bs_things():
+    resident_a, resident_b = UserFactory(), UserFactory()
+    form = form_build(
+        slug="report-graffiti",
+        title="Report graffiti",
+        steps=[step("Where", question("text", "where", "Where?"))],
+    )
+    drafts = {}
+    for resident in (resident_a, resident_b):
+        drafts[resident] = draft_create(version=form_version_current(form=form), user=resident)
+        drafts[resident].answers = {"where": "Market Square"}
+        drafts[resident].save()
+    b_case, b_payment = fee_case(resident=resident_b, title="B's bulky waste")
+    a_case, a_payment = fee_case(resident=resident_a, title="A's bulky waste")
+    b_things = [b_case.reference, b_payment.reference, str(drafts[resident_b].pk)]
+    client = Client()
+    client.force_login(resident_a)
+    for name in OWN_LISTS:
+        for page in ("1", "2", "x"):
+            text = client.get(reverse(name), {"page": page}).text
+            # A's own are there (so the page really lists things), B's never.
+            assert (
+                a_case.reference in text or a_payment.reference in text or str(drafts[resident_a].pk) in text
+            )
+            assert not [thing for thing in b_things if thing in text], (name, page)
 
 
 def _has_parameters(name: str) -> bool:

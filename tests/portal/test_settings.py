@@ -45,7 +45,7 @@ def test_production_cookies_are_secure_and_http_only_and_limits_use_a_shared_cac
     # Rate limits live in the cache: it must be shared by every process, never per-process memory.
     assert cache in (
         "django.core.cache.backends.db.DatabaseCache",
-        "django.core.cache.backends.redis.RedisCache",
+        "portal.lib.redis_cache.PortalRedisCache",
     )
 
 

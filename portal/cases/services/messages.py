@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from portal.interactions.constants import Channel, InteractionType
 from portal.interactions.services import interaction_record
+from portal.lib.commit import commit_without_waiting
 
 from ..constants import Actor, CaseStatus, EventType
 from ..models import Case, CaseAttachment, CaseEvent
@@ -59,7 +60,8 @@ def case_view_record(*, case: Case, request: HttpRequest | None, by_proxy: bool 
     )
     if by_proxy:
         return chasing
-    Case.objects.filter(pk=case.pk).update(resident_seen_at=now)
+    with commit_without_waiting():  # a look, not a change: see portal.lib.commit
+        Case.objects.filter(pk=case.pk).update(resident_seen_at=now)
     case.resident_seen_at = now
     return chasing
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from payments import selectors as payment_selectors
 from portal.lib.client import client_ip
+from portal.lib.pagination import page_number
 from portal.lib.ratelimit import ratelimit_hit
 from portal.lib.uploads import upload_limit
 
@@ -29,8 +30,8 @@ from ..selectors import (
     case_access_for,
     case_answer_rows,
     case_claimable_for_resident,
-    case_list_for_resident,
     case_next_steps,
+    case_page_for_resident,
     case_public_timeline,
 )
 from ..services import (
@@ -82,14 +83,36 @@ def _answers_template() -> str | None:
 @login_required
 @never_cache
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The resident's requests, a page at a time (``?page=``: a bad number is the first page,
+    one past the end the last)."""
+    page = case_page_for_resident(request.user, request.GET.get("page"))
     return render(
         request,
         "cases/case_list.html",
         {
-            "cases": list(case_list_for_resident(request.user)),
+            "page": page,
+            "cases": page.object_list,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             "claimable_count": case_claimable_for_resident(request.user).count(),
         },
     )
+
+
+# Where "Show older updates" leads: the timeline's heading on the same page.
+TIMELINE_ANCHOR = "updates"
+
+
+def _timeline_context(request: HttpRequest, case: Case, url: str) -> dict:
+    """The newest page of updates, or the one ``?timeline_page=`` asks for, and where its
+    "Show older updates" and "Show newer updates" links go (plain links: no JavaScript needed)."""
+    timeline = case_public_timeline(case, page=request.GET.get("timeline_page"))
+    return {"timeline": timeline, "timeline_url": url, "timeline_anchor": TIMELINE_ANCHOR}
+
+
+def _first_look(request: HttpRequest) -> bool:
+    """The case page itself, not an older page of its updates: only that is a case view (its
+    progress-chasing outcome and unread marker); paging back through the updates is the same look."""
+    return page_number(request.GET.get("timeline_page")) == 1
 
 
 @login_required
@@ -124,7 +147,7 @@ def _detail_context(
         "case": case,
         "access": access,
         "acting_for": access.proxy.resident if access.proxy else None,
-        "timeline": case_public_timeline(case),
+        **_timeline_context(request, case, reverse("cases:detail", kwargs={"reference": case.reference})),
         "next_steps": case_next_steps(case),
         "rows": rows,
         "answers_template": _answers_template() if rows is not None else None,
@@ -145,7 +168,8 @@ def _detail_context(
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     access = _case_access(request, reference)
     context = _detail_context(request, access.case, access=access)
-    case_view_record(case=access.case, request=request, by_proxy=access.is_proxy)
+    if _first_look(request):
+        case_view_record(case=access.case, request=request, by_proxy=access.is_proxy)
     return render(request, "cases/case_detail.html", context)
 
 
@@ -259,7 +283,7 @@ def _tracked_case(token: str) -> Case:
 def _track_response(request: HttpRequest, case: Case, *, form=None, reopen_form=None) -> HttpResponse:
     context = {
         "case": case,
-        "timeline": case_public_timeline(case),
+        **_timeline_context(request, case, reverse("cases:track", kwargs={"token": case.tracking_token})),
         "next_steps": case_next_steps(case),
         "form": form if form is not None else (TrackMessageForm() if case.is_open else None),
         "reopen_form": reopen_form or (reopen_form_class(case)() if case.can_reopen else None),
@@ -287,7 +311,8 @@ def case_track(request: HttpRequest, token: str) -> HttpResponse:
     """An anonymous request's public timeline, for whoever holds the link we emailed."""
     case = _tracked_case(token)
     response = _track_response(request, case)
-    case_view_record(case=case, request=request)
+    if _first_look(request):
+        case_view_record(case=case, request=request)
     return response
 
 

@@ -496,6 +496,8 @@ NOT_RESIDENT_NAMESPACES = {
     "wagtailimages_chooser": "images editors upload",
     "wagtailsnippets_cms_alert": "site-wide alert banners",
     "wagtailsnippetchoosers_cms_alert": "site-wide alert banners",
+    "wagtailsnippets_cms_synonymgroup": "search synonyms: words that mean the same",
+    "wagtailsnippetchoosers_cms_synonymgroup": "search synonyms: words that mean the same",
     "wagtailsnippets_forms_engine_serviceform": "form definitions (statistics are counts, not answers)",
     "wagtailsnippetchoosers_forms_engine_serviceform": "form definitions",
     "wagtailsnippets_notifications_messagetemplate": "the wording of the messages the portal sends",

@@ -29,6 +29,7 @@ def redis_buffer(settings):
     settings.INTERACTIONS_BUFFER_FLUSH_AT = 1000
     assert buffer.buffer_enabled()
     yield settings
+    buffer.page_views_flush()  # nothing queued in this process outlives the test
     from django.core.cache import cache
 
     cache.clear()
@@ -93,3 +94,66 @@ def test_off_without_redis(settings):
     settings.INTERACTIONS_PAGE_VIEW_BUFFER = True
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert not buffer.buffer_enabled()
+
+
+def test_every_field_survives_the_batch(site, redis_buffer):
+    from datetime import UTC, datetime
+
+    from portal.interactions.services import interaction_record
+
+    Interaction.objects.all().delete()
+    at = datetime(2026, 11, 30, 9, 15, 30, 123456, tzinfo=UTC)
+    event = {
+        "type": InteractionType.PAGE_VIEW,
+        "path": "/bins/missed-bin/",
+        "service_code": 524,
+        "occurred_at": at,
+        "extras": {"from_search": True, "query": "bins ünïcode"},
+    }
+    interaction_record(**event, buffered=False)
+    interaction_record(**event, buffered=True)
+    assert Interaction.objects.count() == 1
+    assert buffer.page_views_flush() == 1
+    direct, batched = (
+        {f.attname: getattr(row, f.attname) for f in Interaction._meta.concrete_fields if not f.primary_key}
+        for row in Interaction.objects.order_by("pk")
+    )
+    assert batched == direct
+    assert batched["occurred_at"] == at
+    assert batched["extras"] == {"from_search": True, "query": "bins ünïcode"}
+
+
+def _redis_down(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+
+
+def test_page_views_go_straight_to_the_database_while_redis_is_down(site, redis_buffer):
+    Interaction.objects.all().delete()
+    for _ in range(2):
+        Client().get("/news/", **BROWSER)
+    caches = redis_buffer.CACHES
+    _redis_down(redis_buffer)
+    assert buffer.page_views_flush() == 2
+    assert Interaction.objects.filter(path="/news/").count() == 2
+    redis_buffer.CACHES = caches
+
+
+def test_page_views_wait_in_the_process_while_redis_and_the_database_are_down(site, redis_buffer):
+    Interaction.objects.all().delete()
+    for _ in range(3):
+        Client().get("/news/", **BROWSER)
+    caches = redis_buffer.CACHES
+    _redis_down(redis_buffer)
+    with connection.execute_wrapper(_database_down):
+        assert buffer.page_views_flush() == 0
+    assert len(buffer._local) == 3
+    assert not Interaction.objects.exists()
+    redis_buffer.CACHES = caches
+    assert buffer.page_views_flush() == 3
+    assert [v.path for v in Interaction.objects.all()] == ["/news/"] * 3
+    assert buffer.page_views_pending() == 0
