@@ -21,6 +21,7 @@ so views and templates that ask Wagtail get them without a query.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,8 @@ from wagtail.models import Site
 
 from .cache import FRAGMENT_TIMEOUT, content_version
 from .models import Alert, AlertSeverity, CouncilSettings
+
+logger = logging.getLogger(__name__)
 
 _SEVERITY_ORDER = {AlertSeverity.CRITICAL: 0, AlertSeverity.WARNING: 1, AlertSeverity.INFO: 2}
 
@@ -55,9 +58,14 @@ class Chrome:
         return sorted(active, key=lambda a: (_SEVERITY_ORDER.get(a.severity, 9), -a.starts_at.timestamp()))
 
 
+# Part of the key: a deploy that changes what an entry holds starts with fresh entries.
+CHROME_FORMAT = 1
+
+
 def _key(request: HttpRequest) -> str:
-    hostname = split_domain_port(request._get_raw_host())[0]
-    return f"cms:chrome:{hostname}:{request.get_port()}"
+    # ``get_host`` checks ALLOWED_HOSTS (a bad Host is a 400 before anything is cached for it).
+    hostname = split_domain_port(request.get_host())[0]
+    return f"cms:chrome:{CHROME_FORMAT}:{hostname}:{request.get_port()}"
 
 
 def _footer_links(settings: CouncilSettings, request: HttpRequest) -> list[dict[str, str]]:
@@ -94,11 +102,19 @@ def chrome_for_request(request: HttpRequest) -> Chrome:
     if chrome is not None:
         return chrome
     key = _key(request)
-    version = content_version()
-    chrome = cache.get(key)
-    if not isinstance(chrome, Chrome) or chrome.version != version:
+    try:
+        version = content_version()
+        chrome = cache.get(key)
+    except Exception:
+        logger.warning("Could not read the page chrome from the cache", exc_info=True)
+        version, chrome = "", None
+    if not isinstance(chrome, Chrome) or not version or chrome.version != version:
         chrome = _build(request, version)
-        cache.set(key, chrome, FRAGMENT_TIMEOUT)
+        if version:
+            try:
+                cache.set(key, chrome, FRAGMENT_TIMEOUT)
+            except Exception:
+                logger.warning("Could not store the page chrome in the cache", exc_info=True)
     request._cms_chrome = chrome
     if chrome.site is not None:
         request._wagtail_site = chrome.site

@@ -1040,9 +1040,14 @@ class SynonymGroup(models.Model):
                     f"(and 60 characters): shorten “{too_long[0]}”"
                 }
             )
+        from .selectors import synonym_key  # the search's own matching (selectors import models)
+
+        mine = [(synonym_key(p), p) for p in phrases]
         others = SynonymGroup.objects.exclude(pk=self.pk) if self.pk else SynonymGroup.objects.all()
         for other in others.only("words"):
-            shared = [p for p in phrases if p in set(other.phrases)]
+            # Compared as the search matches them: "bins" here and "bin" there are one word.
+            theirs = {synonym_key(p) for p in other.phrases}
+            shared = [p for key, p in mine if key in theirs]
             if shared:
                 raise ValidationError(
                     {

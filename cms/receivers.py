@@ -143,4 +143,4 @@ def _sms_stopped(sender, phone="", **kwargs):
 @receiver(post_save, sender=SearchPromotion, dispatch_uid="cms-promotion-saved")
 @receiver(post_delete, sender=SearchPromotion, dispatch_uid="cms-promotion-deleted")
 def _search_settings_changed(sender, **kwargs):
-    content_version_bump()
+    _now_and_after_commit(content_version_bump)

@@ -177,6 +177,12 @@ def _phrase_words(phrase: str) -> tuple[str, ...]:
     return tuple([w for w in words if w not in STOP_WORDS] or words)
 
 
+def synonym_key(phrase: str) -> tuple[str, ...]:
+    """A synonym phrase as the search matches it (lower case, singular, no stop words): two
+    phrases with the same key are the same to a search ("bins" and "bin")."""
+    return tuple(_fold(w) for w in _phrase_words(phrase))
+
+
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     """Whether ``phrase`` occurs in ``words``, its words next to each other and in order."""
     n = len(phrase)

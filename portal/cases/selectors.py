@@ -293,7 +293,7 @@ def case_queue_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     resident's account; the submitted answers (which hold an anonymous resident's address and
     phone) are searched only when the query has a postcode's or a phone number's shape, so an
     ordinary search never reads them. A whole email address finds that address (in any case),
-    not the longer addresses that contain it.
+    not the longer addresses that contain it; if no case has it, it is matched anywhere.
 
     One query, ``queryset`` narrowed to ``pk IN (… UNION …)``: the cases whose own fields
     match, the cases of the residents whose account matches, the cases whose answers match.
@@ -311,14 +311,17 @@ def case_queue_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
 def _queue_search_ids(query: str) -> QuerySet[Case, Any]:
     """The ids of every case the search ``query`` finds, as a UNION of indexed queries."""
     if _WHOLE_EMAIL.match(query):
-        # A whole address: that address, in any case (an index lookup). Part of one is
-        # matched anywhere, below; a common domain's trigrams are in nearly every row.
-        return (
+        # A whole address: that address, in any case (an index lookup); a common domain's
+        # trigrams are in nearly every row. Only when no case has it (a partial address
+        # that looks whole, "j.smith@council.gov" for "…gov.uk") is it matched anywhere, below.
+        exact = (
             Case.objects.filter(contact_email__iexact=query)
             .order_by()
             .values("pk")
             .union(Case.objects.filter(resident__email__iexact=query).order_by().values("pk"))
         )
+        if exact.exists():
+            return exact
     residents = Q(full_name__icontains=query) | Q(email__icontains=query)
     own = Q(reference__icontains=query) | Q(contact_email__icontains=query) | Q(contact_name__icontains=query)
     answers = Q()

@@ -41,7 +41,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, close_old_connections, connection, transaction
 
 from portal.lib.commit import commit_without_waiting
 
@@ -103,7 +103,9 @@ def _insert(raws: list) -> None:
     placeholders = ", ".join(["%s"] * len(_FIELDS))
     sql = f"INSERT INTO {quote(Interaction._meta.db_table)} ({columns}) VALUES ({placeholders})"
     rows = [_values(raw) for raw in raws]
-    with commit_without_waiting(), connection.cursor() as cursor:  # the log only: portal.lib.commit
+    # One transaction for the batch, committed without waiting for the disk (the log only:
+    # portal.lib.commit).
+    with commit_without_waiting(), transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
@@ -191,6 +193,11 @@ def page_views_flush(*, batch: int = 1000) -> int:
             return written
         try:
             _insert(raws)
+        except (DataError, IntegrityError):
+            # A row the database refuses (not an outage): write the batch row by row, so one
+            # bad row is dropped (and counted as lost) rather than the batch retried forever.
+            written += _insert_one_by_one(raws)
+            continue
         except DatabaseError:
             _put_back(client, key, raws)
             logger.warning("Page views kept in the buffer: the database is unavailable (%s rows)", len(raws))
@@ -201,6 +208,17 @@ def page_views_flush(*, batch: int = 1000) -> int:
         written += len(raws)
         if len(raws) < batch:
             return written
+
+
+def _insert_one_by_one(raws: list) -> int:
+    written = 0
+    for raw in raws:
+        try:
+            _insert([raw])
+            written += 1
+        except (DataError, IntegrityError, ValueError, TypeError):
+            logger.error("page view lost: the database refused a buffered row: %.300s", raw)
+    return written
 
 
 def _put_back(client, key: str, raws: list) -> None:

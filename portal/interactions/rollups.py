@@ -72,6 +72,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from .buffer import page_views_flush
 from .constants import (
     FOLLOW_UP_DAYS,
     PAYMENT_FAILURE_OUTCOMES,
@@ -458,6 +459,7 @@ def _count_contact_after_failure(cells: _Cells, events: list[_Event]) -> None:
 @transaction.atomic
 def rollup_build_day(*, day: date) -> int:
     """Rebuild every rollup row for ``day`` from the raw log; returns the rows written."""
+    page_views_flush()  # batched page views and searches first (portal.interactions.buffer)
     began = timezone.now()
     start, end = day_bounds(day)
     events = _events(occurred_at__gte=start, occurred_at__lt=end)

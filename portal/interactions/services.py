@@ -115,7 +115,7 @@ def interaction_record(
     are taken from it. The write is a single INSERT; inside an open transaction it runs
     in a savepoint, so a failed log write can never break the caller's transaction.
     ``fetch_id=False`` (the page-view middleware) skips reading back the new row's id.
-    ``buffered=True`` (page views only) queues the row for a batch write when the page-view
+    ``buffered=True`` (page views and searches) queues the row for a batch write when the page-view
     buffer is on (``portal.interactions.buffer``); the row then has no id.
     """
     if type not in _TYPES:

@@ -10,7 +10,8 @@ database server itself can lose the last fraction of a second of such rows, noth
 Use it only for records the measures can afford to lose that way (the interaction log, a
 case's "last seen by the resident" time). Submissions, cases, payments and the outbox commit
 synchronously, always. Inside a caller's transaction it is a plain savepoint and the
-caller's commit decides. Other databases (SQLite) get a plain transaction.
+caller's commit decides. On other databases (SQLite) it changes nothing: each statement
+commits on its own, as without it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ def commit_without_waiting() -> Iterator[None]:
         with transaction.atomic():
             yield
         return
+    if connection.vendor != "postgresql":
+        yield  # autocommit: each statement is its own transaction, as without this block
+        return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
         yield

@@ -154,11 +154,13 @@ else:
             "LOCATION": "portal_cache",
         }
     }
-# Sessions are written to the database and, with Redis, read from the cache: a signed-in
-# page then reads its session without a query (Django's cached_db engine; ending a
-# session deletes it from both).
-_SESSIONS = "django.contrib.sessions.backends."
-SESSION_ENGINE = env("SESSION_ENGINE", default=_SESSIONS + ("cached_db" if REDIS_URL else "db"))
+# Sessions are written to the database and, with Redis, read from the cache for at most
+# five minutes: a signed-in page then reads its session without a query, and a cache
+# failure never keeps an ended session alive (portal/lib/sessions.py).
+SESSION_ENGINE = env(
+    "SESSION_ENGINE",
+    default="portal.lib.sessions" if REDIS_URL else "django.contrib.sessions.backends.db",
+)
 
 # Background work: Django's tasks framework.
 TASKS = {

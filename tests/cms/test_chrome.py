@@ -114,3 +114,15 @@ def test_staff_who_can_use_the_admin_get_the_page_toolbar_and_residents_do_not(c
     assert "wagtail-userbar" in client.get(page.url).text
     client.force_login(UserFactory())
     assert "wagtail-userbar" not in client.get(page.url).text
+
+
+def test_a_host_the_site_does_not_serve_is_refused_and_nothing_is_cached(client, settings):
+    from django.core.cache import cache
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    client.cookies["sessionid"] = "not-a-session"  # past the page cache's fast path
+    response = client.get("/my-account/", HTTP_HOST="attacker-123.example")
+    assert response.status_code == 400
+    assert cache.get("cms:chrome:1:attacker-123.example:80") is None
+    client.get("/my-account/")  # an allowed host: its chrome is cached under its own name
+    assert cache.get("cms:chrome:1:testserver:80") is not None

@@ -63,6 +63,11 @@ def test_a_word_can_be_in_only_one_group():
     assert message.startswith("“rubbish” is already in the group “bin, rubbish”")
     first.words = "bin, rubbish, refuse"
     first.full_clean()  # its own words are not "another group"
+    # The same word to a search, written differently: a plural, another case, a stop word.
+    for words, shared in [("bins, wheelie", "bins"), ("the rubbish, junk", "the rubbish")]:
+        with pytest.raises(ValidationError) as raised:
+            SynonymGroup(words=words).full_clean()
+        assert raised.value.message_dict["words"][0].startswith(f"“{shared}” is already in the group")
 
 
 def test_editors_add_a_group_and_errors_are_shown_with_the_field(client):

@@ -83,7 +83,9 @@ def found(query: str, queryset=None) -> list[str]:
         ("shah@example", {"priya", "priya again"}),  # part of an account's email
         ("PRIYA.SHAH@EXAMPLE.ORG", {"priya", "priya again"}),  # a whole email, any case
         ("twice@found.example", {"both ways"}),  # a whole email on the case and the account
-        ("busy@example.net", set()),  # a whole email is that address, not part of another
+        ("twice@FOUND.example", {"both ways"}),  # a whole email is that address, not part of another
+        ("busy@example.net", {"elsewhere"}),  # no case has that address: matched anywhere
+        ("j.smith@council.gov", set()),
         ("sw1a 1aa", {"priya", "priya again"}),  # a postcode on an account
         ("M1", {"joe"}),  # the first half of a postcode
         ("LS14AP", {"answers"}),  # a postcode in the answers, without its space
@@ -112,12 +114,26 @@ def test_the_search_narrows_what_it_is_given_and_keeps_its_order(people):
     assert found("Bloggs", both) == [people["joe"].reference, people["anonymous bloggs"].reference]
 
 
-@pytest.mark.parametrize("query", ["Bloggs", "priya.shah@example.org", "LS1 4AP", "0113 496 0000"])
+@pytest.mark.parametrize("query", ["Bloggs", "LS1 4AP", "0113 496 0000"])
 def test_each_search_is_one_query(people, query):
     with CaptureQueriesContext(connection) as queries:
         list(case_queue_search(Case.objects.all(), query))
     assert len(queries) == 1
     assert " UNION " in queries[0]["sql"].upper()
+
+
+def test_a_whole_email_is_one_lookup_then_the_search(people):
+    with CaptureQueriesContext(connection) as queries:
+        list(case_queue_search(Case.objects.all(), "priya.shah@example.org"))
+    assert len(queries) == 2  # does any case have exactly that address; then its cases
+
+
+def test_an_address_that_looks_whole_but_is_part_of_one_still_finds_it(people):
+    case = case_make(
+        team=people["priya"].team, contact_email="j.smith@council.gov.uk", contact_name="J Smith"
+    )
+    assert found("j.smith@council.gov") == [case.reference]
+    assert found("J.Smith@Council.gov.uk") == [case.reference]
 
 
 # The capped paginator, on cases as the queue gives them (ordered, with a tie-breaker).

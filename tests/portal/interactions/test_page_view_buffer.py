@@ -157,3 +157,19 @@ def test_page_views_wait_in_the_process_while_redis_and_the_database_are_down(si
     assert buffer.page_views_flush() == 3
     assert [v.path for v in Interaction.objects.all()] == ["/news/"] * 3
     assert buffer.page_views_pending() == 0
+
+
+def test_a_row_the_database_refuses_is_dropped_not_retried_forever(site, redis_buffer, caplog):
+    import json
+
+    Interaction.objects.all().delete()
+    for _ in range(2):
+        Client().get("/news/", **BROWSER)
+    buffer._move_local(buffer._redis())  # the two views, now in the shared list
+    client = buffer._redis()
+    good = json.loads(client.lindex(buffer._key(), 0))
+    client.rpush(buffer._key(), json.dumps({**good, "type": None}))  # NOT NULL: refused
+    assert buffer.page_views_flush() == 2
+    assert Interaction.objects.filter(path="/news/").count() == 2
+    assert buffer.page_views_pending() == 0
+    assert "page view lost" in caplog.text
