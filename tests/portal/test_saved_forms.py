@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +14,7 @@ from forms_engine.services import draft_create, form_version_current
 from portal.views import MY_ACCOUNT_DRAFTS, SAVED_FORMS_PER_PAGE
 from tests.accounts.factories import UserFactory
 from tests.forms_engine.factories import form_build, question, step
+from tests.query_counts import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -146,32 +145,11 @@ def test_nobody_sees_another_residents_saved_forms(client, form):
     assert client.get(url).status_code == 404
 
 
-def _page_queries(client, url: str, data: dict | None = None) -> int:
-    """The page's own queries for one GET, after a first GET that warms the caches: without the
-    database cache's (the SQLite run has no Redis) and its savepoints. The least of two counted
-    GETs, as in ``tests/portal/test_query_counts.py``: a shared cache emptied by something else
-    costs a few queries once, an N+1 every time."""
-    assert client.get(url, data).status_code == 200
-    counts = []
-    for _ in range(2):
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url, data).status_code == 200
-        counts.append(
-            sum(
-                1
-                for query in captured.captured_queries
-                if "portal_cache" not in query["sql"]
-                and not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))
-            )
-        )
-    return min(counts)
-
-
 def test_my_account_and_the_saved_forms_page_cost_the_same_for_3_or_60_saved_forms(client, form):
     resident = UserFactory()
     _drafts(form, resident, 3)
     client.force_login(resident)
-    few = [_page_queries(client, ACCOUNT), _page_queries(client, SAVED)]
+    few = [page_queries(client, ACCOUNT), page_queries(client, SAVED)]
     _drafts(form, resident, 57, start=3)
-    assert [_page_queries(client, ACCOUNT), _page_queries(client, SAVED)] == few
-    assert _page_queries(client, SAVED, {"page": 3}) == few[1]
+    assert [page_queries(client, ACCOUNT), page_queries(client, SAVED)] == few
+    assert page_queries(client, SAVED, {"page": 3}) == few[1]

@@ -13,8 +13,6 @@ from datetime import timedelta
 
 import pytest
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,31 +24,11 @@ from portal.interactions.constants import InteractionType
 from portal.interactions.models import Interaction
 from tests.accounts.factories import UserFactory
 from tests.portal.cases.factories import case_make, officer_in, staff_in, team_make
+from tests.query_counts import page_queries
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("cases:list")
-
-
-def _page_queries(client, url: str, data: dict | None = None) -> int:
-    """The page's own queries for one GET, after a first GET that warms the caches: without the
-    database cache's (the SQLite run has no Redis) and its savepoints. The least of two counted
-    GETs, as in ``tests/portal/test_query_counts.py``: a shared cache emptied by something else
-    costs a few queries once, an N+1 every time."""
-    assert client.get(url, data).status_code == 200
-    counts = []
-    for _ in range(2):
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url, data).status_code == 200
-        counts.append(
-            sum(
-                1
-                for query in captured.captured_queries
-                if "portal_cache" not in query["sql"]
-                and not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))
-            )
-        )
-    return min(counts)
 
 
 def _titles(html: str, pattern: str) -> list[str]:
@@ -163,11 +141,11 @@ def test_the_list_costs_the_same_queries_for_3_or_60_requests(client):
     resident = UserFactory()
     _requests(resident, 3)
     client.force_login(resident)
-    few = _page_queries(client, LIST)
+    few = page_queries(client, LIST)
     _requests(resident, 57, start=3)
-    assert _page_queries(client, LIST) == few
-    assert _page_queries(client, LIST, {"page": 2}) == few
-    assert _page_queries(client, LIST, {"page": 99}) == few
+    assert page_queries(client, LIST) == few
+    assert page_queries(client, LIST, {"page": 2}) == few
+    assert page_queries(client, LIST, {"page": 99}) == few
 
 
 # --- A case's timeline ----------------------------------------------------------------------------
@@ -382,7 +360,7 @@ def test_every_timeline_costs_the_same_queries_for_3_or_60_events(client, team_o
             client.logout()
             if who is not None:
                 client.force_login(who)
-            found.append(_page_queries(client, url, page))
+            found.append(page_queries(client, url, page))
         return found
 
     few = counts()
