@@ -7,8 +7,11 @@ from the database that is four queries on every page, signed-in pages included (
 cache never serves those). Here it is one cache entry per host, built on the first
 request after a content change:
 
-* the entry carries ``content_version()`` (``cms.cache``), which saving the settings, an
-  alert, a site or any page changes, so an edit shows on the next request;
+* the entry carries the site-wide version (``cms.cache``), which saving the settings, an
+  alert or a site changes, and unpublishing, moving, renaming or deleting a page (a footer
+  link's address), so an edit shows on the next request. Publishing a page does not
+  change it: a footer link keeps its own text. The version and the entry are read in one
+  cache round trip;
 * alerts are kept with their time windows and filtered on every read, so one starting or
   ending on its own clock needs no rebuild;
 * footer links are kept as their text and address, worked out once.
@@ -35,7 +38,7 @@ from django.utils import timezone
 from wagtail.contrib.settings.context_processors import SettingModuleProxy, SettingProxy
 from wagtail.models import Site
 
-from .cache import FRAGMENT_TIMEOUT, content_version
+from .cache import CONTENT_VERSION_KEY, FRAGMENT_TIMEOUT, versions_fill
 from .models import Alert, AlertSeverity, CouncilSettings
 
 logger = logging.getLogger(__name__)
@@ -103,8 +106,9 @@ def chrome_for_request(request: HttpRequest) -> Chrome:
         return chrome
     key = _key(request)
     try:
-        version = content_version()
-        chrome = cache.get(key)
+        found = cache.get_many([CONTENT_VERSION_KEY, key])
+        chrome = found.get(key)
+        version = versions_fill(found, [CONTENT_VERSION_KEY])[CONTENT_VERSION_KEY]
     except Exception:
         logger.warning("Could not read the page chrome from the cache", exc_info=True)
         version, chrome = "", None

@@ -126,3 +126,12 @@ def test_a_host_the_site_does_not_serve_is_refused_and_nothing_is_cached(client,
     assert cache.get("cms:chrome:1:attacker-123.example:80") is None
     client.get("/my-account/")  # an allowed host: its chrome is cached under its own name
     assert cache.get("cms:chrome:1:testserver:80") is not None
+
+
+def test_publishing_a_page_leaves_the_chrome_cached(client):
+    client.force_login(UserFactory())
+    client.get("/my-account/")
+    home = Site.objects.get(is_default_site=True).root_page
+    publish(home, StandardPage(title="Complaints", slug="complaints", body=[]))
+    queries = _page_queries(client, "/my-account/")
+    assert [sql for sql in queries if any(f'"{table}"' in sql for table in CHROME_TABLES)] == []
